@@ -1,4 +1,3 @@
-// @ts-check
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { HostError, repoRoot } from './host.mjs';

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// @ts-check
 // `npm start`: the whole demo on the embedded default (SQLite, no Redis). Installs the pinned host once,
 // builds the bundle, starts Directus with it, adds a demo schema and seeded activity, then prints how to log in.
 import { existsSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// @ts-check
 // Loads realistic, seeded demo activity into directus_activity (and directus_revisions with --revisions).
 // Usage: npm run seed -- --rows 1M --days 90 --seed 42 [--end 2026-11-01T00:00:00Z] [--revisions]
 // The database comes from Directus's env (DB_CLIENT, DB_*); without it, the demo's SQLite file.

@@ -1,4 +1,3 @@
-// @ts-check
 // Where the pinned Directus host and its Node 22 live. Kept outside the clone (keyed by version)
 // so a fresh clone on the same machine, such as CI's, reuses a 5-minute, 730 MB install.
 import { homedir } from 'node:os';

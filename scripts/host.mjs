@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// @ts-check
 // The real Directus host for development, tests and benchmarks: install (pinned, cached), bootstrap,
 // start with the built bundle, wait for /server/ping, stop by PID. Configured with Directus's own env.
 import { spawn, spawnSync } from 'node:child_process';

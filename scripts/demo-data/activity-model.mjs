@@ -1,4 +1,3 @@
-// @ts-check
 // Pure, seeded model of realistic Directus activity: skewed users, collections and IPs, a daily and
 // weekly rhythm, logins, creates, updates, deletes and flow runs. Same seed and options, same rows.
 
@@ -126,7 +125,9 @@ export function buildActors(options) {
 
 /** How many rows land on each day: weekly rhythm plus gentle growth, summing exactly to rows. */
 export function rowsPerDay(options) {
-	const firstDay = Date.UTC(options.end.getUTCFullYear(), options.end.getUTCMonth(), options.end.getUTCDate()) - (options.days - 1) * 86_400_000;
+	// Calendar days (UTC) ending with the one that holds the last instant before `end`.
+	const last = new Date(options.end.getTime() - 1);
+	const firstDay = Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), last.getUTCDate()) - (options.days - 1) * 86_400_000;
 	const weights = Array.from({ length: options.days }, (_, d) => {
 		const day = new Date(firstDay + d * 86_400_000);
 		return WEEKDAY_WEIGHTS[day.getUTCDay()] * (1 + (0.5 * d) / options.days);

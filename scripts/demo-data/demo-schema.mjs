@@ -1,4 +1,3 @@
-// @ts-check
 // A small demo schema created through Directus's REST API, so item writes produce real hook events.
 import { createRandom } from './activity-model.mjs';
 

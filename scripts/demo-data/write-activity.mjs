@@ -1,4 +1,3 @@
-// @ts-check
 // Set-based loaders for generated activity, one per dialect: PostgreSQL takes whole batches through
 // unnest() arrays, MariaDB and SQLite take multi-row INSERTs inside one transaction per batch.
 import { buildActors, generateActivityBatches, revisionFor } from './activity-model.mjs';

@@ -1,0 +1,33 @@
+import js from '@eslint/js';
+import vue from 'eslint-plugin-vue';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+	{ ignores: ['dist/', 'node_modules/', '.host/', 'test-results/', 'bench/results/'] },
+	js.configs.recommended,
+	...tseslint.configs.recommended,
+	...vue.configs['flat/recommended'],
+	{
+		files: ['**/*.vue'],
+		languageOptions: { parserOptions: { parser: tseslint.parser } },
+	},
+	{
+		languageOptions: { globals: { ...globals.node }, ecmaVersion: 'latest', sourceType: 'module' },
+		rules: {
+			'@typescript-eslint/no-explicit-any': 'error',
+			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+			'vue/html-indent': ['error', 'tab'],
+			'vue/max-attributes-per-line': 'off',
+			'vue/singleline-html-element-content-newline': 'off',
+			// Directus panels are index.ts + panel.vue, as in core.
+			'vue/multi-word-component-names': 'off',
+		},
+	},
+	{
+		// Domain code logs through the Directus logger only.
+		files: ['src/**/*.{ts,vue}'],
+		languageOptions: { globals: { ...globals.browser } },
+		rules: { 'no-console': 'error' },
+	},
+);

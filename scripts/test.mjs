@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// `npm test`: the whole gate. Static checks (validate, types incl. .vue, lint, import cycles) on the
+// system Node, then Vitest on the host's Node 22 (the host's native drivers need it), then one summary line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildBundle } from './build-bundle.mjs';
+import { HostError, ensureHost, ensureNode, nodeEnv, repoRoot } from './host.mjs';
+
+const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
+const results = [];
+
+function runStep(name, fn) {
+	const started = performance.now();
+	process.stderr.write(`\n── ${name} ──\n`);
+	let ok = true;
+	try {
+		ok = fn() !== false;
+	} catch (error) {
+		process.stderr.write(`${error instanceof HostError ? error.message : error?.stack ?? error}\n`);
+		ok = false;
+	}
+	results.push({ name, ok, seconds: (performance.now() - started) / 1000 });
+	return ok;
+}
+
+function exec(command, args, env = process.env) {
+	return spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit', env }).status === 0;
+}
+
+const only = process.argv.slice(2);
+const staticOnly = process.env.TEST_STATIC_ONLY === '1';
+
+const ready = runStep('host: Node 22 + directus (cached)', () => ensureHost()) && runStep('build', () => buildBundle());
+if (ready && only.length === 0) {
+	runStep('directus-extension validate', () => exec(bin('directus-extension'), ['validate']));
+	runStep('typecheck (vue-tsc)', () => exec(bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.json']));
+	runStep('lint (eslint)', () => exec(bin('eslint'), ['.']));
+	runStep('import cycles (madge)', () => exec(bin('madge'), ['--circular', '--no-spinner', '--extensions', 'ts,mjs,vue', '--ts-config', 'tsconfig.json', 'src', 'scripts', 'test']));
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (ready && !staticOnly) {
+	const report = join(repoRoot, 'test-results', 'vitest.json');
+	mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+	rmSync(report, { force: true });
+	runStep('vitest (unit, integration on SQLite and PostgreSQL + Redis, browser)', () =>
+		exec(ensureNode().node, [join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...only], nodeEnv()),
+	);
+	if (existsSync(report)) {
+		const json = JSON.parse(readFileSync(report, 'utf8'));
+		passed = json.numPassedTests ?? 0;
+		// A suite that fails outside any test (setup, import) counts as one failure.
+		failed = json.numFailedTests || json.numFailedTestSuites || 0;
+		skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+	} else {
+		failed += 1;
+	}
+}
+
+process.stderr.write('\n── summary ──\n');
+for (const r of results) process.stderr.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds.toFixed(1)}s)\n`);
+const stepFailures = results.filter((r) => !r.ok).length;
+process.stdout.write(`${passed} passed, ${failed + (failed === 0 ? stepFailures : 0)} failed, ${skipped} skipped\n`);
+process.exit(stepFailures > 0 || failed > 0 ? 1 : 0);

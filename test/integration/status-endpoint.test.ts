@@ -1,0 +1,60 @@
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadActivity } from '../../scripts/demo-data/write-activity.mjs';
+import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mjs';
+import type { AnalyticsStatus } from '../../src/shared/status';
+import { api, apiOk, createNonAdminUser, type DirectusErrorBody } from '../support/api';
+import { openHostDatabase, toEpochMs } from '../support/database';
+
+let db: Knex;
+
+beforeAll(async () => {
+	db = openHostDatabase();
+	const options = parseGeneratorOptions({ rows: 10_000, days: 14, seed: 7, end: '2026-11-01T00:00:00Z', revisions: true });
+	await loadActivity(db, options);
+});
+
+afterAll(async () => {
+	await db.destroy();
+});
+
+describe(`GET /analytics/status on ${inject('host').env['DB_CLIENT']}`, () => {
+	it('answers an admin with figures equal to SQL over the raw tables', async () => {
+		// Rows Directus writes itself sit beside the generated ones (on SQLite, in another storage type).
+		await apiOk('/collections', { method: 'POST', body: { collection: 'status_probe', schema: {}, meta: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+		await apiOk('/items/status_probe', { method: 'POST', body: [{}, {}] });
+		const response = await api<{ data: AnalyticsStatus }>('/analytics/status');
+		expect(response.status).toBe(200);
+		const [activity] = await db('directus_activity').count({ n: '*' });
+		const [revisions] = await db('directus_revisions').count({ n: '*' });
+		// Independent of SQL type quirks: every timestamp, converted in JS.
+		const stamps = (await db('directus_activity').pluck('timestamp')).map(toEpochMs);
+		expect(response.body.data.activity.rows).toBe(Number(activity?.['n']));
+		expect(response.body.data.activity.rows).toBeGreaterThanOrEqual(10_000);
+		expect(response.body.data.revisions.rows).toBe(Number(revisions?.['n']));
+		expect(Date.parse(response.body.data.activity.oldest ?? '')).toBe(Math.min(...stamps));
+		expect(Date.parse(response.body.data.activity.newest ?? '')).toBe(Math.max(...stamps));
+		expect(response.body.data.database.client).toBe(inject('host').env['DB_CLIENT']);
+		expect(response.body.data.queue.kind).toBe(inject('host').env['REDIS'] ? 'redis' : 'memory');
+	});
+
+	it('refuses the public role with a 401 or 403 in Directus error format', async () => {
+		const response = await api<DirectusErrorBody>('/analytics/status', { token: null });
+		expect([401, 403]).toContain(response.status);
+		expect(response.body.errors[0]?.extensions.code).toBe('FORBIDDEN');
+		expect(JSON.stringify(response.body)).not.toMatch(/activity|rows/i);
+	});
+
+	it('refuses a logged-in non-admin user', async () => {
+		const editor = await createNonAdminUser('status');
+		const response = await api<DirectusErrorBody>('/analytics/status', { token: editor.token });
+		expect(response.status).toBe(403);
+		expect(response.body.errors[0]?.extensions.code).toBe('FORBIDDEN');
+	});
+
+	it('refuses a forged token with 401', async () => {
+		const response = await api<DirectusErrorBody>('/analytics/status', { token: 'not-a-real-token' });
+		expect(response.status).toBe(401);
+		expect(response.body.errors[0]?.extensions.code).toBe('INVALID_CREDENTIALS');
+	});
+});

@@ -1,0 +1,60 @@
+import { inject } from 'vitest';
+
+export interface ApiResponse<T = unknown> {
+	status: number;
+	headers: Headers;
+	body: T;
+}
+
+export interface DirectusErrorBody {
+	errors: { message: string; extensions: { code: string } }[];
+}
+
+/** Calls the test host's REST API; token null means the public role. */
+export async function api<T = unknown>(path: string, options: { token?: string | null; method?: string; body?: unknown } = {}): Promise<ApiResponse<T>> {
+	const host = inject('host');
+	const token = options.token === undefined ? host.token : options.token;
+	const response = await fetch(`${host.url}${path}`, {
+		method: options.method ?? 'GET',
+		headers: {
+			...(token ? { authorization: `Bearer ${token}` } : {}),
+			...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+		},
+		body: options.body === undefined ? undefined : JSON.stringify(options.body),
+	});
+	const text = await response.text();
+	let body: unknown = text;
+	try {
+		body = text ? JSON.parse(text) : null;
+	} catch {
+		// not JSON: keep the text
+	}
+	return { status: response.status, headers: response.headers, body: body as T };
+}
+
+/** Like api(), but fails the test with the answer when the status is not 2xx. */
+export async function apiOk<T = unknown>(path: string, options: Parameters<typeof api>[1] = {}): Promise<T> {
+	const response = await api<T>(path, options);
+	if (response.status < 200 || response.status > 299) {
+		throw new Error(`${options.method ?? 'GET'} ${path} answered ${response.status}: ${JSON.stringify(response.body).slice(0, 500)}`);
+	}
+	return response.body;
+}
+
+/** A user with a non-admin role and app access, logged in; returns its access token. */
+export async function createNonAdminUser(label: string): Promise<{ id: string; token: string; email: string; password: string }> {
+	const suffix = `${label}-${Math.random().toString(36).slice(2, 8)}`;
+	const policy = await apiOk<{ data: { id: string } }>('/policies', {
+		method: 'POST',
+		body: { name: `Editors ${suffix}`, icon: 'badge', admin_access: false, app_access: true },
+	});
+	const role = await apiOk<{ data: { id: string } }>('/roles', {
+		method: 'POST',
+		body: { name: `Editor ${suffix}`, icon: 'badge', policies: [{ policy: policy.data.id }] },
+	});
+	const email = `editor-${suffix}@example.com`;
+	const password = 'editor-password-1';
+	const user = await apiOk<{ data: { id: string } }>('/users', { method: 'POST', body: { email, password, role: role.data.id } });
+	const login = await apiOk<{ data: { access_token: string } }>('/auth/login', { method: 'POST', token: null, body: { email, password } });
+	return { id: user.data.id, token: login.data.access_token, email, password };
+}

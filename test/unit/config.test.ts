@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, parseConfig } from '../../src/server/config';
+
+describe('parseConfig', () => {
+	it('gives working defaults with no env', () => {
+		const config = parseConfig({});
+		expect(config).toMatchObject({ queue: 'memory', flushSize: 500, flushIntervalMs: 1000, writerCollections: 'none', statementTimeoutMs: 5000 });
+	});
+
+	it('picks the Redis queue when Directus has REDIS', () => {
+		expect(parseConfig({ REDIS: 'redis://127.0.0.1:6379' }).queue).toBe('redis');
+		expect(parseConfig({ REDIS: 'redis://127.0.0.1:6379', ACTIVITY_ANALYTICS_QUEUE: 'memory' }).queue).toBe('memory');
+	});
+
+	it('reads lists and the "*" wildcard for writer collections', () => {
+		expect(parseConfig({ ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: 'orders, articles' }).writerCollections).toEqual(['orders', 'articles']);
+		expect(parseConfig({ ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: '*' }).writerCollections).toBe('all');
+	});
+
+	it('names every bad key in one error', () => {
+		let caught: unknown;
+		try {
+			parseConfig({ ACTIVITY_ANALYTICS_FLUSH_SIZE: 'lots', ACTIVITY_ANALYTICS_QUEUE: 'kafka', ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '-5' });
+		} catch (error) {
+			caught = error;
+		}
+		expect(caught).toBeInstanceOf(ConfigError);
+		const message = (caught as ConfigError).message;
+		expect(message).toContain('ACTIVITY_ANALYTICS_FLUSH_SIZE="lots"');
+		expect(message).toContain('ACTIVITY_ANALYTICS_QUEUE="kafka"');
+		expect(message).toContain('ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS="-5"');
+	});
+
+	it('refuses the Redis queue without REDIS', () => {
+		expect(() => parseConfig({ ACTIVITY_ANALYTICS_QUEUE: 'redis' })).toThrow(/needs Directus's REDIS/);
+	});
+
+	it('never reveals the Redis password', () => {
+		const described = describeConfig(parseConfig({ REDIS: 'redis://user:hunter2@cache:6379' }));
+		expect(JSON.stringify(described)).not.toContain('hunter2');
+		expect(described['redis']).toBe('redis://user:***@cache:6379');
+	});
+});

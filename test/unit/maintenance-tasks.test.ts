@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { MaintenanceOptionsError, parseMaintenanceTasks } from '../../src/server/maintenance/run-maintenance';
+
+describe('parseMaintenanceTasks', () => {
+	it('defaults to the report and accepts lists or CSV', () => {
+		expect(parseMaintenanceTasks(undefined)).toEqual(['report']);
+		expect(parseMaintenanceTasks(['report'])).toEqual(['report']);
+		expect(parseMaintenanceTasks('report')).toEqual(['report']);
+	});
+
+	it('names unknown tasks instead of ignoring them', () => {
+		expect(() => parseMaintenanceTasks(['report', 'drop-everything'])).toThrow(MaintenanceOptionsError);
+		expect(() => parseMaintenanceTasks(['drop-everything'])).toThrow(/drop-everything/);
+		expect(() => parseMaintenanceTasks([])).toThrow(/at least one/);
+	});
+});

@@ -1,0 +1,38 @@
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vitest/config';
+
+// Three kinds of tests: pure logic (unit), a real Directus with the built bundle on SQLite and on
+// PostgreSQL + Redis (integration), and the admin app in real Chromium (browser).
+const integration = {
+	include: ['test/integration/**/*.test.ts'],
+	testTimeout: 60_000,
+	hookTimeout: 180_000,
+	fileParallelism: false,
+};
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				plugins: [vue()],
+				test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+			},
+			{
+				test: { ...integration, name: 'integration:sqlite', globalSetup: ['test/support/setup-sqlite-host.ts'] },
+			},
+			{
+				test: { ...integration, name: 'integration:postgres+redis', globalSetup: ['test/support/setup-postgres-host.ts'] },
+			},
+			{
+				test: {
+					name: 'browser',
+					include: ['test/e2e/**/*.test.ts'],
+					testTimeout: 120_000,
+					hookTimeout: 180_000,
+					fileParallelism: false,
+					globalSetup: ['test/support/setup-browser-host.ts'],
+				},
+			},
+		],
+	},
+});
