@@ -143,7 +143,11 @@ export function hostEnv({ port, name, env = {} }) {
 		LOG_STYLE: 'raw',
 		...env,
 	};
-	if (merged.DB_CLIENT !== 'sqlite3') delete merged.DB_FILENAME;
+	if (merged.DB_CLIENT !== 'sqlite3') {
+		delete merged.DB_FILENAME;
+		// Directus insists the key exists, even for passwordless local servers.
+		merged.DB_PASSWORD ??= '';
+	}
 	return /** @type {Record<string, string>} */ (merged);
 }
 
