@@ -1,12 +1,33 @@
 import { defineHook } from '@directus/extensions-sdk';
-import { describeConfig, parseConfig } from '../server/config';
+import { useAnalyticsRuntime } from '../server/analytics-runtime';
+import { registerAnalyticsCli } from '../server/cli/register-analytics-cli';
+import { describeConfig } from '../server/config';
+import { createEmitAction } from '../server/emit-action';
+import { runRefresh } from '../server/rollup/run-refresh';
 
-export default defineHook((_register, { env, logger }) => {
+export default defineHook(({ schedule, init, action }, context) => {
+	const { logger } = context;
+	let runtime;
 	try {
-		const config = parseConfig(env);
-		logger.info({ config: describeConfig(config) }, 'activity analytics: configuration');
+		runtime = useAnalyticsRuntime(context);
 	} catch (error) {
 		logger.error(error instanceof Error ? error.message : String(error));
 		throw error;
 	}
+	const analytics = runtime;
+	logger.info({ config: describeConfig(analytics.config) }, 'activity analytics: configuration');
+
+	const emitAction = createEmitAction(context);
+	if (analytics.config.refreshCron) {
+		// Directus's schedule() runs each tick on one instance only when Redis is shared.
+		schedule(analytics.config.refreshCron, async () => {
+			try {
+				await runRefresh(analytics, { emitAction });
+			} catch (error) {
+				logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: scheduled refresh failed');
+			}
+		});
+	}
+	init('cli.before', ({ program }) => registerAnalyticsCli(program, analytics));
+	action('server.stop', () => analytics.dispose());
 });

@@ -1,12 +1,31 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
-import { parseConfig } from '../server/config';
+import compression from 'compression';
+import { useAnalyticsRuntime } from '../server/analytics-runtime';
 import { ENDPOINT_ID } from '../shared/constants';
-import { mountStatusRoute } from './routes/status';
+import { createEmitAction } from '../server/emit-action';
+import { mountBreakdownRoute } from './routes/breakdown';
+import { mountExportRoute } from './routes/export';
+import { mountMaintenanceRoutes } from './routes/maintenance';
+import { mountOverviewRoute } from './routes/overview';
+import { mountStatusRoutes } from './routes/status';
+import { mountSuspiciousRoute } from './routes/suspicious';
+import { mountTimelineRoute } from './routes/timeline';
+import { mountTimeseriesRoute } from './routes/timeseries';
+import { mountTrendingRoute } from './routes/trending';
 
 export default defineEndpoint({
 	id: ENDPOINT_ID,
-	handler: (router, { database, env }) => {
-		const config = parseConfig(env);
-		mountStatusRoute(router, database, config);
+	handler: (router, context) => {
+		const runtime = useAnalyticsRuntime(context);
+		router.use(compression({ threshold: 1024 }));
+		mountOverviewRoute(router, runtime);
+		mountTimeseriesRoute(router, runtime);
+		mountBreakdownRoute(router, runtime);
+		mountSuspiciousRoute(router, runtime);
+		mountTrendingRoute(router, runtime);
+		mountTimelineRoute(router, runtime);
+		mountExportRoute(router, runtime);
+		mountStatusRoutes(router, runtime);
+		mountMaintenanceRoutes(router, runtime, createEmitAction(context));
 	},
 });

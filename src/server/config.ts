@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { ENV_PREFIX } from '../shared/constants';
 
 /** Everything the bundle reads from env, parsed and validated once at start. */
@@ -14,6 +15,13 @@ export interface AnalyticsConfig {
 	statementTimeoutMs: number;
 	slowQueryMs: number;
 	cacheTtlSeconds: number;
+	cacheStaleSeconds: number;
+	maxWindowDays: number;
+	/** Cron for the built-in rollup refresh; null turns it off. */
+	refreshCron: string | null;
+	suspiciousThreshold: number;
+	suspiciousWindow: '15m' | '1h' | '1d';
+	warmCache: boolean;
 }
 
 export class ConfigError extends Error {
@@ -48,7 +56,7 @@ function readInteger(env: Env, key: string, fallback: number, min: number, max: 
 /** Parses ACTIVITY_ANALYTICS_* (and Directus's REDIS) into a config, or throws one ConfigError naming every bad key. */
 export function parseConfig(env: Env): AnalyticsConfig {
 	const problems: string[] = [];
-	const redisUrl = typeof env['REDIS'] === 'string' && env['REDIS'] !== '' ? env['REDIS'] : null;
+	const redisUrl = readRedisUrl(env);
 
 	const queueRaw = String(env[`${ENV_PREFIX}QUEUE`] ?? 'auto').trim();
 	let queue: AnalyticsConfig['queue'] = redisUrl ? 'redis' : 'memory';
@@ -79,6 +87,12 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 5000, 100, 600_000, problems),
 		slowQueryMs: readInteger(env, 'SLOW_QUERY_MS', 1000, 1, 600_000, problems),
 		cacheTtlSeconds: readInteger(env, 'CACHE_TTL', 300, 0, 86_400, problems),
+		cacheStaleSeconds: readInteger(env, 'CACHE_STALE_TTL', 3_600, 0, 604_800, problems),
+		maxWindowDays: readInteger(env, 'MAX_WINDOW_DAYS', 400, 1, 3_660, problems),
+		refreshCron: readCron(env, 'REFRESH_CRON', '* * * * *', problems),
+		suspiciousThreshold: readInteger(env, 'SUSPICIOUS_THRESHOLD', 100, 1, 1_000_000_000, problems),
+		suspiciousWindow: readWindow(env, problems),
+		warmCache: String(env[`${ENV_PREFIX}WARM_CACHE`] ?? 'true') !== 'false',
 	};
 
 	if (config.queueMaxSize < config.flushSize) {
@@ -86,6 +100,39 @@ export function parseConfig(env: Env): AnalyticsConfig {
 	}
 	if (problems.length > 0) throw new ConfigError(problems);
 	return config;
+}
+
+/** Directus's own Redis settings: REDIS (a URL), or REDIS_HOST / REDIS_PORT / REDIS_USERNAME / REDIS_PASSWORD / REDIS_DB. */
+function readRedisUrl(env: Env): string | null {
+	if (typeof env['REDIS'] === 'string' && env['REDIS'] !== '') return env['REDIS'];
+	if (typeof env['REDIS_HOST'] !== 'string' || env['REDIS_HOST'] === '') return null;
+	const url = new URL('redis://localhost');
+	url.hostname = env['REDIS_HOST'];
+	url.port = String(env['REDIS_PORT'] ?? 6379);
+	if (env['REDIS_USERNAME']) url.username = String(env['REDIS_USERNAME']);
+	if (env['REDIS_PASSWORD']) url.password = String(env['REDIS_PASSWORD']);
+	if (env['REDIS_DB'] !== undefined) url.pathname = `/${String(env['REDIS_DB'])}`;
+	return url.toString();
+}
+
+function readCron(env: Env, key: string, fallback: string, problems: string[]): string | null {
+	const raw = env[ENV_PREFIX + key];
+	const value = raw === undefined || raw === null || raw === '' ? fallback : String(raw).trim();
+	if (value === 'off' || value === 'false') return null;
+	try {
+		CronExpressionParser.parse(value);
+		return value;
+	} catch (error) {
+		problems.push(`${ENV_PREFIX}${key}="${value}" is not a valid cron expression (${error instanceof Error ? error.message : String(error)})`);
+		return null;
+	}
+}
+
+function readWindow(env: Env, problems: string[]): AnalyticsConfig['suspiciousWindow'] {
+	const raw = String(env[`${ENV_PREFIX}SUSPICIOUS_WINDOW`] ?? '1h');
+	if (raw === '15m' || raw === '1h' || raw === '1d') return raw;
+	problems.push(`${ENV_PREFIX}SUSPICIOUS_WINDOW="${raw}" must be 15m, 1h or 1d`);
+	return '1h';
 }
 
 /** The config as it is safe to log or return: no credentials. */

@@ -9,6 +9,10 @@ export function dialectOf(database: Knex): Dialect {
 	return 'sqlite';
 }
 
+export function quoteIdentifier(dialect: Dialect, name: string): string {
+	return dialect === 'mysql' ? `\`${name.replace(/`/g, '``')}\`` : `"${name.replace(/"/g, '""')}"`;
+}
+
 /**
  * SQL for a Directus timestamp column as epoch seconds. SQLite needs care: Directus leaves both
  * epoch-millisecond integers (explicit Date values) and UTC text (the column default) in the same column.
@@ -18,8 +22,42 @@ export function epochSecondsSql(dialect: Dialect, column: string): string {
 		case 'postgres':
 			return `extract(epoch from ${column})`;
 		case 'mysql':
+			// For a TIMESTAMP column this is the stored UTC value, whatever the session time zone.
 			return `unix_timestamp(${column})`;
 		case 'sqlite':
 			return `(case when typeof(${column}) in ('integer', 'real') then ${column} / 1000.0 else cast(strftime('%s', ${column}) as integer) end)`;
 	}
+}
+
+/** Whole epoch seconds (floored), the unit every bucket and window boundary uses. */
+export function epochWholeSecondsSql(dialect: Dialect, column: string): string {
+	const epoch = epochSecondsSql(dialect, column);
+	return dialect === 'sqlite' ? `cast(${epoch} as integer)` : `floor(${epoch})`;
+}
+
+/**
+ * `column` in [from, to) (epoch seconds), written so PostgreSQL and MySQL use the timestamp index.
+ * MySQL's from_unixtime() goes through the session time zone (ambiguous around DST), so its index range
+ * is widened by two hours and the exact test is done on unix_timestamp().
+ */
+export function timestampRangeSql(dialect: Dialect, column: string, from: number, to: number): { sql: string; bindings: number[] } {
+	switch (dialect) {
+		case 'postgres':
+			return { sql: `${column} >= to_timestamp(?) and ${column} < to_timestamp(?)`, bindings: [from, to] };
+		case 'mysql':
+			return {
+				sql: `${column} >= from_unixtime(?) and ${column} < from_unixtime(?) and unix_timestamp(${column}) >= ? and unix_timestamp(${column}) < ?`,
+				bindings: [Math.max(0, from - 7200), to + 7200, from, to],
+			};
+		case 'sqlite': {
+			const epoch = epochWholeSecondsSql(dialect, column);
+			return { sql: `${epoch} >= ? and ${epoch} < ?`, bindings: [from, to] };
+		}
+	}
+}
+
+/** A nullable text column as the rollups store it: NULL becomes ''. */
+export function dimensionTextSql(dialect: Dialect, column: string): string {
+	const text = dialect === 'postgres' ? `${column}::text` : column;
+	return `coalesce(${text}, '')`;
 }

@@ -1,15 +1,21 @@
-import type { Knex } from 'knex';
 import type { Router } from 'express';
-import { assertCanReadAnalytics } from '../../server/access';
-import type { AnalyticsConfig } from '../../server/config';
-import { accountabilityOf } from '../../server/request-accountability';
-import { collectStatus } from '../../server/status';
+import type { AnalyticsRuntime } from '../../server/analytics-runtime';
+import { collectStatus, formatPrometheus } from '../../server/status';
+import { authorize } from '../analytics-route';
 
-export function mountStatusRoute(router: Router, database: Knex, config: AnalyticsConfig): void {
+export function mountStatusRoutes(router: Router, runtime: AnalyticsRuntime): void {
 	router.get('/status', async (req, res, next) => {
 		try {
-			assertCanReadAnalytics(accountabilityOf(req), config);
-			res.json({ data: await collectStatus(database, config) });
+			authorize(runtime, req);
+			res.json({ data: await collectStatus(runtime) });
+		} catch (error) {
+			next(error);
+		}
+	});
+	router.get('/metrics', async (req, res, next) => {
+		try {
+			authorize(runtime, req);
+			res.type('text/plain; version=0.0.4').send(formatPrometheus(await collectStatus(runtime)));
 		} catch (error) {
 			next(error);
 		}

@@ -1,0 +1,53 @@
+import type { Knex } from 'knex';
+import { ALERTS_TABLE, DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+
+export const name = '20261123-001-rollup-tables';
+
+// Idempotent both ways: safe to rerun after a crash half-way.
+export async function up(knex: Knex): Promise<void> {
+	for (const table of ROLLUP_TABLES) {
+		if (await knex.schema.hasTable(table.name)) continue;
+		await knex.schema.createTable(table.name, (t) => {
+			t.string('grain', 1).notNullable();
+			t.bigInteger('bucket').notNullable();
+			// '' stands for NULL so the primary key can hold it; queries map it back.
+			for (const dim of table.dims) t.string(dim, DIMENSION_LENGTH[dim]).notNullable().defaultTo('');
+			t.bigInteger('events').notNullable();
+			t.primary(['grain', 'bucket', ...table.dims]);
+		});
+	}
+	if (!(await knex.schema.hasTable(STATE_TABLE))) {
+		await knex.schema.createTable(STATE_TABLE, (t) => {
+			t.string('key', 64).primary();
+			t.bigInteger('watermark').notNullable().defaultTo(0);
+			t.bigInteger('generation').notNullable().defaultTo(0);
+			t.bigInteger('last_refresh_at');
+			t.integer('last_refresh_ms');
+			t.bigInteger('last_refresh_rows');
+			t.bigInteger('updated_at');
+		});
+	}
+	if (!(await knex.schema.hasTable(GAPS_TABLE))) {
+		await knex.schema.createTable(GAPS_TABLE, (t) => {
+			t.bigInteger('id').primary();
+			t.bigInteger('seen_at').notNullable();
+		});
+	}
+	if (!(await knex.schema.hasTable(ALERTS_TABLE))) {
+		// One row per actor and window already announced, so each crossing is emitted once across instances.
+		await knex.schema.createTable(ALERTS_TABLE, (t) => {
+			t.string('by', 8).notNullable();
+			t.string('actor', 64).notNullable();
+			t.bigInteger('window_start').notNullable();
+			t.bigInteger('peak').notNullable();
+			t.bigInteger('created_at').notNullable();
+			t.primary(['by', 'actor', 'window_start']);
+		});
+	}
+}
+
+export async function down(knex: Knex): Promise<void> {
+	for (const table of [...ROLLUP_TABLES.map((r) => r.name), STATE_TABLE, GAPS_TABLE, ALERTS_TABLE]) {
+		await knex.schema.dropTableIfExists(table);
+	}
+}

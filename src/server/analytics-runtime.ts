@@ -1,0 +1,75 @@
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { AnalyticsCache } from './cache/analytics-cache';
+import { createMemoryStore, createRedisStore } from './cache/cache-store';
+import { parseConfig, type AnalyticsConfig } from './config';
+import { migrateUp } from './migrations/run-migrations';
+
+export interface Logger {
+	info(obj: unknown, msg?: string): void;
+	warn(obj: unknown, msg?: string): void;
+	error(obj: unknown, msg?: string): void;
+}
+
+export interface AnalyticsRuntime {
+	config: AnalyticsConfig;
+	database: Knex;
+	logger: Logger;
+	cache: AnalyticsCache;
+	redis: Redis | null;
+	/** Resolves once our migrations are applied; every reader awaits it. */
+	ready: Promise<void>;
+	dispose(): Promise<void>;
+}
+
+let current: AnalyticsRuntime | null = null;
+
+/**
+ * The one runtime of this bundle in this process, shared by the hook, the endpoint and the operation
+ * (they live in one module). Directus re-imports the module on extension reload, which starts afresh.
+ */
+export function useAnalyticsRuntime(context: { database: Knex; env: Record<string, unknown>; logger: Logger }): AnalyticsRuntime {
+	if (current) return current;
+	const config = parseConfig(context.env);
+	const namespace = typeof context.env['CACHE_NAMESPACE'] === 'string' ? context.env['CACHE_NAMESPACE'] : 'directus';
+	let redis: Redis | null = null;
+	if (config.redisUrl) {
+		// Fail fast while Redis is away: the cache then falls back to the database instead of queueing.
+		redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+		redis.on('error', (error: Error) => context.logger.warn({ err: error.message }, 'activity analytics: Redis error'));
+	}
+	let lastCacheWarning = 0;
+	const cache = new AnalyticsCache(redis ? createRedisStore(redis, `${namespace}:activity-analytics:cache:`) : createMemoryStore(), {
+		ttlSeconds: config.cacheTtlSeconds,
+		staleSeconds: config.cacheStaleSeconds,
+		onError: (error) => {
+			if (Date.now() - lastCacheWarning < 60_000) return;
+			lastCacheWarning = Date.now();
+			context.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: cache unavailable, answering from the database');
+		},
+	});
+	const ready = migrateUp(context.database).then(
+		(applied) => {
+			if (applied.length > 0) context.logger.info({ applied }, 'activity analytics: migrations applied');
+		},
+		(error: unknown) => {
+			context.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: migrations failed');
+			throw error;
+		},
+	);
+	ready.catch(() => undefined);
+	const runtime: AnalyticsRuntime = {
+		config,
+		database: context.database,
+		logger: context.logger,
+		cache,
+		redis,
+		ready,
+		dispose: async () => {
+			if (current === runtime) current = null;
+			if (redis) await redis.quit().catch(() => redis?.disconnect());
+		},
+	};
+	current = runtime;
+	return runtime;
+}

@@ -1,0 +1,82 @@
+import type { AnalyticsRuntime } from '../analytics-runtime';
+import { migrateDown, migrateUp, migrationStatus } from '../migrations/run-migrations';
+import { refreshRollups, resetRollups } from '../rollup/refresh-rollups';
+import { readRollupState } from '../rollup/rollup-state';
+import { createProgressBar } from './progress-bar';
+
+interface Command {
+	command(name: string): Command;
+	description(text: string): Command;
+	option(flags: string, description: string, defaultValue?: string): Command;
+	argument(name: string, description: string): Command;
+	action(handler: (...args: never[]) => Promise<void>): Command;
+}
+
+async function finish(work: () => Promise<void>): Promise<never> {
+	try {
+		await work();
+		process.exit(0);
+	} catch (error) {
+		process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+		process.exit(1);
+	}
+}
+
+function positiveInteger(value: string, flag: string): number {
+	const n = Number(value);
+	if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number (got "${value}")`);
+	return n;
+}
+
+/** `npx directus analytics <command>`: the same logic the endpoint and the operation use. */
+export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime): void {
+	const analytics = program.command('analytics').description('Activity analytics: rollups and migrations');
+	analytics
+		.command('backfill')
+		.description('Rebuild every rollup from scratch, with a progress bar')
+		.option('--batch-size <rows>', 'rows per transaction', '50000')
+		.action(async (options: { batchSize: string }) =>
+			finish(async () => {
+				await runtime.ready;
+				const batchSize = positiveInteger(options.batchSize, '--batch-size');
+				await resetRollups(runtime.database);
+				const [{ total } = { total: 0 }] = await runtime.database('directus_activity').count<{ total: number | string }[]>({ total: '*' });
+				const bar = createProgressBar('backfill', Number(total));
+				const result = await refreshRollups(runtime.database, { batchSize, maxBatches: Number.POSITIVE_INFINITY, onProgress: (done) => bar.update(done) });
+				bar.finish();
+				process.stdout.write(`${JSON.stringify({ rows: result.rows, watermark: result.watermark, durationMs: result.durationMs })}\n`);
+			}),
+		);
+	analytics
+		.command('refresh')
+		.description('Absorb the rows added since the last refresh')
+		.action(async () =>
+			finish(async () => {
+				await runtime.ready;
+				const result = await refreshRollups(runtime.database, { maxBatches: Number.POSITIVE_INFINITY });
+				process.stdout.write(`${JSON.stringify(result)}\n`);
+			}),
+		);
+	analytics
+		.command('migrate')
+		.description('Our migrations: up, down or status')
+		.argument('<direction>', 'up | down | status')
+		.action(async (direction: string) =>
+			finish(async () => {
+				await runtime.ready.catch(() => undefined);
+				if (direction === 'up') process.stdout.write(`${JSON.stringify({ applied: await migrateUp(runtime.database) })}\n`);
+				else if (direction === 'down') process.stdout.write(`${JSON.stringify({ reverted: await migrateDown(runtime.database) })}\n`);
+				else if (direction === 'status') process.stdout.write(`${JSON.stringify(await migrationStatus(runtime.database))}\n`);
+				else throw new Error(`Unknown direction "${direction}": use up, down or status.`);
+			}),
+		);
+	analytics
+		.command('status')
+		.description('Print the rollup watermark and last refresh')
+		.action(async () =>
+			finish(async () => {
+				await runtime.ready;
+				process.stdout.write(`${JSON.stringify(await readRollupState(runtime.database))}\n`);
+			}),
+		);
+}

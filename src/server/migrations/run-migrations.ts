@@ -1,0 +1,37 @@
+import type { Knex } from 'knex';
+import * as rollupTables from '../../../migrations/20261123-001-rollup-tables';
+
+interface Migration {
+	name: string;
+	up(knex: Knex): Promise<void>;
+	down(knex: Knex): Promise<void>;
+}
+
+/** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
+export const MIGRATIONS: readonly Migration[] = [rollupTables];
+
+const MIGRATIONS_TABLE = 'activity_analytics_migrations';
+
+// knex's migrator brings the lock table, so several instances starting at once apply each migration once.
+const source: Knex.MigrationSource<Migration> = {
+	getMigrations: async () => [...MIGRATIONS],
+	getMigrationName: (migration) => migration.name,
+	getMigration: async (migration) => migration,
+};
+
+const config: Knex.MigratorConfig = { migrationSource: source, tableName: MIGRATIONS_TABLE, disableMigrationsListValidation: true };
+
+export async function migrateUp(database: Knex): Promise<string[]> {
+	const [, applied] = (await database.migrate.latest(config)) as [number, string[]];
+	return applied;
+}
+
+export async function migrateDown(database: Knex): Promise<string[]> {
+	const [, reverted] = (await database.migrate.rollback(config, true)) as [number, string[]];
+	return reverted;
+}
+
+export async function migrationStatus(database: Knex): Promise<{ applied: string[]; pending: string[] }> {
+	const [applied, pending] = (await database.migrate.list(config)) as [{ name: string }[], Migration[]];
+	return { applied: applied.map((m) => m.name), pending: pending.map((m) => m.name) };
+}

@@ -1,0 +1,79 @@
+import type { Knex } from 'knex';
+import { dimensionTextSql, epochSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../dialect';
+import type { AnalyticsWindow } from './analytics-query';
+import { FILTER_DIMENSIONS } from './analytics-query';
+
+export interface ActivityEvent {
+	id: number;
+	action: string;
+	user: string | null;
+	timestamp: string;
+	ip: string | null;
+	user_agent: string | null;
+	origin: string | null;
+	collection: string;
+	item: string;
+}
+
+export const EVENT_COLUMNS = ['id', 'action', 'user', 'timestamp', 'ip', 'user_agent', 'origin', 'collection', 'item'] as const;
+
+/** Raw activity rows in the window matching the filters, newest or oldest first by id (keyset, never OFFSET). */
+export function selectActivityRows(
+	db: Knex | Knex.Transaction,
+	dialect: Dialect,
+	window: AnalyticsWindow,
+	options: { item?: string | null; afterId?: number | null; beforeId?: number | null; order: 'asc' | 'desc'; limit: number },
+): Knex.Raw {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const range = timestampRangeSql(dialect, q('timestamp'), window.from, window.to);
+	const clauses = [range.sql];
+	const bindings: (string | number)[] = [...range.bindings];
+	for (const dim of FILTER_DIMENSIONS) {
+		const values = window.filters[dim];
+		if (values.length === 0) continue;
+		clauses.push(`${dimensionTextSql(dialect, q(dim))} in (${values.map(() => '?').join(', ')})`);
+		bindings.push(...values);
+	}
+	if (options.item) {
+		clauses.push(`${q('item')} = ?`);
+		bindings.push(options.item);
+	}
+	if (options.afterId !== null && options.afterId !== undefined) {
+		clauses.push(`${q('id')} > ?`);
+		bindings.push(options.afterId);
+	}
+	if (options.beforeId !== null && options.beforeId !== undefined) {
+		clauses.push(`${q('id')} < ?`);
+		bindings.push(options.beforeId);
+	}
+	const columns = [
+		q('id'),
+		q('action'),
+		`${dimensionTextSql(dialect, q('user'))} as ${q('user')}`,
+		`${epochSecondsSql(dialect, q('timestamp'))} as ${q('epoch')}`,
+		q('ip'),
+		q('user_agent'),
+		q('origin'),
+		q('collection'),
+		q('item'),
+	];
+	return db.raw(
+		`select ${columns.join(', ')} from ${q('directus_activity')} where ${clauses.join(' and ')} order by ${q('id')} ${options.order} limit ${Math.trunc(options.limit)}`,
+		bindings,
+	);
+}
+
+export function toActivityEvent(row: Record<string, unknown>): ActivityEvent {
+	const text = (value: unknown) => (value === null || value === undefined || value === '' ? null : String(value));
+	return {
+		id: Number(row['id']),
+		action: String(row['action']),
+		user: text(row['user']),
+		timestamp: new Date(Math.round(Number(row['epoch']) * 1000)).toISOString(),
+		ip: text(row['ip']),
+		user_agent: text(row['user_agent']),
+		origin: text(row['origin']),
+		collection: String(row['collection']),
+		item: String(row['item']),
+	};
+}

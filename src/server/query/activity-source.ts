@@ -1,0 +1,96 @@
+import { dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../dialect';
+import { DIMENSIONS, ROLLUP_TABLES, type Dimension, type RollupTable } from '../rollup/rollup-tables';
+import type { UnabsorbedRows } from '../rollup/rollup-state';
+import { mergeRanges, splitWindow } from './window-segments';
+
+/** Values to keep per dimension: the route's filters, plus any key restriction of its own. */
+export type DimensionFilters = Partial<Record<Dimension, readonly string[]>>;
+
+export interface SourceSpec {
+	/** Dimensions the outer query reads besides `at` and `events`. */
+	select: readonly Dimension[];
+	filters: DimensionFilters;
+	/** Time ranges to cover, in epoch seconds [from, to). */
+	ranges: readonly { from: number; to: number }[];
+	unabsorbed: UnabsorbedRows;
+}
+
+export interface BuiltSql {
+	sql: string;
+	bindings: (string | number)[];
+}
+
+export interface ActivitySource extends BuiltSql {
+	/** The rollup read for whole buckets, or null when only raw rows can answer. */
+	table: string | null;
+}
+
+/** The smallest rollup holding every dimension the query selects or filters on. */
+export function chooseRollup(select: readonly Dimension[], filters: DimensionFilters): RollupTable | null {
+	const needed = new Set<Dimension>(select);
+	for (const dim of DIMENSIONS) if ((filters[dim]?.length ?? 0) > 0) needed.add(dim);
+	return ROLLUP_TABLES.find((table) => [...needed].every((dim) => table.dims.includes(dim))) ?? null;
+}
+
+function rangesSql(build: (from: number, to: number) => BuiltSql, ranges: readonly { from: number; to: number }[]): BuiltSql {
+	const parts = ranges.map((r) => build(r.from, r.to));
+	return { sql: `(${parts.map((p) => `(${p.sql})`).join(' or ')})`, bindings: parts.flatMap((p) => p.bindings) };
+}
+
+function filtersSql(filters: DimensionFilters, column: (dim: Dimension) => string): BuiltSql {
+	const clauses: string[] = [];
+	const bindings: string[] = [];
+	for (const dim of DIMENSIONS) {
+		const values = filters[dim] ?? [];
+		if (values.length === 0) continue;
+		clauses.push(`${column(dim)} in (${values.map(() => '?').join(', ')})`);
+		bindings.push(...values);
+	}
+	return { sql: clauses.length > 0 ? ` and ${clauses.join(' and ')}` : '', bindings };
+}
+
+/**
+ * One derived table of (at, <dims>, events) covering the ranges exactly once: rollup rows for whole UTC
+ * buckets, raw rows the rollups have not absorbed yet inside those buckets, and raw rows at the edges.
+ */
+export function buildActivitySource(dialect: Dialect, spec: SourceSpec): ActivitySource {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const table = chooseRollup(spec.select, spec.filters);
+	const segments = spec.ranges.flatMap((r) => (table ? splitWindow(r.from, r.to) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
+	const parts: BuiltSql[] = [];
+
+	const rawColumns = spec.select.map((dim) => `${dimensionTextSql(dialect, q(dim))} as ${q(dim)}`);
+	const rawSelect = `select ${[`${epochWholeSecondsSql(dialect, q('timestamp'))} as ${q('at')}`, ...rawColumns, `1 as ${q('events')}`].join(', ')} from ${q('directus_activity')}`;
+	const rawFilters = filtersSql(spec.filters, (dim) => dimensionTextSql(dialect, q(dim)));
+	const rawRange = (from: number, to: number) => timestampRangeSql(dialect, q('timestamp'), from, to);
+
+	if (table) {
+		const rollupFilters = filtersSql(spec.filters, (dim) => q(dim));
+		const rollupSelect = `select ${[`${q('bucket')} as ${q('at')}`, ...spec.select.map((dim) => q(dim)), q('events')].join(', ')} from ${q(table.name)}`;
+		const byGrain = new Map<string, { from: number; to: number }[]>();
+		for (const segment of segments) {
+			if (segment.kind !== 'rollup') continue;
+			byGrain.set(segment.grain.key, [...(byGrain.get(segment.grain.key) ?? []), segment]);
+		}
+		for (const [grain, ranges] of byGrain) {
+			const range = rangesSql((from, to) => ({ sql: `${q('bucket')} >= ? and ${q('bucket')} < ?`, bindings: [from, to] }), mergeRanges(ranges));
+			parts.push({ sql: `${rollupSelect} where ${q('grain')} = ? and ${range.sql}${rollupFilters.sql}`, bindings: [grain, ...range.bindings, ...rollupFilters.bindings] });
+		}
+		const rollupRanges = mergeRanges(segments.filter((s) => s.kind === 'rollup'));
+		if (rollupRanges.length > 0) {
+			const gaps = spec.unabsorbed.gaps.map((id) => String(Math.trunc(id)));
+			const tail = `(${q('id')} > ?${gaps.length > 0 ? ` or ${q('id')} in (${gaps.join(', ')})` : ''})`;
+			const range = rangesSql(rawRange, rollupRanges);
+			parts.push({ sql: `${rawSelect} where ${tail} and ${range.sql}${rawFilters.sql}`, bindings: [spec.unabsorbed.watermark, ...range.bindings, ...rawFilters.bindings] });
+		}
+	}
+	const rawRanges = mergeRanges(segments.filter((s) => s.kind === 'raw'));
+	if (rawRanges.length > 0) {
+		const range = rangesSql(rawRange, rawRanges);
+		parts.push({ sql: `${rawSelect} where ${range.sql}${rawFilters.sql}`, bindings: [...range.bindings, ...rawFilters.bindings] });
+	}
+	if (parts.length === 0) {
+		return { sql: `${rawSelect} where 1 = 0`, bindings: [], table: table?.name ?? null };
+	}
+	return { sql: parts.map((p) => p.sql).join(' union all '), bindings: parts.flatMap((p) => p.bindings), table: table?.name ?? null };
+}

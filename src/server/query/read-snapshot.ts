@@ -1,0 +1,69 @@
+import type { Knex } from 'knex';
+import { dialectOf, type Dialect } from '../dialect';
+import { readUnabsorbed, type UnabsorbedRows } from '../rollup/rollup-state';
+
+export interface QueryContext {
+	db: Knex.Transaction;
+	dialect: Dialect;
+	unabsorbed: UnabsorbedRows;
+	generation: number;
+}
+
+/** A query that ran past the statement timeout; answered as 503 with a clear message. */
+export class AnalyticsTimeoutError extends Error {
+	constructor(readonly timeoutMs: number) {
+		super(`The analytics query took longer than ${timeoutMs} ms and was cancelled. Narrow the window or filters, or raise ACTIVITY_ANALYTICS_STATEMENT_TIMEOUT_MS.`);
+		this.name = 'AnalyticsTimeoutError';
+	}
+}
+
+function isTimeout(error: unknown): boolean {
+	const e = error as { code?: string; errno?: number } | null;
+	// PostgreSQL query_canceled, MariaDB ER_STATEMENT_TIMEOUT, MySQL ER_QUERY_TIMEOUT, SQLite interrupt.
+	return e?.code === '57014' || e?.errno === 1969 || e?.errno === 3024 || e?.code === 'SQLITE_INTERRUPT';
+}
+
+let mariaDbCache: boolean | undefined;
+async function isMariaDb(db: Knex.Transaction): Promise<boolean> {
+	if (mariaDbCache === undefined) {
+		const [rows] = (await db.raw('select version() as v')) as [{ v: string }[]];
+		mariaDbCache = /mariadb/i.test(rows[0]?.v ?? '');
+	}
+	return mariaDbCache;
+}
+
+/**
+ * Runs the work in one read transaction: the watermark, the gaps and every rollup and raw read see the same
+ * snapshot, so a refresh committing half-way can neither hide nor double a row. The statement timeout is
+ * enforced by the database where it can be (PostgreSQL, MySQL/MariaDB) and by interrupting SQLite.
+ */
+export async function withReadSnapshot<T>(database: Knex, timeoutMs: number, work: (context: QueryContext) => Promise<T>): Promise<T> {
+	const dialect = dialectOf(database);
+	try {
+		return await database.transaction(async (db) => {
+			let timer: NodeJS.Timeout | undefined;
+			let resetMysql: string | null = null;
+			if (dialect === 'postgres') {
+				await db.raw('set transaction isolation level repeatable read, read only');
+				await db.raw(`set local statement_timeout = ${Math.trunc(timeoutMs)}`);
+			} else if (dialect === 'mysql') {
+				const maria = await isMariaDb(db);
+				await db.raw(maria ? `set session max_statement_time = ${timeoutMs / 1000}` : `set session max_execution_time = ${Math.trunc(timeoutMs)}`);
+				resetMysql = maria ? 'set session max_statement_time = 0' : 'set session max_execution_time = 0';
+			} else {
+				const connection = (await (db as unknown as { client: { acquireConnection(): Promise<{ interrupt(): void }> } }).client.acquireConnection().catch(() => null)) ?? null;
+				timer = setTimeout(() => connection?.interrupt(), timeoutMs);
+			}
+			try {
+				const state = await readUnabsorbed(db);
+				return await work({ db, dialect, unabsorbed: { watermark: state.watermark, gaps: state.gaps }, generation: state.generation });
+			} finally {
+				if (timer) clearTimeout(timer);
+				if (resetMysql) await db.raw(resetMysql).catch(() => undefined);
+			}
+		});
+	} catch (error) {
+		if (isTimeout(error)) throw new AnalyticsTimeoutError(timeoutMs);
+		throw error;
+	}
+}

@@ -1,0 +1,58 @@
+import { quoteIdentifier } from '../dialect';
+import type { Dimension } from '../rollup/rollup-tables';
+import type { BreakdownQuery, BreakdownSort } from './analytics-query';
+import type { QueryContext } from './read-snapshot';
+import { querySource, toKey, toNumber } from './source-query';
+
+export interface BreakdownRow {
+	key: string | null;
+	events: number;
+	users: number;
+	ips: number;
+}
+
+export interface BreakdownResult {
+	by: Dimension;
+	sort: BreakdownSort;
+	rows: BreakdownRow[];
+}
+
+const METRIC_DIMENSION = { users: 'user', ips: 'ip' } as const;
+
+/** One metric per key, for all keys (top `limit` by it) or only for the given keys. */
+async function metricByKey(context: QueryContext, query: BreakdownQuery, metric: BreakdownSort, keys: (string | null)[] | null): Promise<Map<string | null, number>> {
+	const q = (name: string) => quoteIdentifier(context.dialect, name);
+	const by = query.by;
+	const counted = metric === 'events' ? null : METRIC_DIMENSION[metric];
+	const select: Dimension[] = counted && counted !== by ? [by, counted] : [by];
+	const filters = keys ? { ...query.filters, [by]: keys.map((k) => k ?? '') } : query.filters;
+	const value = counted ? (counted === by ? `count(distinct nullif(${q(by)}, ''))` : `count(distinct nullif(${q(counted)}, ''))`) : `sum(${q('events')})`;
+	const limit = keys ? '' : ` order by ${q('value')} desc, ${q('key')} asc limit ${Math.trunc(query.limit)}`;
+	const rows = await querySource(
+		context,
+		{ select, filters, ranges: [{ from: query.from, to: query.to }] },
+		(s) => `select ${q(by)} as ${q('key')}, ${value} as ${q('value')} from ${s} group by ${q(by)}${limit}`,
+	);
+	return new Map(rows.map((row) => [toKey(row['key']), toNumber(row['value'])]));
+}
+
+/** The top keys of a dimension with their event count and distinct users and IPs, exact. */
+export async function runBreakdown(context: QueryContext, query: BreakdownQuery): Promise<BreakdownResult> {
+	const ranked = await metricByKey(context, query, query.sort, null);
+	const keys = [...ranked.keys()];
+	const metrics: Record<BreakdownSort, Map<string | null, number>> = { events: new Map(), users: new Map(), ips: new Map() };
+	metrics[query.sort] = ranked;
+	for (const metric of ['events', 'users', 'ips'] as const) {
+		if (metric !== query.sort && keys.length > 0) metrics[metric] = await metricByKey(context, query, metric, keys);
+	}
+	return {
+		by: query.by,
+		sort: query.sort,
+		rows: keys.map((key) => ({
+			key,
+			events: metrics.events.get(key) ?? 0,
+			users: metrics.users.get(key) ?? 0,
+			ips: metrics.ips.get(key) ?? 0,
+		})),
+	};
+}

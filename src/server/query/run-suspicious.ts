@@ -1,0 +1,119 @@
+import { dimensionTextSql, epochSecondsSql, quoteIdentifier, timestampRangeSql } from '../dialect';
+import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
+import type { QueryContext } from './read-snapshot';
+import { querySource, rowsOf, toKey, toNumber } from './source-query';
+
+export interface SuspiciousActor {
+	actor: string;
+	/** Events in the busiest window. */
+	peak: number;
+	peakWindowStart: string;
+	/** How many windows went over the threshold. */
+	windowsOver: number;
+	events: number;
+	firstSeen: string;
+	lastSeen: string;
+	touched: { collection: string | null; events: number }[];
+}
+
+export interface SuspiciousResult {
+	by: 'ip' | 'user';
+	window: string;
+	threshold: number;
+	actors: SuspiciousActor[];
+}
+
+/** Fixed windows aligned to UTC multiples of the window length, clipped to the query's window. */
+export function suspiciousWindows(from: number, to: number, seconds: number): { from: number; to: number }[] {
+	const windows: { from: number; to: number }[] = [];
+	for (let start = Math.floor(from / seconds) * seconds; start < to; start += seconds) {
+		windows.push({ from: Math.max(from, start), to: Math.min(to, start + seconds) });
+	}
+	return windows;
+}
+
+/**
+ * Actors (IPs or users) with more than `threshold` events in at least one fixed window, busiest first,
+ * with first and last seen and the collections they touched. Counts are exact.
+ */
+export async function runSuspicious(context: QueryContext, query: SuspiciousQuery): Promise<SuspiciousResult> {
+	const q = (name: string) => quoteIdentifier(context.dialect, name);
+	const seconds = SUSPICIOUS_WINDOWS[query.window];
+	const ranges = suspiciousWindows(query.from, query.to, seconds);
+	const by = query.by;
+	const windowIndex = context.dialect === 'sqlite' ? `(${q('at')} / ${seconds})` : `floor(${q('at')} / ${seconds})`;
+	const overRows = await querySource(
+		context,
+		{ select: [by], filters: query.filters, ranges },
+		(s) =>
+			`select ${q(by)} as ${q('actor')}, ${windowIndex} as ${q('w')}, sum(${q('events')}) as ${q('n')} from ${s} where ${q(by)} <> '' group by ${q(by)}, ${windowIndex} having sum(${q('events')}) > ?`,
+		[query.threshold],
+	);
+	const byActor = new Map<string, { peak: number; peakWindow: number; windowsOver: number }>();
+	for (const row of overRows) {
+		const actor = String(row['actor']);
+		const n = toNumber(row['n']);
+		const w = toNumber(row['w']);
+		const entry = byActor.get(actor) ?? { peak: 0, peakWindow: w, windowsOver: 0 };
+		entry.windowsOver++;
+		if (n > entry.peak || (n === entry.peak && w < entry.peakWindow)) {
+			entry.peak = n;
+			entry.peakWindow = w;
+		}
+		byActor.set(actor, entry);
+	}
+	const ranked = [...byActor.entries()].sort((a, b) => b[1].peak - a[1].peak || (a[0] < b[0] ? -1 : 1)).slice(0, query.limit);
+	if (ranked.length === 0) return { by, window: query.window, threshold: query.threshold, actors: [] };
+	const actors = ranked.map(([actor]) => actor);
+
+	const touchedRows = await querySource(
+		context,
+		{ select: [by, 'collection'], filters: { ...query.filters, [by]: actors }, ranges: [{ from: query.from, to: query.to }] },
+		(s) => `select ${q(by)} as ${q('actor')}, ${q('collection')}, sum(${q('events')}) as ${q('n')} from ${s} group by ${q(by)}, ${q('collection')}`,
+	);
+	const touched = new Map<string, { collection: string | null; events: number }[]>();
+	for (const row of touchedRows) {
+		const list = touched.get(String(row['actor'])) ?? [];
+		list.push({ collection: toKey(row['collection']), events: toNumber(row['n']) });
+		touched.set(String(row['actor']), list);
+	}
+
+	// First and last seen come from the raw rows: exact to the second.
+	const range = timestampRangeSql(context.dialect, q('timestamp'), query.from, query.to);
+	const actorColumn = dimensionTextSql(context.dialect, q(by));
+	const epoch = epochSecondsSql(context.dialect, q('timestamp'));
+	const filterClauses: string[] = [];
+	const filterBindings: string[] = [];
+	for (const [dim, values] of Object.entries(query.filters)) {
+		if (values.length === 0) continue;
+		filterClauses.push(`${dimensionTextSql(context.dialect, q(dim))} in (${values.map(() => '?').join(', ')})`);
+		filterBindings.push(...values);
+	}
+	const seen = rowsOf(
+		await context.db.raw(
+			`select ${actorColumn} as ${q('actor')}, min(${epoch}) as ${q('first')}, max(${epoch}) as ${q('last')}, count(*) as ${q('n')} from ${q('directus_activity')} where ${range.sql} and ${actorColumn} in (${actors.map(() => '?').join(', ')})${filterClauses.map((c) => ` and ${c}`).join('')} group by ${actorColumn}`,
+			[...range.bindings, ...actors, ...filterBindings],
+		),
+		context.dialect,
+	);
+	const seenBy = new Map(seen.map((row) => [String(row['actor']), row]));
+	const iso = (epochSeconds: number) => new Date(Math.round(epochSeconds * 1000)).toISOString();
+	return {
+		by,
+		window: query.window,
+		threshold: query.threshold,
+		actors: ranked.map(([actor, entry]) => {
+			const row = seenBy.get(actor);
+			return {
+				actor,
+				peak: entry.peak,
+				peakWindowStart: iso(Math.max(query.from, entry.peakWindow * seconds)),
+				windowsOver: entry.windowsOver,
+				events: toNumber(row?.['n']),
+				firstSeen: iso(toNumber(row?.['first'])),
+				lastSeen: iso(toNumber(row?.['last'])),
+				touched: (touched.get(actor) ?? []).sort((a, b) => b.events - a.events || String(a.collection).localeCompare(String(b.collection))),
+			};
+		}),
+	};
+}

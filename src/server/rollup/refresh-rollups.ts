@@ -1,0 +1,139 @@
+import type { Knex } from 'knex';
+import { dialectOf, dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, type Dialect } from '../dialect';
+import { GAPS_TABLE, GRAINS, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE, type RollupTable } from './rollup-tables';
+import { readRollupState, type RollupState } from './rollup-state';
+
+export interface RefreshOptions {
+	/** Rows absorbed per transaction; each batch commits on its own, so a crash loses no progress. */
+	batchSize?: number;
+	/** Ids missing below the watermark are rechecked this long, for transactions that commit late. */
+	gapTtlMs?: number;
+	/** Stop after this many batches (a backfill passes Infinity). */
+	maxBatches?: number;
+	onProgress?: (absorbed: number, watermark: number) => void;
+}
+
+export interface RefreshResult {
+	rows: number;
+	batches: number;
+	watermark: number;
+	gapsOpen: number;
+	durationMs: number;
+	generation: number;
+}
+
+// A wide sequence hole (a bulk rollback, a reseeded sequence) is not worth tracking id by id.
+const MAX_GAPS_PER_BATCH = 100_000;
+
+function upsertSql(dialect: Dialect, table: RollupTable, grainKey: string, grainSeconds: number, idCondition: string): string {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const epoch = epochWholeSecondsSql(dialect, q('timestamp'));
+	const bucket = dialect === 'sqlite' ? `(${epoch} / ${grainSeconds}) * ${grainSeconds}` : `floor(${epoch} / ${grainSeconds}) * ${grainSeconds}`;
+	const dims = table.dims.map((d) => dimensionTextSql(dialect, q(d)));
+	const columns = ['grain', 'bucket', ...table.dims, 'events'].map(q).join(', ');
+	const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
+	const select = `select '${grainKey}', ${bucket}, ${dims.join(', ')}, count(*) from ${q('directus_activity')} where ${idCondition} group by ${groupBy}`;
+	const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
+	if (dialect === 'mysql') return `insert into ${q(table.name)} (${columns}) ${select} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`;
+	return `insert into ${q(table.name)} (${columns}) ${select} on conflict (${key}) do update set ${q('events')} = ${q(table.name)}.${q('events')} + excluded.${q('events')}`;
+}
+
+/** Locks the state row for this transaction, so two instances never absorb the same rows. */
+async function lockState(trx: Knex.Transaction, dialect: Dialect, now: number): Promise<RollupState> {
+	// A write first: it takes the row lock before any read, so MySQL's snapshot starts after the wait.
+	const touched = await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: now });
+	if (touched === 0) {
+		await trx(STATE_TABLE).insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now }).onConflict('key').ignore();
+		await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: now });
+	}
+	return readRollupState(trx, { forUpdate: dialect !== 'sqlite' });
+}
+
+function inList(ids: number[]): string {
+	return ids.map((id) => String(Math.trunc(id))).join(', ');
+}
+
+async function absorbBatch(database: Knex, dialect: Dialect, options: Required<Omit<RefreshOptions, 'onProgress'>>): Promise<{ rows: number; watermark: number; gapsOpen: number; generation: number; done: boolean }> {
+	return database.transaction(async (trx) => {
+		const now = Date.now();
+		const state = await lockState(trx, dialect, now);
+		const ids = (await trx('directus_activity').where('id', '>', state.watermark).orderBy('id', 'asc').limit(options.batchSize).pluck('id')).map(Number);
+		const openGaps = (await trx(GAPS_TABLE).pluck('id')).map(Number);
+		const filledGaps: number[] = [];
+		for (let i = 0; i < openGaps.length; i += 1000) {
+			const chunk = openGaps.slice(i, i + 1000);
+			filledGaps.push(...(await trx('directus_activity').whereIn('id', chunk).pluck('id')).map(Number));
+		}
+		const watermark = ids.length > 0 ? ids[ids.length - 1]! : state.watermark;
+		const conditions: string[] = [];
+		if (ids.length > 0) conditions.push(`(id > ${Math.trunc(state.watermark)} and id <= ${Math.trunc(watermark)})`);
+		if (filledGaps.length > 0) conditions.push(`id in (${inList(filledGaps)})`);
+		const absorbed = ids.length + filledGaps.length;
+
+		if (conditions.length > 0) {
+			const condition = conditions.join(' or ');
+			for (const table of ROLLUP_TABLES) {
+				for (const grain of GRAINS) await trx.raw(upsertSql(dialect, table, grain.key, grain.seconds, condition));
+			}
+		}
+
+		// Ids below the new watermark that are not there yet may belong to transactions still open.
+		const newGaps: number[] = [];
+		let expected = state.watermark + 1;
+		for (const id of ids) {
+			for (; expected < id && newGaps.length < MAX_GAPS_PER_BATCH; expected++) newGaps.push(expected);
+			expected = id + 1;
+		}
+		for (let i = 0; i < newGaps.length; i += 500) {
+			await trx(GAPS_TABLE).insert(newGaps.slice(i, i + 500).map((id) => ({ id, seen_at: now })));
+		}
+		for (let i = 0; i < filledGaps.length; i += 1000) await trx(GAPS_TABLE).whereIn('id', filledGaps.slice(i, i + 1000)).delete();
+		await trx(GAPS_TABLE).where('seen_at', '<', now - options.gapTtlMs).delete();
+		const [{ open } = { open: 0 }] = await trx(GAPS_TABLE).count<{ open: number | string }[]>({ open: '*' });
+
+		const generation = absorbed > 0 ? state.generation + 1 : state.generation;
+		await trx(STATE_TABLE)
+			.where({ key: ROLLUP_STATE_KEY })
+			.update({ watermark, generation, updated_at: now });
+		return { rows: absorbed, watermark, gapsOpen: Number(open), generation, done: ids.length < options.batchSize };
+	});
+}
+
+/**
+ * Absorbs the rows added to directus_activity since the last refresh into every rollup. It reads only rows
+ * above the watermark plus the ids still missing below it, so its cost follows the new rows, not the history.
+ */
+export async function refreshRollups(database: Knex, options: RefreshOptions = {}): Promise<RefreshResult> {
+	const started = performance.now();
+	const dialect = dialectOf(database);
+	const settings = {
+		batchSize: options.batchSize ?? 50_000,
+		gapTtlMs: options.gapTtlMs ?? 3_600_000,
+		maxBatches: options.maxBatches ?? 20,
+	};
+	let rows = 0;
+	let batches = 0;
+	let last = { watermark: 0, gapsOpen: 0, generation: 0 };
+	for (;;) {
+		const batch = await absorbBatch(database, dialect, settings);
+		rows += batch.rows;
+		batches++;
+		last = batch;
+		options.onProgress?.(rows, batch.watermark);
+		if (batch.done || batches >= settings.maxBatches) break;
+	}
+	const durationMs = Math.round(performance.now() - started);
+	await database(STATE_TABLE)
+		.where({ key: ROLLUP_STATE_KEY })
+		.update({ last_refresh_at: Date.now(), last_refresh_ms: durationMs, last_refresh_rows: rows });
+	return { rows, batches, watermark: last.watermark, gapsOpen: last.gapsOpen, durationMs, generation: last.generation };
+}
+
+/** Empties the rollups and the watermark; the next refresh (with maxBatches Infinity) rebuilds from scratch. */
+export async function resetRollups(database: Knex): Promise<void> {
+	await database.transaction(async (trx) => {
+		for (const table of ROLLUP_TABLES) await trx(table.name).delete();
+		await trx(GAPS_TABLE).delete();
+		await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).delete();
+	});
+}

@@ -1,0 +1,34 @@
+import type { Knex } from 'knex';
+import { dialectOf, epochSecondsSql, quoteIdentifier } from '../dialect';
+import { rowsOf } from '../query/source-query';
+import type { RollupStatus } from '../../shared/status';
+import { readRollupState } from './rollup-state';
+import { GAPS_TABLE } from './rollup-tables';
+
+/** How far the rollups are behind directus_activity; every read here uses the primary key. */
+export async function readRollupLag(database: Knex, now = Date.now()): Promise<RollupStatus> {
+	const dialect = dialectOf(database);
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const state = await readRollupState(database);
+	const [{ maxId } = { maxId: 0 }] = await database('directus_activity').max({ maxId: 'id' });
+	const [{ gaps } = { gaps: 0 }] = await database(GAPS_TABLE).count<{ gaps: number | string }[]>({ gaps: '*' });
+	const gapIds = (await database(GAPS_TABLE).pluck('id')).map(Number);
+	const [{ above } = { above: 0 }] = await database('directus_activity').where('id', '>', state.watermark).count<{ above: number | string }[]>({ above: '*' });
+	const filled = gapIds.length === 0 ? 0 : Number((await database('directus_activity').whereIn('id', gapIds.slice(0, 1000)).count<{ n: number | string }[]>({ n: '*' }))[0]?.n ?? 0);
+	const oldest = rowsOf(
+		await database.raw(`select ${epochSecondsSql(dialect, q('timestamp'))} as ${q('epoch')} from ${q('directus_activity')} where ${q('id')} > ? order by ${q('id')} asc limit 1`, [state.watermark]),
+		dialect,
+	)[0];
+	return {
+		watermark: state.watermark,
+		maxId: Number(maxId ?? 0),
+		lagRows: Number(above) + filled,
+		lagSeconds: oldest ? Math.max(0, Math.round(now / 1000 - Number(oldest['epoch']))) : 0,
+		gapsOpen: Number(gaps),
+		generation: state.generation,
+		lastRefreshAt: state.lastRefreshAt ? new Date(state.lastRefreshAt).toISOString() : null,
+		lastRefreshMs: state.lastRefreshMs,
+		lastRefreshRows: state.lastRefreshRows,
+		stalenessSeconds: state.lastRefreshAt ? Math.max(0, Math.round((now - state.lastRefreshAt) / 1000)) : null,
+	};
+}

@@ -1,0 +1,41 @@
+// The rollups: narrow tables, each keyed by time bucket plus a few dimensions, at three UTC grains.
+// Every time zone's offset is a multiple of 15 minutes, so local hour/day/week/month boundaries always fall
+// on a 15-minute UTC boundary; whole days and hours use the coarser grains. See docs/rollups.md.
+
+export const DIMENSIONS = ['collection', 'action', 'origin', 'user', 'ip'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** Column widths as Directus declares them on directus_activity. */
+export const DIMENSION_LENGTH: Record<Dimension, number> = { collection: 64, action: 45, origin: 255, user: 36, ip: 50 };
+
+export interface RollupTable {
+	name: string;
+	dims: readonly Dimension[];
+}
+
+/** Smallest first: the planner takes the first table that has every dimension a query needs. */
+export const ROLLUP_TABLES: readonly RollupTable[] = [
+	{ name: 'activity_analytics_rollup_events', dims: ['collection', 'action', 'origin'] },
+	{ name: 'activity_analytics_rollup_users', dims: ['user'] },
+	{ name: 'activity_analytics_rollup_ips', dims: ['ip'] },
+	{ name: 'activity_analytics_rollup_ip_users', dims: ['ip', 'user'] },
+	{ name: 'activity_analytics_rollup_user_dims', dims: ['collection', 'action', 'origin', 'user'] },
+	{ name: 'activity_analytics_rollup_ip_dims', dims: ['collection', 'action', 'origin', 'ip'] },
+];
+
+export interface Grain {
+	key: 'd' | 'h' | 'q';
+	seconds: number;
+}
+
+/** Coarsest first. */
+export const GRAINS: readonly Grain[] = [
+	{ key: 'd', seconds: 86_400 },
+	{ key: 'h', seconds: 3_600 },
+	{ key: 'q', seconds: 900 },
+];
+
+export const STATE_TABLE = 'activity_analytics_state';
+export const GAPS_TABLE = 'activity_analytics_gaps';
+export const ROLLUP_STATE_KEY = 'rollup';
+export const ALERTS_TABLE = 'activity_analytics_alerts';

@@ -1,0 +1,61 @@
+import type { AnalyticsRuntime } from '../analytics-runtime';
+import { answerQuery } from '../query/answer-query';
+import { parseBreakdownQuery, parseOverviewQuery, parseTimeseriesQuery } from '../query/parse-analytics-query';
+import { runBreakdown } from '../query/run-breakdown';
+import { runOverview } from '../query/run-overview';
+import { runTimeseries } from '../query/run-timeseries';
+import { ADMIN_SCOPE } from '../access-scope';
+import { detectNewSuspicious, type SuspiciousAlert } from './detect-new-suspicious';
+import { refreshRollups, type RefreshOptions, type RefreshResult } from './refresh-rollups';
+
+export const SUSPICIOUS_EVENT = 'activity-analytics.suspicious';
+
+export interface RefreshReport extends RefreshResult {
+	alerts: number;
+	warmed: number;
+}
+
+export type EmitAction = (event: string, payload: SuspiciousAlert) => void;
+
+let running: Promise<RefreshReport> | null = null;
+
+/** The queries the default panel makes, so the first viewer after a refresh hits a warm cache. */
+async function warmDefaultQueries(runtime: AnalyticsRuntime): Promise<number> {
+	const context = { now: Date.now(), maxWindowDays: runtime.config.maxWindowDays };
+	const base = { range: '7d' };
+	await answerQuery(runtime, 'overview', ADMIN_SCOPE, parseOverviewQuery(base, context), runOverview);
+	await answerQuery(runtime, 'timeseries', ADMIN_SCOPE, parseTimeseriesQuery({ ...base, interval: 'hour' }, context), runTimeseries);
+	await answerQuery(runtime, 'breakdown', ADMIN_SCOPE, parseBreakdownQuery({ ...base, by: 'collection' }, context), runBreakdown);
+	await answerQuery(runtime, 'breakdown', ADMIN_SCOPE, parseBreakdownQuery({ ...base, by: 'ip', limit: '10' }, context), runBreakdown);
+	return 4;
+}
+
+/**
+ * Refresh, then announce newly suspicious actors and warm the cache. One at a time per process;
+ * across instances the refresh itself is serialised by the state row lock.
+ */
+export function runRefresh(runtime: AnalyticsRuntime, options: RefreshOptions & { emitAction?: EmitAction } = {}): Promise<RefreshReport> {
+	if (running) return running;
+	running = (async () => {
+		await runtime.ready;
+		const result = await refreshRollups(runtime.database, options);
+		let alerts = 0;
+		let warmed = 0;
+		if (result.rows > 0) {
+			for (const alert of await detectNewSuspicious(runtime)) {
+				options.emitAction?.(SUSPICIOUS_EVENT, alert);
+				alerts++;
+			}
+			if (runtime.config.warmCache) {
+				warmed = await warmDefaultQueries(runtime).catch((error: unknown) => {
+					runtime.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: cache warm-up failed');
+					return 0;
+				});
+			}
+		}
+		return { ...result, alerts, warmed };
+	})().finally(() => {
+		running = null;
+	});
+	return running;
+}
