@@ -24,6 +24,9 @@ export default defineConfig({
 				test: { ...integration, name: 'integration:postgres+redis', globalSetup: ['test/support/setup-postgres-host.ts'] },
 			},
 			{
+				test: { ...integration, name: 'integration:mariadb', globalSetup: ['test/support/setup-mariadb-host.ts'] },
+			},
+			{
 				test: {
 					name: 'browser',
 					include: ['test/e2e/**/*.test.ts'],

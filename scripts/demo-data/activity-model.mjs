@@ -105,8 +105,10 @@ function uuidFrom(random) {
 export function buildActors(options) {
 	const random = createRandom(options.seed ^ 0x9e3779b9);
 	const userCount = Math.max(40, Math.min(2000, Math.round(options.rows / 2500)));
+	// Users depend on their index only, so datasets of any seed share the same people.
+	const userRandom = createRandom(0x5eed);
 	const users = Array.from({ length: userCount }, (_, i) => ({
-		id: uuidFrom(random),
+		id: uuidFrom(userRandom),
 		first_name: FIRST_NAMES[i % FIRST_NAMES.length],
 		last_name: LAST_NAMES[Math.floor(i / FIRST_NAMES.length) % LAST_NAMES.length],
 		email: `demo.user${i + 1}@example.com`,

@@ -7,4 +7,6 @@ export default createHostSetup('test-browser', 18157, () => ({
 	DB_CLIENT: 'sqlite3',
 	DB_FILENAME: join(runDir, 'test-browser', 'data.db'),
 	LOG_LEVEL: 'warn',
+	// Tests refresh explicitly, so the raw tail is exercised deterministically.
+	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
 }));

@@ -13,4 +13,6 @@ export default createHostSetup('test-postgres', 18156, (runId) => ({
 	CACHE_STORE: 'redis',
 	CACHE_NAMESPACE: `aa_test_${runId}`,
 	LOG_LEVEL: 'warn',
+	// Tests refresh explicitly, so the raw tail is exercised deterministically.
+	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
 }));

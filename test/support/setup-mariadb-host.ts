@@ -1,0 +1,14 @@
+import { createHostSetup } from './host-setup';
+
+// MariaDB as CI provides it (root, no password); each run gets its own database.
+export default createHostSetup('test-mariadb', 18158, (runId) => ({
+	DB_CLIENT: 'mysql',
+	DB_HOST: process.env['TEST_MYSQL_HOST'] ?? '127.0.0.1',
+	DB_PORT: process.env['TEST_MYSQL_PORT'] ?? '3306',
+	DB_USER: process.env['TEST_MYSQL_USER'] ?? 'root',
+	DB_PASSWORD: process.env['TEST_MYSQL_PASSWORD'] ?? '',
+	DB_DATABASE: `aa_test_${runId}`,
+	LOG_LEVEL: 'warn',
+	// Tests refresh explicitly, so the raw tail is exercised deterministically.
+	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
+}));
