@@ -38,15 +38,33 @@ function upsertSql(dialect: Dialect, table: RollupTable, grainKey: string, grain
 	return `insert into ${q(table.name)} (${columns}) ${select} on conflict (${key}) do update set ${q('events')} = ${q(table.name)}.${q('events')} + excluded.${q('events')}`;
 }
 
+/** Makes sure the state row exists, outside any long transaction (two first-time inserts would deadlock). */
+async function ensureStateRow(database: Knex, now: number): Promise<void> {
+	await database(STATE_TABLE).insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now }).onConflict('key').ignore();
+}
+
 /** Locks the state row for this transaction, so two instances never absorb the same rows. */
 async function lockState(trx: Knex.Transaction, dialect: Dialect, now: number): Promise<RollupState> {
-	// A write first: it takes the row lock before any read, so MySQL's snapshot starts after the wait.
-	const touched = await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: now });
-	if (touched === 0) {
-		await trx(STATE_TABLE).insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now }).onConflict('key').ignore();
-		await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: now });
-	}
+	// A write first: it takes the row lock before any read (and SQLite's write lock at once).
+	await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: now });
 	return readRollupState(trx, { forUpdate: dialect !== 'sqlite' });
+}
+
+/** Lock conflicts between instances are expected; they are retried, anything else is not. */
+function isTransient(error: unknown): boolean {
+	const e = error as { code?: string; errno?: number } | null;
+	return e?.code === 'SQLITE_BUSY' || e?.errno === 1213 || e?.errno === 1205 || e?.code === '40001' || e?.code === '40P01';
+}
+
+async function withRetry<T>(work: () => Promise<T>, attempts = 12): Promise<T> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await work();
+		} catch (error) {
+			if (!isTransient(error) || attempt >= attempts) throw error;
+			await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 25 * 2 ** attempt) * (0.5 + Math.random())));
+		}
+	}
 }
 
 function inList(ids: number[]): string {
@@ -54,6 +72,9 @@ function inList(ids: number[]): string {
 }
 
 async function absorbBatch(database: Knex, dialect: Dialect, options: Required<Omit<RefreshOptions, 'onProgress'>>): Promise<{ rows: number; watermark: number; gapsOpen: number; generation: number; done: boolean }> {
+	// READ COMMITTED on MySQL: INSERT ... SELECT then reads directus_activity without locking it, so an
+	// open write transaction neither blocks the refresh nor is blocked by it.
+	const config = dialect === 'mysql' ? { isolationLevel: 'read committed' as const } : undefined;
 	return database.transaction(async (trx) => {
 		const now = Date.now();
 		const state = await lockState(trx, dialect, now);
@@ -96,7 +117,7 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 			.where({ key: ROLLUP_STATE_KEY })
 			.update({ watermark, generation, updated_at: now });
 		return { rows: absorbed, watermark, gapsOpen: Number(open), generation, done: ids.length < options.batchSize };
-	});
+	}, config);
 }
 
 /**
@@ -114,8 +135,9 @@ export async function refreshRollups(database: Knex, options: RefreshOptions = {
 	let rows = 0;
 	let batches = 0;
 	let last = { watermark: 0, gapsOpen: 0, generation: 0 };
+	await withRetry(() => ensureStateRow(database, Date.now()));
 	for (;;) {
-		const batch = await absorbBatch(database, dialect, settings);
+		const batch = await withRetry(() => absorbBatch(database, dialect, settings));
 		rows += batch.rows;
 		batches++;
 		last = batch;
