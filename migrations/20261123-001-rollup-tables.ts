@@ -34,19 +34,29 @@ export async function up(knex: Knex): Promise<void> {
 		});
 	}
 	if (!(await knex.schema.hasTable(ALERTS_TABLE))) {
-		// One row per actor and window already announced, so each crossing is emitted once across instances.
+		// A Directus collection (single id key), so creating an alert through ItemsService emits items.create,
+		// which Flows with an event trigger can catch (an extension's own emitter cannot reach Flows).
 		await knex.schema.createTable(ALERTS_TABLE, (t) => {
+			t.increments('id').primary();
 			t.string('by', 8).notNullable();
 			t.string('actor', 64).notNullable();
+			t.string('window', 8).notNullable();
 			t.bigInteger('window_start').notNullable();
 			t.bigInteger('peak').notNullable();
-			t.bigInteger('created_at').notNullable();
-			t.primary(['by', 'actor', 'window_start']);
+			t.bigInteger('threshold').notNullable();
+			t.text('touched');
+			t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+			// Each actor and window is announced once, whichever instance refreshes.
+			t.unique(['by', 'actor', 'window_start']);
 		});
+	}
+	if ((await knex.schema.hasTable('directus_collections')) && !(await knex('directus_collections').where({ collection: ALERTS_TABLE }).first())) {
+		await knex('directus_collections').insert({ collection: ALERTS_TABLE, icon: 'gpp_maybe', note: 'Actors that crossed the suspicious-activity threshold (activity analytics).' });
 	}
 }
 
 export async function down(knex: Knex): Promise<void> {
+	if (await knex.schema.hasTable('directus_collections')) await knex('directus_collections').where({ collection: ALERTS_TABLE }).delete();
 	for (const table of [...ROLLUP_TABLES.map((r) => r.name), STATE_TABLE, GAPS_TABLE, ALERTS_TABLE]) {
 		await knex.schema.dropTableIfExists(table);
 	}

@@ -147,6 +147,7 @@ export function hostEnv({ port, name, env = {} }) {
 		delete merged.DB_FILENAME;
 		// Directus insists the key exists, even for passwordless local servers.
 		merged.DB_PASSWORD ??= '';
+		merged.DB_PORT ??= String(merged.DB_CLIENT.startsWith('mysql') ? 3306 : 5432);
 	}
 	return /** @type {Record<string, string>} */ (merged);
 }

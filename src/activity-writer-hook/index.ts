@@ -2,7 +2,7 @@ import { defineHook } from '@directus/extensions-sdk';
 import { useAnalyticsRuntime } from '../server/analytics-runtime';
 import { registerAnalyticsCli } from '../server/cli/register-analytics-cli';
 import { describeConfig } from '../server/config';
-import { createEmitAction } from '../server/emit-action';
+import { createAlertSink } from '../server/alert-sink';
 import { runRefresh } from '../server/rollup/run-refresh';
 
 export default defineHook(({ schedule, init, action }, context) => {
@@ -17,12 +17,12 @@ export default defineHook(({ schedule, init, action }, context) => {
 	const analytics = runtime;
 	logger.info({ config: describeConfig(analytics.config) }, 'activity analytics: configuration');
 
-	const emitAction = createEmitAction(context);
+	const alertSink = createAlertSink(context);
 	if (analytics.config.refreshCron) {
 		// Directus's schedule() runs each tick on one instance only when Redis is shared.
 		schedule(analytics.config.refreshCron, async () => {
 			try {
-				await runRefresh(analytics, { emitAction });
+				await runRefresh(analytics, { alertSink });
 			} catch (error) {
 				logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: scheduled refresh failed');
 			}

@@ -2,7 +2,7 @@ import { defineEndpoint } from '@directus/extensions-sdk';
 import compression from 'compression';
 import { useAnalyticsRuntime } from '../server/analytics-runtime';
 import { ENDPOINT_ID } from '../shared/constants';
-import { createEmitAction } from '../server/emit-action';
+import { createAlertSink } from '../server/alert-sink';
 import { mountBreakdownRoute } from './routes/breakdown';
 import { mountExportRoute } from './routes/export';
 import { mountMaintenanceRoutes } from './routes/maintenance';
@@ -26,6 +26,6 @@ export default defineEndpoint({
 		mountTimelineRoute(router, runtime);
 		mountExportRoute(router, runtime);
 		mountStatusRoutes(router, runtime);
-		mountMaintenanceRoutes(router, runtime, createEmitAction(context));
+		mountMaintenanceRoutes(router, runtime, createAlertSink(context));
 	},
 });

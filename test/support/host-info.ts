@@ -12,3 +12,6 @@ declare module 'vitest' {
 		host: HostInfo;
 	}
 }
+
+/** A role the test hosts let read analytics (ACTIVITY_ANALYTICS_ALLOWED_ROLES); tests create it with this id. */
+export const ANALYST_ROLE_ID = '0a11a11a-0000-4000-8000-000000000001';

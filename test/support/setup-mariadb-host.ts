@@ -1,3 +1,4 @@
+import { ANALYST_ROLE_ID } from './host-info';
 import { createHostSetup } from './host-setup';
 
 // MariaDB as CI provides it (root, no password); each run gets its own database.
@@ -11,4 +12,6 @@ export default createHostSetup('test-mariadb', 18158, (runId) => ({
 	LOG_LEVEL: 'warn',
 	// Tests refresh explicitly, so the raw tail is exercised deterministically.
 	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
+	ACTIVITY_ANALYTICS_ALLOWED_ROLES: ANALYST_ROLE_ID,
+	ACTIVITY_ANALYTICS_SUSPICIOUS_THRESHOLD: '40',
 }));

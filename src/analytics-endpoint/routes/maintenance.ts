@@ -1,21 +1,26 @@
 import type { Router } from 'express';
 import type { AnalyticsRuntime } from '../../server/analytics-runtime';
-import { runRefresh, type EmitAction } from '../../server/rollup/run-refresh';
+import type { AlertSink } from '../../server/rollup/detect-new-suspicious';
+import { runRefresh } from '../../server/rollup/run-refresh';
+import { ForbiddenError } from '@directus/errors';
 import { authorize } from '../analytics-route';
 
-/** POST /refresh runs a refresh now; DELETE /cache empties the analytics cache (every instance's, with Redis). */
-export function mountMaintenanceRoutes(router: Router, runtime: AnalyticsRuntime, emitAction: EmitAction): void {
+/**
+ * POST /refresh runs a refresh now; DELETE /cache empties the analytics cache (every instance's, with Redis).
+ * Roles allowed to read analytics may not run these: maintenance is for admins.
+ */
+export function mountMaintenanceRoutes(router: Router, runtime: AnalyticsRuntime, alertSink: AlertSink): void {
 	router.post('/refresh', async (req, res, next) => {
 		try {
-			authorize(runtime, req);
-			res.json({ data: await runRefresh(runtime, { emitAction }) });
+			if (!authorize(runtime, req).admin) throw new ForbiddenError();
+			res.json({ data: await runRefresh(runtime, { alertSink }) });
 		} catch (error) {
 			next(error);
 		}
 	});
 	router.delete('/cache', async (req, res, next) => {
 		try {
-			authorize(runtime, req);
+			if (!authorize(runtime, req).admin) throw new ForbiddenError();
 			res.json({ data: { cleared: await runtime.cache.clear() } });
 		} catch (error) {
 			next(error);

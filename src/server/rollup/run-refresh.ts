@@ -5,17 +5,13 @@ import { runBreakdown } from '../query/run-breakdown';
 import { runOverview } from '../query/run-overview';
 import { runTimeseries } from '../query/run-timeseries';
 import { ADMIN_SCOPE } from '../access-scope';
-import { detectNewSuspicious, type SuspiciousAlert } from './detect-new-suspicious';
+import { detectNewSuspicious, type AlertSink } from './detect-new-suspicious';
 import { refreshRollups, type RefreshOptions, type RefreshResult } from './refresh-rollups';
-
-export const SUSPICIOUS_EVENT = 'activity-analytics.suspicious';
 
 export interface RefreshReport extends RefreshResult {
 	alerts: number;
 	warmed: number;
 }
-
-export type EmitAction = (event: string, payload: SuspiciousAlert) => void;
 
 let running: Promise<RefreshReport> | null = null;
 
@@ -34,7 +30,7 @@ async function warmDefaultQueries(runtime: AnalyticsRuntime): Promise<number> {
  * Refresh, then announce newly suspicious actors and warm the cache. One at a time per process;
  * across instances the refresh itself is serialised by the state row lock.
  */
-export function runRefresh(runtime: AnalyticsRuntime, options: RefreshOptions & { emitAction?: EmitAction } = {}): Promise<RefreshReport> {
+export function runRefresh(runtime: AnalyticsRuntime, options: RefreshOptions & { alertSink?: AlertSink } = {}): Promise<RefreshReport> {
 	if (running) return running;
 	running = (async () => {
 		await runtime.ready;
@@ -42,10 +38,7 @@ export function runRefresh(runtime: AnalyticsRuntime, options: RefreshOptions & 
 		let alerts = 0;
 		let warmed = 0;
 		if (result.rows > 0) {
-			for (const alert of await detectNewSuspicious(runtime)) {
-				options.emitAction?.(SUSPICIOUS_EVENT, alert);
-				alerts++;
-			}
+			if (options.alertSink) alerts = (await detectNewSuspicious(runtime, options.alertSink)).length;
 			if (runtime.config.warmCache) {
 				warmed = await warmDefaultQueries(runtime).catch((error: unknown) => {
 					runtime.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: cache warm-up failed');

@@ -1,0 +1,39 @@
+import type { ExtensionsServices, SchemaOverview } from '@directus/types';
+import type { Knex } from 'knex';
+import { ALERTS_TABLE } from './rollup/rollup-tables';
+import type { AlertSink } from './rollup/detect-new-suspicious';
+
+export const SUSPICIOUS_EVENT = 'activity-analytics.suspicious';
+
+interface SinkContext {
+	services: ExtensionsServices;
+	database: Knex;
+	getSchema: () => Promise<SchemaOverview>;
+	emitter: { emitAction(event: string, meta: Record<string, unknown>, context?: Record<string, unknown>): void };
+	logger: { warn(obj: unknown, msg?: string): void };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+	const e = error as { code?: string; extensions?: { code?: string } } | null;
+	return e?.code === 'RECORD_NOT_UNIQUE' || e?.extensions?.code === 'RECORD_NOT_UNIQUE' || e?.code === '23505' || e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT';
+}
+
+/**
+ * Alerts become items of activity_analytics_alerts through ItemsService, which emits items.create on
+ * Directus's own emitter: a Flow with an event trigger on that collection receives every alert. Other
+ * extensions also get activity-analytics.suspicious on the extensions' emitter.
+ */
+export function createAlertSink(context: SinkContext): AlertSink {
+	return async (alert) => {
+		const schema = await context.getSchema();
+		const items = new context.services.ItemsService(ALERTS_TABLE, { schema, knex: context.database, accountability: null });
+		try {
+			await items.createOne({ ...alert, touched: JSON.stringify(alert.touched) });
+		} catch (error) {
+			if (isUniqueViolation(error)) return false;
+			throw error;
+		}
+		context.emitter.emitAction(SUSPICIOUS_EVENT, { payload: alert }, { database: context.database, schema, accountability: null });
+		return true;
+	};
+}
