@@ -21,6 +21,20 @@ import {
 
 export { DIRECTUS_VERSION, hostDir, repoRoot, runDir };
 
+/** Our internal tables (see src/server/rollup/rollup-tables.ts); activity_analytics_alerts stays a collection. */
+export const ROLLUP_INTERNAL_TABLES = [
+	'activity_analytics_rollup_events',
+	'activity_analytics_rollup_users',
+	'activity_analytics_rollup_ips',
+	'activity_analytics_rollup_ip_users',
+	'activity_analytics_rollup_user_dims',
+	'activity_analytics_rollup_ip_dims',
+	'activity_analytics_state',
+	'activity_analytics_gaps',
+	'activity_analytics_migrations',
+	'activity_analytics_migrations_lock',
+];
+
 export const DEMO_ADMIN = { email: 'admin@example.com', password: 'd1r3ctu5', token: 'demo-admin-static-token' };
 
 /** A failure with one line that tells the user what to fix; the CLI prints only that line. */
@@ -140,6 +154,8 @@ export function hostEnv({ port, name, env = {} }) {
 		CACHE_ENABLED: 'false',
 		RATE_LIMITER_ENABLED: 'false',
 		LOG_LEVEL: 'info',
+		// The rollups' composite keys are not Directus collections; listing them keeps the schema loader quiet.
+		DB_EXCLUDE_TABLES: ['spatial_ref_sys', 'sysdiagrams', ...ROLLUP_INTERNAL_TABLES].join(','),
 		LOG_STYLE: 'raw',
 		...env,
 	};
@@ -384,6 +400,7 @@ const usage = `usage: node scripts/host.mjs <command>
   install                       install Node ${NODE_MAJOR} and directus@${DIRECTUS_VERSION} into ${cacheRoot}
   start [--name N] [--port P]   bootstrap and start Directus with the built bundle (env: DB_*, REDIS, CACHE_*)
   stop [--name N]               stop it by PID
+  cli [--name N] -- <args>      run the Directus CLI against that host's database (e.g. analytics backfill)
   run-node <script> [args]      run a script with the host's Node
   where                         print the install and run folders`;
 
@@ -409,6 +426,14 @@ async function main(argv) {
 		case 'stop':
 			log((await stopHost(flag('name', 'dev'))) ? 'stopped' : 'not running');
 			return 0;
+		case 'cli': {
+			// `node scripts/host.mjs cli --name N -- analytics backfill`: the Directus CLI with the host's env.
+			const separator = rest.indexOf('--');
+			const args = separator >= 0 ? rest.slice(separator + 1) : [];
+			const env = hostEnv({ name: flag('name', 'dev'), port: Number(flag('port', '8055')), env: passthrough });
+			const result = spawnSync(ensureNode().node, [directusCli, ...args], { stdio: 'inherit', env: { ...nodeEnv(), ...env } });
+			return result.status ?? 1;
+		}
 		case 'run-node':
 			return runWithHostNode(rest[0], rest.slice(1));
 		case 'where':

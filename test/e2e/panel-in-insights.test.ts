@@ -50,7 +50,7 @@ describe('the panel in the Directus admin app', () => {
 
 	it('shows a polite no-access state to a non-admin viewer', async () => {
 		const host = inject('host');
-		const editor = await createNonAdminUser('viewer');
+		const editor = await createNonAdminUser('viewer', { appAccess: true });
 		const policies = await apiOk<{ data: { id: string }[] }>(`/policies?filter[name][_contains]=viewer&fields=id`);
 		for (const collection of ['directus_dashboards', 'directus_panels']) {
 			await apiOk('/permissions', { method: 'POST', body: { policy: policies.data[0]!.id, collection, action: 'read', fields: ['*'], permissions: {} } });

@@ -76,7 +76,7 @@ describe(`analytics cache on ${client}`, () => {
 		const path = '/analytics/overview?from=2026-10-06T00:00:00Z&to=2026-10-13T00:00:00Z';
 		await api(path);
 		expect((await api(path)).headers.get('x-cache')).toBe('HIT');
-		const policy = await apiOk<{ data: { id: string } }>('/policies', { method: 'POST', body: { name: `Analysts ${Date.now()}`, icon: 'insights', admin_access: false, app_access: true } });
+		const policy = await apiOk<{ data: { id: string } }>('/policies', { method: 'POST', body: { name: `Analysts ${Date.now()}`, icon: 'insights', admin_access: false, app_access: false } });
 		const existing = await api(`/roles/${ANALYST_ROLE_ID}`);
 		if (existing.status !== 200) await apiOk('/roles', { method: 'POST', body: { id: ANALYST_ROLE_ID, name: 'Analysts', icon: 'insights', policies: [{ policy: policy.data.id }] } });
 		const email = `analyst-${Date.now()}@example.com`;

@@ -6,6 +6,7 @@ import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mj
 import { loadActivity } from '../../scripts/demo-data/write-activity.mjs';
 import { hostDir, nodeEnv } from '../../scripts/host.mjs';
 import { refreshRollups } from '../../src/server/rollup/refresh-rollups';
+import { ROLLUP_TABLES } from '../../src/server/rollup/rollup-tables';
 import { openDatabase } from '../../scripts/host.mjs';
 import { apiOk } from '../support/api';
 import { openHostDatabase } from '../support/database';
@@ -29,10 +30,10 @@ async function expectRollupsHoldAbsorbedRows(): Promise<number> {
 	const watermark = Number(state?.['watermark']);
 	const gaps = (await db('activity_analytics_gaps').pluck('id')).map(Number);
 	const [{ n } = { n: 0 }] = await db('directus_activity').where('id', '<=', watermark).whereNotIn('id', gaps.length > 0 ? gaps : [-1]).count({ n: '*' });
-	for (const table of ['activity_analytics_rollup_events', 'activity_analytics_rollup_users', 'activity_analytics_rollup_ip_dims']) {
-		for (const grain of ['d', 'h', 'q']) {
-			const [{ total } = { total: 0 }] = await db(table).where({ grain }).sum({ total: 'events' });
-			expect(Number(total), `${table} grain ${grain}`).toBe(Number(n));
+	for (const table of ROLLUP_TABLES) {
+		for (const grain of table.grains) {
+			const [{ total } = { total: 0 }] = await db(table.name).where({ grain: grain.key }).sum({ total: 'events' });
+			expect(Number(total), `${table.name} grain ${grain.key}`).toBe(Number(n));
 		}
 	}
 	return Number(n);

@@ -41,12 +41,15 @@ export async function apiOk<T = unknown>(path: string, options: Parameters<typeo
 	return response.body;
 }
 
-/** A user with a non-admin role and app access, logged in; returns its access token. */
-export async function createNonAdminUser(label: string): Promise<{ id: string; token: string; email: string; password: string }> {
+/**
+ * A user with a non-admin role, logged in; returns its access token. API-only by default: Directus 12's
+ * Core plan counts users with app access as seats, and the browser test needs its one seat.
+ */
+export async function createNonAdminUser(label: string, { appAccess = false } = {}): Promise<{ id: string; token: string; email: string; password: string }> {
 	const suffix = `${label}-${Math.random().toString(36).slice(2, 8)}`;
 	const policy = await apiOk<{ data: { id: string } }>('/policies', {
 		method: 'POST',
-		body: { name: `Editors ${suffix}`, icon: 'badge', admin_access: false, app_access: true },
+		body: { name: `Editors ${suffix}`, icon: 'badge', admin_access: false, app_access: appAccess },
 	});
 	const role = await apiOk<{ data: { id: string } }>('/roles', {
 		method: 'POST',

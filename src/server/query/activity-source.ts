@@ -56,7 +56,7 @@ function filtersSql(filters: DimensionFilters, column: (dim: Dimension) => strin
 export function buildActivitySource(dialect: Dialect, spec: SourceSpec): ActivitySource {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	const table = chooseRollup(spec.select, spec.filters);
-	const segments = spec.ranges.flatMap((r) => (table ? splitWindow(r.from, r.to) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
+	const segments = spec.ranges.flatMap((r) => (table ? splitWindow(r.from, r.to, table.grains) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
 	const parts: BuiltSql[] = [];
 
 	const rawColumns = spec.select.map((dim) => `${dimensionTextSql(dialect, q(dim))} as ${q(dim)}`);

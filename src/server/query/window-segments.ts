@@ -3,17 +3,17 @@ import { GRAINS, type Grain } from '../rollup/rollup-tables';
 export type Segment = { kind: 'rollup'; grain: Grain; from: number; to: number } | { kind: 'raw'; from: number; to: number };
 
 /**
- * Splits [from, to) into the coarsest whole UTC buckets that fit (days, then hours, then quarter hours)
- * and raw edges shorter than a quarter hour. Read together they cover the range exactly once.
+ * Splits [from, to) into the coarsest whole UTC buckets of the given grains that fit (days, then hours,
+ * then quarter hours) and raw edges shorter than the finest grain. Read together they cover the range exactly once.
  */
-export function splitWindow(from: number, to: number, grainIndex = 0): Segment[] {
+export function splitWindow(from: number, to: number, grains: readonly Grain[] = GRAINS, grainIndex = 0): Segment[] {
 	if (from >= to) return [];
-	const grain = GRAINS[grainIndex];
+	const grain = grains[grainIndex];
 	if (!grain) return [{ kind: 'raw', from, to }];
 	const start = Math.ceil(from / grain.seconds) * grain.seconds;
 	const end = Math.floor(to / grain.seconds) * grain.seconds;
-	if (start >= end) return splitWindow(from, to, grainIndex + 1);
-	return [...splitWindow(from, start, grainIndex + 1), { kind: 'rollup', grain, from: start, to: end }, ...splitWindow(end, to, grainIndex + 1)];
+	if (start >= end) return splitWindow(from, to, grains, grainIndex + 1);
+	return [...splitWindow(from, start, grains, grainIndex + 1), { kind: 'rollup', grain, from: start, to: end }, ...splitWindow(end, to, grains, grainIndex + 1)];
 }
 
 /** Joins touching [from, to) ranges, so SQL gets as few range tests as possible. */

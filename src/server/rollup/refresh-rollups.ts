@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf, dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, type Dialect } from '../dialect';
-import { GAPS_TABLE, GRAINS, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE, type RollupTable } from './rollup-tables';
+import { DIMENSIONS, GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE, type Grain, type RollupTable } from './rollup-tables';
 import { readRollupState, type RollupState } from './rollup-state';
 
 export interface RefreshOptions {
@@ -25,14 +25,39 @@ export interface RefreshResult {
 // A wide sequence hole (a bulk rollback, a reseeded sequence) is not worth tracking id by id.
 const MAX_GAPS_PER_BATCH = 100_000;
 
-function upsertSql(dialect: Dialect, table: RollupTable, grainKey: string, grainSeconds: number, idCondition: string): string {
+const BATCH_TABLE = 'activity_analytics_batch';
+
+/** The batch's rows, grouped once by quarter hour and every dimension: the fan-out reads this, not the raw table. */
+function stageBatchSql(dialect: Dialect, idCondition: string): string[] {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	const epoch = epochWholeSecondsSql(dialect, q('timestamp'));
-	const bucket = dialect === 'sqlite' ? `(${epoch} / ${grainSeconds}) * ${grainSeconds}` : `floor(${epoch} / ${grainSeconds}) * ${grainSeconds}`;
-	const dims = table.dims.map((d) => dimensionTextSql(dialect, q(d)));
+	const bucket = dialect === 'sqlite' ? `(${epoch} / 900) * 900` : `floor(${epoch} / 900) * 900`;
+	const dims = DIMENSIONS.map((d) => `${dimensionTextSql(dialect, q(d))} as ${q(d)}`);
+	const select = `select ${bucket} as ${q('bucket')}, ${dims.join(', ')}, count(*) as ${q('n')} from ${q('directus_activity')} where ${idCondition} group by ${['1', ...DIMENSIONS.map((_, i) => String(i + 2))].join(', ')}`;
+	switch (dialect) {
+		case 'postgres':
+			return [`create temporary table ${q(BATCH_TABLE)} on commit drop as ${select}`];
+		case 'mysql':
+			return [`drop temporary table if exists ${q(BATCH_TABLE)}`, `create temporary table ${q(BATCH_TABLE)} as ${select}`];
+		case 'sqlite':
+			return [`drop table if exists temp.${q(BATCH_TABLE)}`, `create temp table ${q(BATCH_TABLE)} as ${select}`];
+	}
+}
+
+function dropBatchSql(dialect: Dialect): string | null {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	if (dialect === 'mysql') return `drop temporary table if exists ${q(BATCH_TABLE)}`;
+	if (dialect === 'sqlite') return `drop table if exists temp.${q(BATCH_TABLE)}`;
+	return null;
+}
+
+function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain): string {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const bucket = grain.seconds === 900 ? q('bucket') : dialect === 'sqlite' ? `(${q('bucket')} / ${grain.seconds}) * ${grain.seconds}` : `floor(${q('bucket')} / ${grain.seconds}) * ${grain.seconds}`;
+	const dims = table.dims.map((d) => q(d));
 	const columns = ['grain', 'bucket', ...table.dims, 'events'].map(q).join(', ');
 	const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
-	const select = `select '${grainKey}', ${bucket}, ${dims.join(', ')}, count(*) from ${q('directus_activity')} where ${idCondition} group by ${groupBy}`;
+	const select = `select '${grain.key}', ${bucket}, ${dims.join(', ')}, sum(${q('n')}) from ${q(BATCH_TABLE)} where 1 = 1 group by ${groupBy}`;
 	const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
 	if (dialect === 'mysql') return `insert into ${q(table.name)} (${columns}) ${select} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`;
 	return `insert into ${q(table.name)} (${columns}) ${select} on conflict (${key}) do update set ${q('events')} = ${q(table.name)}.${q('events')} + excluded.${q('events')}`;
@@ -92,10 +117,12 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		const absorbed = ids.length + filledGaps.length;
 
 		if (conditions.length > 0) {
-			const condition = conditions.join(' or ');
+			for (const statement of stageBatchSql(dialect, conditions.join(' or '))) await trx.raw(statement);
 			for (const table of ROLLUP_TABLES) {
-				for (const grain of GRAINS) await trx.raw(upsertSql(dialect, table, grain.key, grain.seconds, condition));
+				for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain));
 			}
+			const drop = dropBatchSql(dialect);
+			if (drop) await trx.raw(drop);
 		}
 
 		// Ids below the new watermark that are not there yet may belong to transactions still open.

@@ -11,17 +11,9 @@ export const DIMENSION_LENGTH: Record<Dimension, number> = { collection: 64, act
 export interface RollupTable {
 	name: string;
 	dims: readonly Dimension[];
+	/** Grains kept, coarsest first. Wide tables skip quarter hours: their sub-hour edges are read raw. */
+	grains: readonly Grain[];
 }
-
-/** Smallest first: the planner takes the first table that has every dimension a query needs. */
-export const ROLLUP_TABLES: readonly RollupTable[] = [
-	{ name: 'activity_analytics_rollup_events', dims: ['collection', 'action', 'origin'] },
-	{ name: 'activity_analytics_rollup_users', dims: ['user'] },
-	{ name: 'activity_analytics_rollup_ips', dims: ['ip'] },
-	{ name: 'activity_analytics_rollup_ip_users', dims: ['ip', 'user'] },
-	{ name: 'activity_analytics_rollup_user_dims', dims: ['collection', 'action', 'origin', 'user'] },
-	{ name: 'activity_analytics_rollup_ip_dims', dims: ['collection', 'action', 'origin', 'ip'] },
-];
 
 export interface Grain {
 	key: 'd' | 'h' | 'q';
@@ -33,6 +25,17 @@ export const GRAINS: readonly Grain[] = [
 	{ key: 'd', seconds: 86_400 },
 	{ key: 'h', seconds: 3_600 },
 	{ key: 'q', seconds: 900 },
+];
+const HOUR_AND_DAY: readonly Grain[] = GRAINS.filter((g) => g.key !== 'q');
+
+/** Smallest first: the planner takes the first table that has every dimension a query needs. */
+export const ROLLUP_TABLES: readonly RollupTable[] = [
+	{ name: 'activity_analytics_rollup_events', dims: ['collection', 'action', 'origin'], grains: GRAINS },
+	{ name: 'activity_analytics_rollup_users', dims: ['user'], grains: HOUR_AND_DAY },
+	{ name: 'activity_analytics_rollup_ips', dims: ['ip'], grains: HOUR_AND_DAY },
+	{ name: 'activity_analytics_rollup_ip_users', dims: ['ip', 'user'], grains: HOUR_AND_DAY },
+	{ name: 'activity_analytics_rollup_user_dims', dims: ['collection', 'action', 'origin', 'user'], grains: HOUR_AND_DAY },
+	{ name: 'activity_analytics_rollup_ip_dims', dims: ['collection', 'action', 'origin', 'ip'], grains: HOUR_AND_DAY },
 ];
 
 export const STATE_TABLE = 'activity_analytics_state';

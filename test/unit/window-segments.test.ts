@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { GRAINS } from '../../src/server/rollup/rollup-tables';
+import { mergeRanges, splitWindow } from '../../src/server/query/window-segments';
+import { calendarBuckets } from '../../src/server/query/time-buckets';
+
+const at = (iso: string) => Date.parse(iso) / 1000;
+
+describe('splitWindow', () => {
+	it('covers the window exactly once with the coarsest whole buckets and raw edges', () => {
+		const from = at('2026-03-01T10:07:13Z');
+		const to = at('2026-03-05T02:44:59Z');
+		const segments = splitWindow(from, to);
+		expect(segments[0]).toEqual({ kind: 'raw', from, to: at('2026-03-01T10:15:00Z') });
+		expect(segments.at(-1)).toEqual({ kind: 'raw', from: at('2026-03-05T02:30:00Z'), to });
+		for (let i = 1; i < segments.length; i++) expect(segments[i]!.from).toBe(segments[i - 1]!.to);
+		expect(segments.filter((s) => s.kind === 'rollup' && s.grain.key === 'd')).toEqual([{ kind: 'rollup', grain: GRAINS[0], from: at('2026-03-02T00:00:00Z'), to: at('2026-03-05T00:00:00Z') }]);
+		for (const s of segments) if (s.kind === 'rollup') expect((s.to - s.from) % s.grain.seconds).toBe(0);
+	});
+
+	it('reads edges finer than the table keeps as raw rows', () => {
+		const segments = splitWindow(at('2026-03-01T10:15:00Z'), at('2026-03-01T13:00:00Z'), GRAINS.slice(0, 2));
+		expect(segments.map((s) => s.kind)).toEqual(['raw', 'rollup']);
+	});
+
+	it('merges touching ranges', () => {
+		expect(mergeRanges([{ from: 5, to: 9 }, { from: 0, to: 5 }, { from: 12, to: 13 }])).toEqual([{ from: 0, to: 9 }, { from: 12, to: 13 }]);
+	});
+});
+
+describe('calendarBuckets', () => {
+	it('gives 23 and 25 hour days across DST and :45 hour starts in Kathmandu', () => {
+		const spring = calendarBuckets(at('2026-03-28T23:00:00Z'), at('2026-03-30T22:00:00Z'), 'day', 'Europe/Berlin');
+		expect(spring.map((b) => (b.to - b.from) / 3600)).toEqual([23, 24]);
+		const autumn = calendarBuckets(at('2026-10-24T22:00:00Z'), at('2026-10-25T23:00:00Z'), 'day', 'Europe/Berlin');
+		expect(autumn.map((b) => (b.to - b.from) / 3600)).toEqual([25]);
+		const kathmandu = calendarBuckets(at('2026-01-01T00:00:00Z'), at('2026-01-01T03:00:00Z'), 'hour', 'Asia/Kathmandu');
+		expect(new Date(kathmandu[1]!.from * 1000).toISOString()).toBe('2026-01-01T00:15:00.000Z');
+	});
+});
