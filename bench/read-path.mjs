@@ -1,0 +1,189 @@
+// Read path: a full dashboard (overview + hourly series for 7 days + breakdown by collection + top 10 IPs),
+// measured side by side in one run on PostgreSQL + Redis against real Directus 12.4.0:
+//   raw SQL on the indexed directus_activity | Directus's /activity aggregate API | /analytics uncached | /analytics cached
+// plus the cost of an incremental refresh after 10k new rows against REFRESH MATERIALIZED VIEW of an hourly view.
+// Usage: node scripts/host.mjs run-node bench/read-path.mjs --rows 1M [--iterations 15]
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseGeneratorOptions } from '../scripts/demo-data/activity-model.mjs';
+import { loadActivity } from '../scripts/demo-data/write-activity.mjs';
+import { parseSize } from '../scripts/generate-activity.mjs';
+import { DEMO_ADMIN, openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
+import { fmt, machineNote, markdownTable, percentile, timeIt } from './lib/stats.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const rows = parseSize(flag('rows', '1M'));
+const iterations = Number(flag('iterations', '15'));
+const END = '2026-11-01T00:00:00Z';
+const TO = '2026-10-31T17:23:00Z';
+const FROM = new Date(Date.parse(TO) - 7 * 86_400_000).toISOString();
+const TZ = 'Europe/Berlin';
+
+const env = {
+	DB_CLIENT: 'pg',
+	DB_HOST: process.env.BENCH_PG_HOST ?? '127.0.0.1',
+	DB_PORT: '5432',
+	DB_USER: 'postgres',
+	DB_DATABASE: `aa_bench_${rows}`,
+	REDIS: process.env.BENCH_REDIS ?? 'redis://127.0.0.1:6379',
+	CACHE_ENABLED: 'true',
+	CACHE_STORE: 'redis',
+	CACHE_NAMESPACE: `aa_bench_${rows}`,
+	LOG_LEVEL: 'warn',
+	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
+	ACTIVITY_ANALYTICS_STATEMENT_TIMEOUT_MS: '600000',
+	ACTIVITY_ANALYTICS_SLOW_QUERY_MS: '600000',
+};
+const name = `bench-${rows}`;
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+
+async function request(url, path, init = {}) {
+	const response = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, ...(init.headers ?? {}) } });
+	const body = await response.text();
+	if (!response.ok) throw new Error(`${path} answered ${response.status}: ${body.slice(0, 200)}`);
+	const timing = /db;dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '');
+	return { body, cache: response.headers.get('x-cache'), dbMs: timing ? Number(timing[1]) : NaN };
+}
+
+async function ensureDataset(db, url) {
+	const [{ n }] = await db('directus_activity').count({ n: '*' });
+	if (Number(n) >= rows) {
+		log(`reusing ${Number(n).toLocaleString('en')} rows in ${env.DB_DATABASE}`);
+	} else {
+		log(`generating ${rows.toLocaleString('en')} rows into ${env.DB_DATABASE}`);
+		const generated = await loadActivity(db, parseGeneratorOptions({ rows, days: 90, seed: 42, end: END }));
+		log(`generated in ${generated.seconds.toFixed(1)} s (${Math.round(generated.rows / generated.seconds).toLocaleString('en')} rows/s)`);
+	}
+	for (;;) {
+		const { body } = await request(url, '/analytics/refresh', { method: 'POST' });
+		const result = JSON.parse(body).data;
+		if (result.rows > 0) log(`rollups absorbed ${result.rows.toLocaleString('en')} rows in ${(result.durationMs / 1000).toFixed(1)} s`);
+		if (result.rows === 0) break;
+	}
+	await db.raw('analyze');
+}
+
+const qs = (params) => new URLSearchParams({ from: FROM, to: TO, tz: TZ, ...params }).toString();
+const DASHBOARD = [
+	['overview', `/analytics/overview?${qs({})}`],
+	['timeseries', `/analytics/timeseries?${qs({ interval: 'hour' })}`],
+	['breakdown collection', `/analytics/breakdown?${qs({ by: 'collection' })}`],
+	['top 10 IPs', `/analytics/breakdown?${qs({ by: 'ip', limit: '10' })}`],
+];
+
+async function rawSqlDashboard(db) {
+	const from = FROM;
+	const to = TO;
+	const length = Date.parse(TO) - Date.parse(FROM);
+	const prevFrom = new Date(Date.parse(FROM) - length).toISOString();
+	for (const [a, b] of [[from, to], [prevFrom, from]]) {
+		await db.raw('select count(*), count(distinct "user"), count(distinct ip) from directus_activity where "timestamp" >= ? and "timestamp" < ?', [a, b]);
+		await db.raw('select action, count(*) from directus_activity where "timestamp" >= ? and "timestamp" < ? group by action', [a, b]);
+	}
+	await db.raw(`select date_trunc('hour', "timestamp" at time zone ?) as h, count(*), count(distinct "user") from directus_activity where "timestamp" >= ? and "timestamp" < ? group by 1 order by 1`, [TZ, from, to]);
+	await db.raw('select collection, count(*) as n, count(distinct "user"), count(distinct ip) from directus_activity where "timestamp" >= ? and "timestamp" < ? group by collection order by n desc limit 10', [from, to]);
+	await db.raw('select ip, count(*) as n, count(distinct "user") from directus_activity where "timestamp" >= ? and "timestamp" < ? group by ip order by n desc limit 10', [from, to]);
+}
+
+async function directusActivityDashboard(url) {
+	const range = `filter[timestamp][_gte]=${FROM}&filter[timestamp][_lt]=${TO}`;
+	await request(url, `/activity?aggregate[count]=id&aggregate[countDistinct]=user,ip&${range}`);
+	await request(url, `/activity?aggregate[count]=id&groupBy[]=action&${range}`);
+	// Directus groups by hour in UTC only; the closest it offers.
+	await request(url, `/activity?aggregate[count]=id&groupBy[]=day(timestamp)&groupBy[]=hour(timestamp)&${range}&limit=-1`);
+	await request(url, `/activity?aggregate[count]=id&aggregate[countDistinct]=user,ip&groupBy[]=collection&${range}&limit=-1`);
+	await request(url, `/activity?aggregate[count]=id&aggregate[countDistinct]=user&groupBy[]=ip&${range}&limit=-1`);
+}
+
+async function analyticsDashboard(url, { uncached }) {
+	if (uncached) await request(url, '/analytics/cache', { method: 'DELETE' });
+	const perRoute = {};
+	let total = 0;
+	for (const [label, path] of DASHBOARD) {
+		const { ms, value } = await timeIt(() => request(url, path));
+		total += ms;
+		perRoute[label] = { ms, dbMs: value.dbMs, cache: value.cache };
+	}
+	return { total, perRoute };
+}
+
+async function measure(label, fn) {
+	await fn();
+	await fn();
+	const samples = [];
+	for (let i = 0; i < iterations; i++) samples.push((await timeIt(fn)).ms);
+	log(`${label}: p50 ${fmt(percentile(samples, 50))} ms`);
+	return { p50: percentile(samples, 50), p95: percentile(samples, 95), samples };
+}
+
+async function refreshCost(db, url) {
+	await db.raw('drop materialized view if exists mv_activity_hourly');
+	await db.raw(`create materialized view mv_activity_hourly as select date_trunc('hour', "timestamp") as hour, collection, action, count(*) as events, count(distinct "user") as users from directus_activity group by 1, 2, 3`);
+	await db.raw('create unique index on mv_activity_hourly (hour, collection, action)');
+	const full = await timeIt(() => db.raw('refresh materialized view mv_activity_hourly'));
+	await loadActivity(db, parseGeneratorOptions({ rows: 10_000, days: 1, seed: Date.now() % 100000, end: END }));
+	const { ms, value } = await timeIt(() => request(url, '/analytics/refresh', { method: 'POST' }));
+	const refreshed = JSON.parse(value.body).data;
+	return { fullMaterializedViewMs: full.ms, incrementalMs: refreshed.durationMs, incrementalRequestMs: ms, rowsAbsorbed: refreshed.rows };
+}
+
+async function main() {
+	log(`read path at ${rows.toLocaleString('en')} rows, ${iterations} iterations, ${machineNote()}`);
+	const host = await startHost({ name, port: 18300, env });
+	const db = openDatabase(host.env);
+	try {
+		await ensureDataset(db, host.url);
+		const results = {
+			rawSql: await measure('raw SQL', () => rawSqlDashboard(db)),
+			directusActivity: await measure('Directus /activity', () => directusActivityDashboard(host.url)),
+		};
+		const uncachedRoutes = [];
+		results.analyticsUncached = await measure('/analytics uncached', async () => uncachedRoutes.push((await analyticsDashboard(host.url, { uncached: true })).perRoute));
+		const cachedRoutes = [];
+		results.analyticsCached = await measure('/analytics cached', async () => cachedRoutes.push((await analyticsDashboard(host.url, { uncached: false })).perRoute));
+		const perRoute = Object.fromEntries(
+			DASHBOARD.map(([label]) => [
+				label,
+				{
+					uncachedP50: percentile(uncachedRoutes.map((r) => r[label].ms), 50),
+					uncachedDbP50: percentile(uncachedRoutes.map((r) => r[label].dbMs), 50),
+					cachedP50: percentile(cachedRoutes.map((r) => r[label].ms), 50),
+				},
+			]),
+		);
+		const refresh = await refreshCost(db, host.url);
+		const table = markdownTable(
+			['dashboard at ' + rows.toLocaleString('en') + ' rows', 'p50 ms', 'p95 ms', 'vs raw SQL (p50)'],
+			[
+				['raw SQL, indexed directus_activity', fmt(results.rawSql.p50), fmt(results.rawSql.p95), '1.0×'],
+				['Directus /activity aggregate API', fmt(results.directusActivity.p50), fmt(results.directusActivity.p95), `${(results.rawSql.p50 / results.directusActivity.p50).toFixed(2)}×`],
+				['/analytics, uncached', fmt(results.analyticsUncached.p50), fmt(results.analyticsUncached.p95), `${(results.rawSql.p50 / results.analyticsUncached.p50).toFixed(1)}×`],
+				['/analytics, cached', fmt(results.analyticsCached.p50), fmt(results.analyticsCached.p95), `${(results.rawSql.p50 / results.analyticsCached.p50).toFixed(0)}×`],
+			],
+		);
+		const routes = markdownTable(
+			['route (uncached)', 'p50 ms (client)', 'p50 ms (db, Server-Timing)', 'p50 ms cached'],
+			Object.entries(perRoute).map(([label, r]) => [label, fmt(r.uncachedP50), fmt(r.uncachedDbP50), fmt(r.cachedP50)]),
+		);
+		const refreshTable = markdownTable(
+			['refresh at ' + rows.toLocaleString('en') + ' rows', 'ms', 'ratio'],
+			[
+				['REFRESH MATERIALIZED VIEW (hourly, full)', fmt(refresh.fullMaterializedViewMs), '1.0×'],
+				[`incremental refresh after ${refresh.rowsAbsorbed.toLocaleString('en')} new rows`, fmt(refresh.incrementalMs), `${(refresh.fullMaterializedViewMs / refresh.incrementalMs).toFixed(1)}× cheaper`],
+			],
+		);
+		process.stdout.write(`\n${table}\n\n${routes}\n\n${refreshTable}\n\nMachine: ${machineNote()}\n`);
+		const file = join(repoRoot, 'bench', 'results', `read-path-${rows}.json`);
+		writeFileSync(file, JSON.stringify({ rows, iterations, machine: machineNote(), window: { from: FROM, to: TO, tz: TZ }, results, perRoute, refresh, at: new Date().toISOString() }, null, 2));
+		log(`wrote ${file}`);
+	} finally {
+		await db.destroy();
+		await stopHost(name);
+	}
+}
+
+main().catch((error) => {
+	process.stderr.write(`${error?.stack ?? error}\n`);
+	process.exit(1);
+});
