@@ -1,5 +1,7 @@
 import { defineOperationApi } from '@directus/extensions-sdk';
 import { InvalidPayloadError } from '@directus/errors';
+import { createAlertSink } from '../server/alert-sink';
+import { useAnalyticsRuntime } from '../server/analytics-runtime';
 import { MaintenanceOptionsError, parseMaintenanceTasks, runMaintenance } from '../server/maintenance/run-maintenance';
 import { OPERATION_ID } from '../shared/constants';
 
@@ -9,9 +11,10 @@ interface MaintenanceOptions {
 
 export default defineOperationApi<MaintenanceOptions>({
 	id: OPERATION_ID,
-	handler: async (options, { database }) => {
+	handler: async (options, context) => {
 		try {
-			return await runMaintenance(database, parseMaintenanceTasks(options.tasks));
+			const tasks = parseMaintenanceTasks(options.tasks);
+			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context));
 		} catch (error) {
 			if (error instanceof MaintenanceOptionsError) throw new InvalidPayloadError({ reason: error.message });
 			throw error;

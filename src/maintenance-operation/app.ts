@@ -1,13 +1,13 @@
 import { defineOperationApp } from '@directus/extensions-sdk';
 import { OPERATION_ID } from '../shared/constants';
-import { MAINTENANCE_TASKS } from '../shared/maintenance-tasks';
+import { MAINTENANCE_TASK_HELP, MAINTENANCE_TASKS } from '../shared/maintenance-tasks';
 
 export default defineOperationApp({
 	id: OPERATION_ID,
 	name: 'Activity Maintenance',
 	icon: 'manage_history',
-	description: 'Maintain activity analytics: report on the activity tables (refresh and retention arrive with their issues).',
-	overview: ({ tasks }) => [{ label: 'Tasks', text: (Array.isArray(tasks) ? tasks : ['report']).join(', ') }],
+	description: 'Maintain activity analytics from a Flow, usually under a schedule trigger: refresh the rollups, report on the activity table.',
+	overview: ({ tasks }) => [{ label: 'Tasks', text: (Array.isArray(tasks) ? tasks : ['refresh']).join(', ') }],
 	options: [
 		{
 			field: 'tasks',
@@ -16,10 +16,10 @@ export default defineOperationApp({
 			meta: {
 				width: 'full',
 				interface: 'select-multiple-checkbox',
-				note: 'What to run, in order. "report" returns the row count and time span of directus_activity.',
+				note: `What to run, in order. ${MAINTENANCE_TASKS.map((task) => `"${task}": ${MAINTENANCE_TASK_HELP[task]}`).join('; ')}.`,
 				options: { choices: MAINTENANCE_TASKS.map((task) => ({ text: task, value: task })) },
 			},
-			schema: { default_value: ['report'] },
+			schema: { default_value: ['refresh'] },
 		},
 	],
 });

@@ -9,8 +9,8 @@ interface SinkContext {
 	services: ExtensionsServices;
 	database: Knex;
 	getSchema: () => Promise<SchemaOverview>;
-	emitter: { emitAction(event: string, meta: Record<string, unknown>, context?: Record<string, unknown>): void };
-	logger: { warn(obj: unknown, msg?: string): void };
+	/** The extensions' emitter; operations have none. */
+	emitter?: { emitAction(event: string, meta: Record<string, unknown>, context?: Record<string, unknown>): void };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -33,7 +33,7 @@ export function createAlertSink(context: SinkContext): AlertSink {
 			if (isUniqueViolation(error)) return false;
 			throw error;
 		}
-		context.emitter.emitAction(SUSPICIOUS_EVENT, { payload: alert }, { database: context.database, schema, accountability: null });
+		context.emitter?.emitAction(SUSPICIOUS_EVENT, { payload: alert }, { database: context.database, schema, accountability: null });
 		return true;
 	};
 }

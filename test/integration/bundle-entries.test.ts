@@ -33,18 +33,24 @@ describe('the bundle inside a real Directus', () => {
 		});
 		const operation = await apiOk<{ data: { id: string } }>('/operations', {
 			method: 'POST',
-			body: { flow: flow.data.id, key: 'maintenance', name: 'Maintenance', type: 'activity-maintenance', position_x: 19, position_y: 1, options: { tasks: ['report'] } },
+			body: { flow: flow.data.id, key: 'maintenance', name: 'Maintenance', type: 'activity-maintenance', position_x: 19, position_y: 1, options: { tasks: ['refresh', 'report'] } },
 		});
 		await apiOk(`/flows/${flow.data.id}`, { method: 'PATCH', body: { operation: operation.data.id } });
 
 		const countRows = async () => Number((await db('directus_activity').count({ n: '*' }))[0]?.['n']);
+		// Fresh rows the refresh task must absorb.
+		await db('directus_activity').insert(['a', 'b', 'c'].map((item) => ({ action: 'create', collection: 'flow_probe', item, timestamp: new Date() })));
 		const before = await countRows();
-		const report = await apiOk<{ tasks: { report: { result: { rows: number } } }; warnings: string[] }>(`/flows/trigger/${flow.data.id}`);
+		const report = await apiOk<{ tasks: { report: { result: { rows: number } }; refresh: { result: { watermark: number } } }; rolledUp: number; warnings: string[] }>(`/flows/trigger/${flow.data.id}`);
 		const after = await countRows();
 		// The run itself logs at most one activity row, before or after the report reads the table.
 		expect(after - before).toBeLessThanOrEqual(1);
 		expect(report.tasks.report.result.rows).toBeGreaterThanOrEqual(before);
 		expect(report.tasks.report.result.rows).toBeLessThanOrEqual(after);
 		expect(report.warnings).toEqual([]);
+		// The refresh task absorbed everything up to the newest row it saw.
+		const [{ maxId } = { maxId: 0 }] = await db('directus_activity').max({ maxId: 'id' });
+		expect(report.tasks.refresh.result.watermark).toBeGreaterThanOrEqual(Number(maxId) - (after - before));
+		expect(report.rolledUp).toBeGreaterThanOrEqual(3);
 	});
 });

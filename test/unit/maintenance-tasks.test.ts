@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { MaintenanceOptionsError, parseMaintenanceTasks } from '../../src/server/maintenance/run-maintenance';
 
 describe('parseMaintenanceTasks', () => {
-	it('defaults to the report and accepts lists or CSV', () => {
-		expect(parseMaintenanceTasks(undefined)).toEqual(['report']);
+	it('defaults to refresh and accepts lists or CSV', () => {
+		expect(parseMaintenanceTasks(undefined)).toEqual(['refresh']);
+		expect(parseMaintenanceTasks('refresh,report,refresh')).toEqual(['refresh', 'report']);
 		expect(parseMaintenanceTasks(['report'])).toEqual(['report']);
 		expect(parseMaintenanceTasks('report')).toEqual(['report']);
 	});
