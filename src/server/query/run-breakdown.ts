@@ -26,19 +26,31 @@ async function metricByKey(context: QueryContext, query: BreakdownQuery, metric:
 	const counted = metric === 'events' ? null : METRIC_DIMENSION[metric];
 	const select: Dimension[] = counted && counted !== by ? [by, counted] : [by];
 	const filters = keys ? { ...query.filters, [by]: keys.map((k) => k ?? '') } : query.filters;
-	const value = counted ? (counted === by ? `count(distinct nullif(${q(by)}, ''))` : `count(distinct nullif(${q(counted)}, ''))`) : `sum(${q('events')})`;
 	const limit = keys ? '' : ` order by ${q('value')} desc, ${q('key')} asc limit ${Math.trunc(query.limit)}`;
-	const rows = await querySource(
-		context,
-		{ select, filters, ranges: [{ from: query.from, to: query.to }] },
-		(s) => `select ${q(by)} as ${q('key')}, ${value} as ${q('value')} from ${s} group by ${q(by)}${limit}`,
-	);
+	let statement: (s: string) => string;
+	if (!counted) {
+		statement = (s) => `select ${q(by)} as ${q('key')}, sum(${q('events')}) as ${q('value')} from ${s} group by ${q(by)}${limit}`;
+	} else if (counted === by) {
+		// Distinct values of the key itself: 1 per key, 0 for the NULL key.
+		statement = (s) => `select ${q('key')}, max(case when ${q('key')} <> '' then 1 else 0 end) as ${q('value')} from (select distinct ${q(by)} as ${q('key')} from ${s}) ${q('d')} group by ${q('key')}${limit}`;
+	} else {
+		// distinct-then-count: hashing beats count(distinct)'s sort on PostgreSQL.
+		statement = (s) =>
+			`select ${q('key')}, count(*) as ${q('value')} from (select distinct ${q(by)} as ${q('key')}, ${q(counted)} from ${s} where ${q(counted)} <> '') ${q('d')} group by ${q('key')}${limit}`;
+	}
+	const rows = await querySource(context, { select, filters, ranges: [{ from: query.from, to: query.to }] }, statement);
 	return new Map(rows.map((row) => [toKey(row['key']), toNumber(row['value'])]));
 }
 
 /** The top keys of a dimension with their event count and distinct users and IPs, exact. */
 export async function runBreakdown(context: QueryContext, query: BreakdownQuery): Promise<BreakdownResult> {
 	const ranked = await metricByKey(context, query, query.sort, null);
+	if (ranked.size < query.limit && query.sort !== 'events') {
+		// Keys whose counted values are all NULL have 0 and are missing above; they rank last, by key.
+		const all = await metricByKey(context, { ...query, limit: 10_000 }, 'events', null);
+		const zero = [...all.keys()].filter((key) => !ranked.has(key)).sort((a, b) => ((a ?? '') < (b ?? '') ? -1 : 1));
+		for (const key of zero.slice(0, query.limit - ranked.size)) ranked.set(key, 0);
+	}
 	const keys = [...ranked.keys()];
 	const metrics: Record<BreakdownSort, Map<string | null, number>> = { events: new Map(), users: new Map(), ips: new Map() };
 	metrics[query.sort] = ranked;

@@ -21,7 +21,8 @@ export interface OverviewResult {
 /** Exact distinct count of a dimension over the ranges ('' stands for NULL and is not counted). */
 export async function countDistinct(context: QueryContext, dim: 'user' | 'ip', window: AnalyticsWindow, ranges: { from: number; to: number }[]): Promise<number> {
 	const q = (name: string) => quoteIdentifier(context.dialect, name);
-	const rows = await querySource(context, { select: [dim], filters: window.filters, ranges }, (s) => `select count(distinct nullif(${q(dim)}, '')) as ${q('n')} from ${s}`);
+	// distinct-then-count lets PostgreSQL hash instead of sort: about twice as fast as count(distinct).
+	const rows = await querySource(context, { select: [dim], filters: window.filters, ranges }, (s) => `select count(*) as ${q('n')} from (select distinct ${q(dim)} from ${s} where ${q(dim)} <> '') ${q('d')}`);
 	return toNumber(rows[0]?.['n']);
 }
 
