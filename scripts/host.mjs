@@ -33,6 +33,7 @@ export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_gaps',
 	'activity_analytics_migrations',
 	'activity_analytics_migrations_lock',
+	'activity_analytics_failed_logins',
 ];
 
 export const DEMO_ADMIN = { email: 'admin@example.com', password: 'd1r3ctu5', token: 'demo-admin-static-token' };

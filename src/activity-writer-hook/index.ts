@@ -3,6 +3,7 @@ import { useAnalyticsRuntime } from '../server/analytics-runtime';
 import { registerAnalyticsCli } from '../server/cli/register-analytics-cli';
 import { describeConfig } from '../server/config';
 import { createAlertSink } from '../server/alert-sink';
+import { failedLoginRow, recordFailedLogin } from '../server/capture/record-failed-login';
 import { runRefresh } from '../server/rollup/run-refresh';
 
 export default defineHook(({ schedule, init, action }, context) => {
@@ -28,6 +29,14 @@ export default defineHook(({ schedule, init, action }, context) => {
 			}
 		});
 	}
+	// Directus writes no activity for failed logins; keep them for the suspicious-activity report.
+	action('auth.login', (meta, eventContext) => {
+		const row = failedLoginRow(meta as Parameters<typeof failedLoginRow>[0], eventContext.accountability?.ip);
+		if (!row) return;
+		void analytics.ready
+			.then(() => recordFailedLogin(analytics.database, row))
+			.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: could not record a failed login'));
+	});
 	init('cli.before', ({ program }) => registerAnalyticsCli(program, analytics));
 	action('server.stop', () => analytics.dispose());
 });

@@ -152,3 +152,29 @@ describe(`analytics events and limits on ${client}`, () => {
 		expect(Date.now() - started).toBeLessThan(2_500);
 	});
 });
+
+describe(`failed logins on ${client}`, () => {
+	it('reports a burst of failed logins from one IP, with the identifiers tried', async () => {
+		const email = `intruder-${Date.now()}@example.com`;
+		const attempts = 7;
+		for (let i = 0; i < attempts; i++) {
+			const response = await api('/auth/login', { method: 'POST', token: null, body: { email, password: `wrong-${i}` } });
+			expect(response.status).toBe(401);
+		}
+		let burst: { ip: string | null; attempts: number; identifiers: string[] } | undefined;
+		// The hook records each failure off the request path: wait until all have landed.
+		for (let i = 0; i < 50 && (burst?.attempts ?? 0) < attempts; i++) {
+			await apiOk('/analytics/cache', { method: 'DELETE' });
+			const { data } = await apiOk<{ data: { failedLogins: { bursts: { ip: string | null; attempts: number; identifiers: string[] }[] } } }>(
+				'/analytics/suspicious?range=24h&failed_threshold=5',
+			);
+			burst = data.failedLogins.bursts.find((b) => b.identifiers.includes(email));
+			if ((burst?.attempts ?? 0) < attempts) await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		expect(burst).toBeDefined();
+		expect(burst!.attempts).toBe(attempts);
+		const [{ n } = { n: 0 }] = await db('activity_analytics_failed_logins').where({ identifier: email }).count({ n: '*' });
+		expect(Number(n)).toBe(attempts);
+		expect(JSON.stringify(await db('activity_analytics_failed_logins').where({ identifier: email }))).not.toContain('wrong-');
+	});
+});

@@ -4,7 +4,7 @@ import { GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../../src/server/rollup/
 
 describe('host env', () => {
 	it('excludes exactly our internal tables from the Directus schema (the alerts collection stays)', () => {
-		const internal = [...ROLLUP_TABLES.map((t) => t.name), STATE_TABLE, GAPS_TABLE, 'activity_analytics_migrations', 'activity_analytics_migrations_lock'];
+		const internal = [...ROLLUP_TABLES.map((t) => t.name), STATE_TABLE, GAPS_TABLE, 'activity_analytics_migrations', 'activity_analytics_migrations_lock', 'activity_analytics_failed_logins'];
 		expect([...ROLLUP_INTERNAL_TABLES].sort()).toEqual(internal.sort());
 		expect(ROLLUP_INTERNAL_TABLES).not.toContain('activity_analytics_alerts');
 	});

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as rollupTables from '../../../migrations/20261123-001-rollup-tables';
+import * as failedLogins from '../../../migrations/20261123-002-failed-logins';
 
 interface Migration {
 	name: string;
@@ -8,7 +9,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

@@ -43,6 +43,8 @@ export interface SuspiciousQuery extends AnalyticsWindow {
 	by: 'ip' | 'user';
 	window: SuspiciousWindow;
 	threshold: number;
+	/** Failed logins from one IP in one window that make a burst. */
+	failedThreshold: number;
 	limit: number;
 }
 

@@ -189,12 +189,13 @@ export function parseBreakdownQuery(params: RawParams, context: ParseContext): B
 }
 
 export function parseSuspiciousQuery(params: RawParams, context: ParseContext): SuspiciousQuery {
-	assertKnownParams(params, [...WINDOW_PARAMS, 'by', 'window', 'threshold', 'limit']);
+	assertKnownParams(params, [...WINDOW_PARAMS, 'by', 'window', 'threshold', 'failed_threshold', 'limit']);
 	return {
 		...parseWindow(params, context),
 		by: readChoice(params, 'by', ['ip', 'user'] as const, 'ip'),
 		window: readChoice<SuspiciousWindow>(params, 'window', Object.keys(SUSPICIOUS_WINDOWS) as SuspiciousWindow[], '1h'),
 		threshold: readInteger(params, 'threshold', 100, 1, 1_000_000_000),
+		failedThreshold: readInteger(params, 'failed_threshold', 5, 1, 1_000_000),
 		limit: readInteger(params, 'limit', 20, 1, 100),
 	};
 }

@@ -1,6 +1,7 @@
 import { dimensionTextSql, epochSecondsSql, quoteIdentifier, timestampRangeSql } from '../dialect';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import type { QueryContext } from './read-snapshot';
+import { runFailedLoginBursts, type FailedLoginBurst } from './run-failed-logins';
 import { querySource, rowsOf, toKey, toNumber } from './source-query';
 
 export interface SuspiciousActor {
@@ -21,6 +22,8 @@ export interface SuspiciousResult {
 	window: string;
 	threshold: number;
 	actors: SuspiciousActor[];
+	/** Bursts of failed logins per IP (Directus writes no activity for them; the hook records them). */
+	failedLogins: { threshold: number; bursts: FailedLoginBurst[] };
 }
 
 /** Fixed windows aligned to UTC multiples of the window length, clipped to the query's window. */
@@ -63,7 +66,8 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 		byActor.set(actor, entry);
 	}
 	const ranked = [...byActor.entries()].sort((a, b) => b[1].peak - a[1].peak || (a[0] < b[0] ? -1 : 1)).slice(0, query.limit);
-	if (ranked.length === 0) return { by, window: query.window, threshold: query.threshold, actors: [] };
+	const failedLogins = { threshold: query.failedThreshold, bursts: await runFailedLoginBursts(context, query) };
+	if (ranked.length === 0) return { by, window: query.window, threshold: query.threshold, actors: [], failedLogins };
 	const actors = ranked.map(([actor]) => actor);
 
 	const touchedRows = await querySource(
@@ -102,6 +106,7 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 		by,
 		window: query.window,
 		threshold: query.threshold,
+		failedLogins,
 		actors: ranked.map(([actor, entry]) => {
 			const row = seenBy.get(actor);
 			return {

@@ -31,7 +31,7 @@ export async function detectNewSuspicious(runtime: AnalyticsRuntime, sink: Alert
 	const created: SuspiciousAlert[] = [];
 	for (const by of ['ip', 'user'] as const) {
 		const result = await withReadSnapshot(runtime.database, runtime.config.statementTimeoutMs, (context) =>
-			runSuspicious(context, { from, to, range: null, tz: 'UTC', filters: NO_FILTERS, by, window, threshold, limit: 100 }),
+			runSuspicious(context, { from, to, range: null, tz: 'UTC', filters: NO_FILTERS, by, window, threshold, failedThreshold: 5, limit: 100 }),
 		);
 		for (const actor of result.actors) {
 			const windowStart = Math.floor(Date.parse(actor.peakWindowStart) / 1000 / seconds) * seconds;

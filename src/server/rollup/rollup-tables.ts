@@ -42,3 +42,4 @@ export const STATE_TABLE = 'activity_analytics_state';
 export const GAPS_TABLE = 'activity_analytics_gaps';
 export const ROLLUP_STATE_KEY = 'rollup';
 export const ALERTS_TABLE = 'activity_analytics_alerts';
+export const FAILED_LOGINS_TABLE = 'activity_analytics_failed_logins';
