@@ -4,7 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundle } from './build-bundle.mjs';
-import { applyDemoSchema } from './demo-data/demo-schema.mjs';
+import { applyDemoSchema, completeProjectSetup } from './demo-data/demo-schema.mjs';
 import { DEMO_ADMIN, HostError, ensureHost, runDir, runWithHostNode, startHost, stopHost } from './host.mjs';
 
 const NAME = 'demo';
@@ -24,6 +24,7 @@ async function main() {
 	process.on('SIGINT', stop);
 	process.on('SIGTERM', stop);
 
+	await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
 	await applyDemoSchema(host.url, DEMO_ADMIN.token);
 	const marker = join(runDir, NAME, 'seeded');
 	if (!existsSync(marker)) {

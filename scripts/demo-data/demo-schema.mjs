@@ -44,3 +44,8 @@ export async function applyDemoSchema(url, token, seed = 42) {
 	}
 	return { created, items: customers.length + products.length + articles.length + orders.length };
 }
+
+/** Names the project owner, so Directus 12's first-run dialogs (owner, license) do not cover the demo. */
+export async function completeProjectSetup(url, token, ownerEmail) {
+	await call(url, token, 'PATCH', '/settings', { project_owner: ownerEmail, project_usage: 'personal', product_updates: false });
+}

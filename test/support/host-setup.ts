@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { completeProjectSetup } from '../../scripts/demo-data/demo-schema.mjs';
 import { DEMO_ADMIN, dropDatabase, startHost, stopHost } from '../../scripts/host.mjs';
 import type { HostInfo } from './host-info';
 
@@ -14,6 +15,7 @@ export function createHostSetup(name: string, port: number, env: (runId: string)
 		await stopHost(name);
 		if ((hostEnv['DB_CLIENT'] ?? 'sqlite3') === 'sqlite3') await dropDatabase({ DB_CLIENT: 'sqlite3', DB_FILENAME: hostEnv['DB_FILENAME'] ?? '' });
 		const host = await startHost({ name, port, env: hostEnv });
+		await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
 		const info: HostInfo = { name, url: host.url, token: DEMO_ADMIN.token, admin: DEMO_ADMIN, env: host.env, logFile: host.logFile };
 		project.provide('host', info);
 		return async () => {
