@@ -76,7 +76,10 @@ describe('the activity panel in the Directus admin app', () => {
 		});
 		await logIn(page, host.admin.email, host.admin.password);
 		await apiOk('/analytics/cache', { method: 'DELETE' });
-		const firstPaintMs = await openDashboard(page);
+		const pageLoadMs = await openDashboard(page);
+		// From the panel's mount to its first data, as the panel itself marks it.
+		const firstPaintMs = await page.evaluate(() => performance.getEntriesByType('measure').find((m) => m.name.endsWith(':first-paint'))?.duration ?? -1);
+		expect(firstPaintMs).toBeGreaterThan(0);
 		const overview = await apiOk<{ data: Overview }>(`/analytics/overview?range=7d&tz=${encodeURIComponent(TZ)}`);
 		expect(overview.data.current.events).toBeGreaterThan(0);
 		expect(await kpi(page, 'events')).toBe(overview.data.current.events);
@@ -92,7 +95,7 @@ describe('the activity panel in the Directus admin app', () => {
 		expect(await page.getByTestId('top-ips').locator('tbody tr').count()).toBe(10);
 		const shot = await screenshot(page, 'panel-light');
 		mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
-		writeFileSync(join(repoRoot, 'test-results', 'panel-first-paint.json'), JSON.stringify({ rows: ROWS, firstPaintMs }));
+		writeFileSync(join(repoRoot, 'test-results', 'panel-first-paint.json'), JSON.stringify({ rows: ROWS, firstPaintMs: Math.round(firstPaintMs), pageLoadMs }));
 		if (process.env['UPDATE_DOCS_SCREENSHOT'] === '1') copyFileSync(shot, join(repoRoot, 'docs', 'panel.png'));
 		expect(failed.filter((f) => f.includes('/analytics/'))).toEqual([]);
 		expect(errors, failed.join('\n')).toEqual([]);
@@ -117,6 +120,18 @@ describe('the activity panel in the Directus admin app', () => {
 		await page.getByTestId('top-users').locator('tbody tr').first().click();
 		await filtered;
 		expect(requests.at(-1)).toMatch(/user=[0-9a-f-]{36}/);
+		await page.context().close();
+		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
+	});
+
+	it("shows the API's error message for a window the API refuses", async () => {
+		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { range: 'custom', from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' } } });
+		const page = await newPage();
+		await logIn(page, inject('host').admin.email, inject('host').admin.password);
+		await page.goto(`${inject('host').url}/admin/insights/${dashboardId}`);
+		const error = page.getByTestId('error');
+		await error.waitFor({ timeout: 30_000 });
+		expect(await error.innerText()).toContain('"from": must be before to');
 		await page.context().close();
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
 	});
