@@ -252,7 +252,8 @@ export async function dropDatabase(env) {
 	}
 }
 
-function openAdminConnection(env) {
+/** A server connection for PostgreSQL or MariaDB; `database` null means the server's maintenance database. */
+function openServerConnection(env, database, poolMax) {
 	const knex = hostRequire('knex');
 	const isPg = env.DB_CLIENT === 'pg' || env.DB_CLIENT === 'postgres';
 	return knex({
@@ -262,31 +263,24 @@ function openAdminConnection(env) {
 			port: Number(env.DB_PORT ?? (isPg ? 5432 : 3306)),
 			user: env.DB_USER ?? (isPg ? 'postgres' : 'root'),
 			password: env.DB_PASSWORD ?? '',
-			database: isPg ? 'postgres' : undefined,
+			database: database ?? (isPg ? 'postgres' : undefined),
+			...(isPg ? {} : { supportBigNumbers: true, dateStrings: false, timezone: 'Z' }),
 		},
-		pool: { min: 0, max: 1 },
+		pool: { min: 0, max: poolMax },
 	});
+}
+
+function openAdminConnection(env) {
+	return openServerConnection(env, null, 1);
 }
 
 /** A knex connection to the host's database, for seeding and ground-truth queries. Caller destroys it. */
 export function openDatabase(env) {
-	const knex = hostRequire('knex');
 	if (env.DB_CLIENT === 'sqlite3') {
+		const knex = hostRequire('knex');
 		return knex({ client: 'sqlite3', connection: { filename: env.DB_FILENAME }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
 	}
-	const isPg = env.DB_CLIENT === 'pg' || env.DB_CLIENT === 'postgres';
-	return knex({
-		client: isPg ? 'pg' : 'mysql2',
-		connection: {
-			host: env.DB_HOST,
-			port: Number(env.DB_PORT ?? (isPg ? 5432 : 3306)),
-			user: env.DB_USER ?? (isPg ? 'postgres' : 'root'),
-			password: env.DB_PASSWORD ?? '',
-			database: env.DB_DATABASE,
-			...(isPg ? {} : { supportBigNumbers: true, dateStrings: false, timezone: 'Z' }),
-		},
-		pool: { min: 0, max: 4 },
-	});
+	return openServerConnection(env, env.DB_DATABASE, 4);
 }
 
 /** Copies the built bundle into EXTENSIONS_PATH, the way a user installs it from npm. */

@@ -29,7 +29,7 @@ export async function logIn(page: Page, email: string, password: string): Promis
 export async function dismissLicensePrompt(page: Page): Promise<void> {
 	const skip = page.getByRole('button', { name: 'Skip' });
 	try {
-		await skip.waitFor({ state: 'visible', timeout: 5_000 });
+		await skip.waitFor({ state: 'visible', timeout: 1_500 });
 		await skip.click();
 		await skip.waitFor({ state: 'hidden', timeout: 5_000 });
 	} catch {

@@ -11,7 +11,6 @@ export async function readRollupLag(database: Knex, now = Date.now()): Promise<R
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	const state = await readRollupState(database);
 	const [{ maxId } = { maxId: 0 }] = await database('directus_activity').max({ maxId: 'id' });
-	const [{ gaps } = { gaps: 0 }] = await database(GAPS_TABLE).count<{ gaps: number | string }[]>({ gaps: '*' });
 	const gapIds = (await database(GAPS_TABLE).pluck('id')).map(Number);
 	const [{ above } = { above: 0 }] = await database('directus_activity').where('id', '>', state.watermark).count<{ above: number | string }[]>({ above: '*' });
 	const filled = gapIds.length === 0 ? 0 : Number((await database('directus_activity').whereIn('id', gapIds.slice(0, 1000)).count<{ n: number | string }[]>({ n: '*' }))[0]?.n ?? 0);
@@ -24,7 +23,7 @@ export async function readRollupLag(database: Knex, now = Date.now()): Promise<R
 		maxId: Number(maxId ?? 0),
 		lagRows: Number(above) + filled,
 		lagSeconds: oldest ? Math.max(0, Math.round(now / 1000 - Number(oldest['epoch']))) : 0,
-		gapsOpen: Number(gaps),
+		gapsOpen: gapIds.length,
 		generation: state.generation,
 		lastRefreshAt: state.lastRefreshAt ? new Date(state.lastRefreshAt).toISOString() : null,
 		lastRefreshMs: state.lastRefreshMs,
