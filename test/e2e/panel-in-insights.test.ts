@@ -136,6 +136,31 @@ describe('the activity panel in the Directus admin app', () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
 	});
 
+	it('auto-refreshes on its timer and stops every timer and request once unmounted', async () => {
+		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { autoRefresh: 5, widgets: ['kpis'] } } });
+		const page = await newPage();
+		let overviewRequests = 0;
+		page.on('request', (request) => {
+			if (request.url().includes('/analytics/overview')) overviewRequests++;
+		});
+		await logIn(page, inject('host').admin.email, inject('host').admin.password);
+		await openDashboard(page);
+		const afterMount = overviewRequests;
+		await page.waitForTimeout(11_500);
+		expect(overviewRequests - afterMount).toBeGreaterThanOrEqual(2);
+		// Leave the dashboard inside the app (router navigation, same page): the panel unmounts, and nothing
+		// of it may keep running.
+		await page.locator('a[href="/admin/content"]').first().click();
+		await page.waitForURL(/\/admin\/content/);
+		await page.getByTestId('activity-analytics-panel').waitFor({ state: 'detached' });
+		await page.waitForTimeout(500);
+		const afterLeaving = overviewRequests;
+		await page.waitForTimeout(11_000);
+		expect(overviewRequests).toBe(afterLeaving);
+		await page.context().close();
+		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
+	});
+
 	it('renders in the dark theme', async () => {
 		await apiOk('/users/me', { method: 'PATCH', body: { appearance: 'dark' } });
 		const page = await newPage();
