@@ -8,7 +8,7 @@ export const SUSPICIOUS_EVENT = 'activity-analytics.suspicious';
 interface SinkContext {
 	services: ExtensionsServices;
 	database: Knex;
-	getSchema: () => Promise<SchemaOverview>;
+	getSchema: (options?: { bypassCache?: boolean }) => Promise<SchemaOverview>;
 	/** The extensions' emitter; operations have none. */
 	emitter?: { emitAction(event: string, meta: Record<string, unknown>, context?: Record<string, unknown>): void };
 }
@@ -25,7 +25,8 @@ function isUniqueViolation(error: unknown): boolean {
  */
 export function createAlertSink(context: SinkContext): AlertSink {
 	return async (alert) => {
-		const schema = await context.getSchema();
+		// Bypass the schema cache: it may predate our migration that created the alerts table.
+		const schema = await context.getSchema({ bypassCache: true });
 		const items = new context.services.ItemsService(ALERTS_TABLE, { schema, knex: context.database, accountability: null });
 		try {
 			await items.createOne({ ...alert, touched: JSON.stringify(alert.touched) });

@@ -38,7 +38,16 @@ export function runRefresh(runtime: AnalyticsRuntime, options: RefreshOptions & 
 		let alerts = 0;
 		let warmed = 0;
 		if (result.rows > 0) {
-			if (options.alertSink) alerts = (await detectNewSuspicious(runtime, options.alertSink)).length;
+			if (options.alertSink) {
+				// Alerts are a by-product: a failure here must not fail the refresh that already committed.
+				alerts = await detectNewSuspicious(runtime, options.alertSink).then(
+					(created) => created.length,
+					(error: unknown) => {
+						runtime.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: suspicious-activity alerts failed');
+						return 0;
+					},
+				);
+			}
 			if (runtime.config.warmCache) {
 				warmed = await warmDefaultQueries(runtime).catch((error: unknown) => {
 					runtime.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: cache warm-up failed');
