@@ -87,7 +87,7 @@ export default definePanel({
 			field: 'autoRefresh',
 			name: 'Auto-refresh (seconds)',
 			type: 'integer',
-			meta: { width: 'half', interface: 'input', options: { min: 0 }, note: '0 follows only the dashboard refresh.' },
+			meta: { width: 'half', interface: 'input', options: { min: 0 }, note: 'Reload every N seconds; 0 turns it off.' },
 			schema: { default_value: 0 },
 		},
 	],
