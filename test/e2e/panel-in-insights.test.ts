@@ -161,6 +161,20 @@ describe('the activity panel in the Directus admin app', () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
 	});
 
+	it("reloads when the dashboard's own Auto Refresh ticks", async () => {
+		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { widgets: ['kpis'] } } });
+		const page = await newPage();
+		await logIn(page, inject('host').admin.email, inject('host').admin.password);
+		await openDashboard(page);
+		if (!(await page.getByText('Refresh Interval').isVisible())) await page.getByText('Auto Refresh').click();
+		await page.locator('#sidebar').getByText('Refresh Interval').locator('xpath=following::*[contains(@class,"v-select") or contains(@class,"v-input")][1]').click();
+		const reloaded = page.waitForRequest((request) => request.url().includes('/analytics/overview'), { timeout: 20_000 });
+		await page.locator('.v-menu-content').getByText('Every 10 Seconds').click();
+		await reloaded;
+		await page.context().close();
+		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
+	});
+
 	it('renders in the dark theme', async () => {
 		await apiOk('/users/me', { method: 'PATCH', body: { appearance: 'dark' } });
 		const page = await newPage();
