@@ -124,6 +124,29 @@ describe('the activity panel in the Directus admin app', () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
 	});
 
+	it('filters every widget by the collection whose bar is clicked', async () => {
+		const page = await newPage();
+		const requests: string[] = [];
+		page.on('request', (request) => {
+			if (request.url().includes('/analytics/overview')) requests.push(request.url());
+		});
+		await logIn(page, inject('host').admin.email, inject('host').admin.password);
+		await openDashboard(page);
+		const top = await apiOk<{ data: { rows: { key: string }[] } }>(`/analytics/breakdown?by=collection&range=7d&tz=${encodeURIComponent(TZ)}`);
+		const canvas = page.getByTestId('collections').locator('canvas');
+		const box = (await canvas.boundingBox())!;
+		// The busiest collection is the first (top) bar; sweep along its row until the click lands on it.
+		for (const fy of [0.05, 0.08, 0.11]) {
+			for (let fx = 0.35; fx < 0.95 && !requests.some((u) => u.includes('collection=')); fx += 0.05) {
+				await canvas.click({ position: { x: box.width * fx, y: box.height * fy } });
+				await page.waitForTimeout(150);
+			}
+		}
+		expect(requests.find((u) => u.includes('collection='))).toContain(`collection=${top.data.rows[0]!.key}`);
+		await page.getByTestId('clear-collection').waitFor();
+		await page.context().close();
+	});
+
 	it("shows the API's error message for a window the API refuses", async () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { range: 'custom', from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' } } });
 		const page = await newPage();
