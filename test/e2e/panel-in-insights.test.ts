@@ -60,6 +60,18 @@ async function newPage(): Promise<Page> {
 	return context.newPage();
 }
 
+/** An admin's page on the dashboard, recording every /analytics/overview request the panel makes. */
+async function openAsAdmin(): Promise<{ page: Page; overviewRequests: string[] }> {
+	const page = await newPage();
+	const overviewRequests: string[] = [];
+	page.on('request', (request) => {
+		if (request.url().includes('/analytics/overview')) overviewRequests.push(request.url());
+	});
+	await logIn(page, inject('host').admin.email, inject('host').admin.password);
+	await openDashboard(page);
+	return { page, overviewRequests };
+}
+
 describe('the activity panel in the Directus admin app', () => {
 	it('shows the API figures with its charts, in the viewer time zone, with a cold cache', async () => {
 		const host = inject('host');
@@ -104,13 +116,7 @@ describe('the activity panel in the Directus admin app', () => {
 
 	it('follows its options: a collection filter changes the request and the figures', async () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { collection: 'orders', widgets: ['kpis', 'timeseries', 'users'] } } });
-		const page = await newPage();
-		const requests: string[] = [];
-		page.on('request', (request) => {
-			if (request.url().includes('/analytics/overview')) requests.push(request.url());
-		});
-		await logIn(page, inject('host').admin.email, inject('host').admin.password);
-		await openDashboard(page);
+		const { page, overviewRequests: requests } = await openAsAdmin();
 		expect(requests.at(-1)).toContain('collection=orders');
 		const overview = await apiOk<{ data: Overview }>(`/analytics/overview?range=7d&collection=orders&tz=${encodeURIComponent(TZ)}`);
 		expect(await kpi(page, 'events')).toBe(overview.data.current.events);
@@ -125,13 +131,7 @@ describe('the activity panel in the Directus admin app', () => {
 	});
 
 	it('filters every widget by the collection whose bar is clicked', async () => {
-		const page = await newPage();
-		const requests: string[] = [];
-		page.on('request', (request) => {
-			if (request.url().includes('/analytics/overview')) requests.push(request.url());
-		});
-		await logIn(page, inject('host').admin.email, inject('host').admin.password);
-		await openDashboard(page);
+		const { page, overviewRequests: requests } = await openAsAdmin();
 		const top = await apiOk<{ data: { rows: { key: string }[] } }>(`/analytics/breakdown?by=collection&range=7d&tz=${encodeURIComponent(TZ)}`);
 		const canvas = page.getByTestId('collections').locator('canvas');
 		const box = (await canvas.boundingBox())!;
@@ -161,34 +161,26 @@ describe('the activity panel in the Directus admin app', () => {
 
 	it('auto-refreshes on its timer and stops every timer and request once unmounted', async () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { autoRefresh: 5, widgets: ['kpis'] } } });
-		const page = await newPage();
-		let overviewRequests = 0;
-		page.on('request', (request) => {
-			if (request.url().includes('/analytics/overview')) overviewRequests++;
-		});
-		await logIn(page, inject('host').admin.email, inject('host').admin.password);
-		await openDashboard(page);
-		const afterMount = overviewRequests;
+		const { page, overviewRequests } = await openAsAdmin();
+		const afterMount = overviewRequests.length;
 		await page.waitForTimeout(11_500);
-		expect(overviewRequests - afterMount).toBeGreaterThanOrEqual(2);
+		expect(overviewRequests.length - afterMount).toBeGreaterThanOrEqual(2);
 		// Leave the dashboard inside the app (router navigation, same page): the panel unmounts, and nothing
 		// of it may keep running.
 		await page.locator('a[href="/admin/content"]').first().click();
 		await page.waitForURL(/\/admin\/content/);
 		await page.getByTestId('activity-analytics-panel').waitFor({ state: 'detached' });
 		await page.waitForTimeout(500);
-		const afterLeaving = overviewRequests;
+		const afterLeaving = overviewRequests.length;
 		await page.waitForTimeout(11_000);
-		expect(overviewRequests).toBe(afterLeaving);
+		expect(overviewRequests.length).toBe(afterLeaving);
 		await page.context().close();
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
 	});
 
 	it("reloads when the dashboard's own Auto Refresh ticks", async () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { widgets: ['kpis'] } } });
-		const page = await newPage();
-		await logIn(page, inject('host').admin.email, inject('host').admin.password);
-		await openDashboard(page);
+		const { page } = await openAsAdmin();
 		if (!(await page.getByText('Refresh Interval').isVisible())) await page.getByText('Auto Refresh').click();
 		await page.locator('#sidebar').getByText('Refresh Interval').locator('xpath=following::*[contains(@class,"v-select") or contains(@class,"v-input")][1]').click();
 		const reloaded = page.waitForRequest((request) => request.url().includes('/analytics/overview'), { timeout: 20_000 });
