@@ -24,17 +24,22 @@ function isUniqueViolation(error: unknown): boolean {
  * extensions also get activity-analytics.suspicious on the extensions' emitter.
  */
 export function createAlertSink(context: SinkContext): AlertSink {
-	return async (alert) => {
-		// Bypass the schema cache: it may predate our migration that created the alerts table.
+	return async (alerts) => {
+		// One schema read per batch, bypassing the cache: it may predate our migration that created the table.
 		const schema = await context.getSchema({ bypassCache: true });
 		const items = new context.services.ItemsService(ALERTS_TABLE, { schema, knex: context.database, accountability: null });
-		try {
-			await items.createOne({ ...alert, touched: JSON.stringify(alert.touched) });
-		} catch (error) {
-			if (isUniqueViolation(error)) return false;
-			throw error;
+		const created = [];
+		for (const alert of alerts) {
+			try {
+				await items.createOne({ ...alert, touched: JSON.stringify(alert.touched) });
+			} catch (error) {
+				// Another instance announced it first.
+				if (isUniqueViolation(error)) continue;
+				throw error;
+			}
+			context.emitter?.emitAction(SUSPICIOUS_EVENT, { payload: alert }, { database: context.database, schema, accountability: null });
+			created.push(alert);
 		}
-		context.emitter?.emitAction(SUSPICIOUS_EVENT, { payload: alert }, { database: context.database, schema, accountability: null });
-		return true;
+		return created;
 	};
 }

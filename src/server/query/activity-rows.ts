@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { dimensionTextSql, epochSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../dialect';
 import type { AnalyticsWindow } from './analytics-query';
-import { FILTER_DIMENSIONS } from './analytics-query';
+import { rawFiltersSql } from './activity-source';
 
 export interface ActivityEvent {
 	id: number;
@@ -26,14 +26,9 @@ export function selectActivityRows(
 ): Knex.Raw {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	const range = timestampRangeSql(dialect, q('timestamp'), window.from, window.to);
-	const clauses = [range.sql];
-	const bindings: (string | number)[] = [...range.bindings];
-	for (const dim of FILTER_DIMENSIONS) {
-		const values = window.filters[dim];
-		if (values.length === 0) continue;
-		clauses.push(`${dimensionTextSql(dialect, q(dim))} in (${values.map(() => '?').join(', ')})`);
-		bindings.push(...values);
-	}
+	const filters = rawFiltersSql(dialect, window.filters);
+	const clauses = [`${range.sql}${filters.sql}`];
+	const bindings: (string | number)[] = [...range.bindings, ...filters.bindings];
 	if (options.item) {
 		clauses.push(`${q('item')} = ?`);
 		bindings.push(options.item);

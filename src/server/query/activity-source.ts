@@ -49,6 +49,11 @@ function filtersSql(filters: DimensionFilters, column: (dim: Dimension) => strin
 	return { sql: clauses.length > 0 ? ` and ${clauses.join(' and ')}` : '', bindings };
 }
 
+/** ` and <column> in (...)` for each filtered dimension of the raw table (NULL read as ''). */
+export function rawFiltersSql(dialect: Dialect, filters: DimensionFilters): BuiltSql {
+	return filtersSql(filters, (dim) => dimensionTextSql(dialect, quoteIdentifier(dialect, dim)));
+}
+
 /**
  * One derived table of (at, <dims>, events) covering the ranges exactly once: rollup rows for whole UTC
  * buckets, raw rows the rollups have not absorbed yet inside those buckets, and raw rows at the edges.
@@ -61,7 +66,7 @@ export function buildActivitySource(dialect: Dialect, spec: SourceSpec): Activit
 
 	const rawColumns = spec.select.map((dim) => `${dimensionTextSql(dialect, q(dim))} as ${q(dim)}`);
 	const rawSelect = `select ${[`${epochWholeSecondsSql(dialect, q('timestamp'))} as ${q('at')}`, ...rawColumns, `1 as ${q('events')}`].join(', ')} from ${q('directus_activity')}`;
-	const rawFilters = filtersSql(spec.filters, (dim) => dimensionTextSql(dialect, q(dim)));
+	const rawFilters = rawFiltersSql(dialect, spec.filters);
 	const rawRange = (from: number, to: number) => timestampRangeSql(dialect, q('timestamp'), from, to);
 
 	if (table) {

@@ -1,6 +1,7 @@
 import { dimensionTextSql, epochSecondsSql, quoteIdentifier, timestampRangeSql } from '../dialect';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import type { QueryContext } from './read-snapshot';
+import { rawFiltersSql } from './activity-source';
 import { runFailedLoginBursts, type FailedLoginBurst } from './run-failed-logins';
 import { querySource, rowsOf, toKey, toNumber } from './source-query';
 
@@ -86,17 +87,11 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 	const range = timestampRangeSql(context.dialect, q('timestamp'), query.from, query.to);
 	const actorColumn = dimensionTextSql(context.dialect, q(by));
 	const epoch = epochSecondsSql(context.dialect, q('timestamp'));
-	const filterClauses: string[] = [];
-	const filterBindings: string[] = [];
-	for (const [dim, values] of Object.entries(query.filters)) {
-		if (values.length === 0) continue;
-		filterClauses.push(`${dimensionTextSql(context.dialect, q(dim))} in (${values.map(() => '?').join(', ')})`);
-		filterBindings.push(...values);
-	}
+	const filters = rawFiltersSql(context.dialect, query.filters);
 	const seen = rowsOf(
 		await context.db.raw(
-			`select ${actorColumn} as ${q('actor')}, min(${epoch}) as ${q('first')}, max(${epoch}) as ${q('last')}, count(*) as ${q('n')} from ${q('directus_activity')} where ${range.sql} and ${actorColumn} in (${actors.map(() => '?').join(', ')})${filterClauses.map((c) => ` and ${c}`).join('')} group by ${actorColumn}`,
-			[...range.bindings, ...actors, ...filterBindings],
+			`select ${actorColumn} as ${q('actor')}, min(${epoch}) as ${q('first')}, max(${epoch}) as ${q('last')}, count(*) as ${q('n')} from ${q('directus_activity')} where ${range.sql} and ${actorColumn} in (${actors.map(() => '?').join(', ')})${filters.sql} group by ${actorColumn}`,
+			[...range.bindings, ...actors, ...filters.bindings],
 		),
 		context.dialect,
 	);

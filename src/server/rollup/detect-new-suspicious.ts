@@ -14,8 +14,8 @@ export interface SuspiciousAlert {
 	touched: SuspiciousActor['touched'];
 }
 
-/** Stores one alert as a Directus item (so Flows hear items.create); false when it already existed. */
-export type AlertSink = (alert: SuspiciousAlert) => Promise<boolean>;
+/** Stores alerts as Directus items (so Flows hear items.create); returns those that were new. */
+export type AlertSink = (alerts: SuspiciousAlert[]) => Promise<SuspiciousAlert[]>;
 
 const NO_FILTERS = { collection: [], action: [], user: [], origin: [] };
 
@@ -28,7 +28,7 @@ export async function detectNewSuspicious(runtime: AnalyticsRuntime, sink: Alert
 	const seconds = SUSPICIOUS_WINDOWS[window];
 	const to = Math.floor(now / 1000);
 	const from = (Math.floor(to / seconds) - 1) * seconds;
-	const created: SuspiciousAlert[] = [];
+	const candidates: SuspiciousAlert[] = [];
 	for (const by of ['ip', 'user'] as const) {
 		const result = await withReadSnapshot(runtime.database, runtime.config.statementTimeoutMs, (context) =>
 			runSuspicious(context, { from, to, range: null, tz: 'UTC', filters: NO_FILTERS, by, window, threshold, failedThreshold: 5, limit: 100 }),
@@ -38,8 +38,8 @@ export async function detectNewSuspicious(runtime: AnalyticsRuntime, sink: Alert
 			const known = await runtime.database(ALERTS_TABLE).where({ by, actor: actor.actor.slice(0, 64), window_start: windowStart }).first();
 			if (known) continue;
 			const alert: SuspiciousAlert = { by, actor: actor.actor.slice(0, 64), window, window_start: windowStart, peak: actor.peak, threshold, touched: actor.touched };
-			if (await sink(alert)) created.push(alert);
+			candidates.push(alert);
 		}
 	}
-	return created;
+	return candidates.length > 0 ? sink(candidates) : [];
 }
