@@ -21,7 +21,7 @@ import {
 
 export { DIRECTUS_VERSION, hostDir, repoRoot, runDir };
 
-/** Our internal tables (see src/server/rollup/rollup-tables.ts); activity_analytics_alerts stays a collection. */
+/** Our internal tables (src/server/rollup/rollup-tables.ts, src/server/writer/writer-tables.ts); activity_analytics_alerts stays a collection. */
 export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_rollup_events',
 	'activity_analytics_rollup_users',
@@ -34,6 +34,9 @@ export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_migrations',
 	'activity_analytics_migrations_lock',
 	'activity_analytics_failed_logins',
+	'activity_analytics_writer_ledger',
+	'activity_analytics_writer_collections',
+	'activity_analytics_dropped_triggers',
 ];
 
 export const DEMO_ADMIN = { email: 'admin@example.com', password: 'd1r3ctu5', token: 'demo-admin-static-token' };

@@ -3,8 +3,13 @@ import { useAnalyticsRuntime } from '../server/analytics-runtime';
 import { registerAnalyticsCli } from '../server/cli/register-analytics-cli';
 import { describeConfig } from '../server/config';
 import { createAlertSink } from '../server/alert-sink';
+import { createItemEventCapture, type EventContext } from '../server/capture/capture-item-events';
 import { failedLoginRow, recordFailedLogin } from '../server/capture/record-failed-login';
 import { runRefresh } from '../server/rollup/run-refresh';
+import { applyWriterConfig } from '../server/writer/apply-writer-config';
+import { drainBeforeDatabaseCloses } from '../server/writer/drain-on-shutdown';
+import { swapDepsFrom, type DirectusContextLike } from '../server/writer/swap-deps';
+import { WriterCollections } from '../server/writer/writer-collections';
 
 export default defineHook(({ schedule, init, action }, context) => {
 	const { logger } = context;
@@ -17,6 +22,31 @@ export default defineHook(({ schedule, init, action }, context) => {
 	}
 	const analytics = runtime;
 	logger.info({ config: describeConfig(analytics.config) }, 'activity analytics: configuration');
+	const directus = context as unknown as DirectusContextLike;
+
+	// capture -> queue -> store: Directus's synchronous tracking is off for these collections, the writer does it.
+	const writerCollections = new WriterCollections(analytics.database, analytics.ready);
+	const capture = createItemEventCapture({
+		services: directus.services,
+		database: analytics.database,
+		originalAccountability: (collection, schema) => writerCollections.originalFor(collection, schema),
+		emit: (events) => analytics.writer.emit(events),
+	});
+	action('items.create', (meta, eventContext) => analytics.writer.track(capture.onCreate(meta as never, eventContext as EventContext)));
+	action('items.update', (meta, eventContext) => analytics.writer.track(capture.onUpdate(meta as never, eventContext as EventContext)));
+	action('items.delete', (meta, eventContext) => analytics.writer.track(capture.onDelete(meta as never, eventContext as EventContext)));
+
+	let restoreDestroy = () => undefined as void;
+	const startWriter = async () => {
+		analytics.writer.start();
+		restoreDestroy = drainBeforeDatabaseCloses(analytics.database, () => analytics.dispose());
+		await analytics.ready;
+		await applyWriterConfig(swapDepsFrom(directus), analytics.config, logger);
+	};
+	// Not in CLI processes: they must not consume the shared stream. After an extension reload app.before has
+	// passed already, so the writer starts at once.
+	if (analytics.replacedPrevious) void startWriter();
+	else init('app.before', startWriter);
 
 	const alertSink = createAlertSink(context);
 	if (analytics.config.refreshCron) {
@@ -37,6 +67,9 @@ export default defineHook(({ schedule, init, action }, context) => {
 			.then(() => recordFailedLogin(analytics.database, row))
 			.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: could not record a failed login'));
 	});
-	init('cli.before', ({ program }) => registerAnalyticsCli(program, analytics));
-	action('server.stop', () => analytics.dispose());
+	init('cli.before', ({ program }) => registerAnalyticsCli(program, analytics, swapDepsFrom(directus)));
+	action('server.stop', async () => {
+		restoreDestroy();
+		await analytics.dispose();
+	});
 });

@@ -4,6 +4,7 @@ import { AnalyticsCache } from './cache/analytics-cache';
 import { createMemoryStore, createRedisStore } from './cache/cache-store';
 import { parseConfig, type AnalyticsConfig } from './config';
 import { migrateUp } from './migrations/run-migrations';
+import { createActivityWriter, type ActivityWriter } from './writer/activity-writer';
 
 export interface Logger {
 	info(obj: unknown, msg?: string): void;
@@ -19,17 +20,28 @@ export interface AnalyticsRuntime {
 	redis: Redis | null;
 	/** Resolves once our migrations are applied; every reader awaits it. */
 	ready: Promise<void>;
+	writer: ActivityWriter;
+	/** True when this copy replaced one loaded earlier in this process (an extension reload). */
+	replacedPrevious: boolean;
+	/** Drains the writer, then lets go of Redis. */
 	dispose(): Promise<void>;
 }
 
-let current: AnalyticsRuntime | null = null;
+// On globalThis, not in the module: Directus re-imports the bundle on extension reload, and the new copy must
+// drain and close the old one's queue and Redis connections.
+const RUNTIME_SLOT = Symbol.for('directus-extension-activity-analytics.runtime');
+type Slot = { [RUNTIME_SLOT]?: AnalyticsRuntime & { moduleId: symbol } };
+const slot = globalThis as Slot;
+const MODULE_ID = Symbol('module');
 
 /**
  * The one runtime of this bundle in this process, shared by the hook, the endpoint and the operation
  * (they live in one module). Directus re-imports the module on extension reload, which starts afresh.
  */
 export function useAnalyticsRuntime(context: { database: Knex; env: Record<string, unknown>; logger: Logger }): AnalyticsRuntime {
-	if (current) return current;
+	const previous = slot[RUNTIME_SLOT];
+	if (previous && previous.moduleId === MODULE_ID) return previous;
+	if (previous) void previous.dispose();
 	const config = parseConfig(context.env);
 	const namespace = typeof context.env['CACHE_NAMESPACE'] === 'string' ? context.env['CACHE_NAMESPACE'] : 'directus';
 	let redis: Redis | null = null;
@@ -58,18 +70,25 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 		},
 	);
 	ready.catch(() => undefined);
-	const runtime: AnalyticsRuntime = {
+	let disposing: Promise<void> | null = null;
+	const runtime: AnalyticsRuntime & { moduleId: symbol } = {
+		moduleId: MODULE_ID,
 		config,
 		database: context.database,
 		logger: context.logger,
 		cache,
 		redis,
 		ready,
-		dispose: async () => {
-			if (current === runtime) current = null;
-			if (redis) await redis.quit().catch(() => redis?.disconnect());
-		},
+		writer: undefined as unknown as ActivityWriter,
+		replacedPrevious: previous !== undefined,
+		dispose: () =>
+			(disposing ??= (async () => {
+				if (slot[RUNTIME_SLOT] === runtime) delete slot[RUNTIME_SLOT];
+				await runtime.writer.drain();
+				if (redis) await redis.quit().catch(() => redis?.disconnect());
+			})()),
 	};
-	current = runtime;
+	runtime.writer = createActivityWriter(runtime);
+	slot[RUNTIME_SLOT] = runtime;
 	return runtime;
 }

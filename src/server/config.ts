@@ -8,6 +8,12 @@ export interface AnalyticsConfig {
 	flushSize: number;
 	flushIntervalMs: number;
 	queueMaxSize: number;
+	/** Redis stream the instances share; defaults under Directus's CACHE_NAMESPACE. */
+	streamKey: string;
+	/** Stream entries held this long by a silent consumer are claimed by another instance. */
+	claimIdleMs: number;
+	/** How long shutdown keeps retrying to write what the memory queue holds. */
+	drainTimeoutMs: number;
 	writerCollections: 'all' | 'none' | string[];
 	syncActions: string[];
 	allowedRoles: string[];
@@ -80,6 +86,9 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		flushSize: readInteger(env, 'FLUSH_SIZE', 500, 1, 50_000, problems),
 		flushIntervalMs: readInteger(env, 'FLUSH_INTERVAL_MS', 1000, 10, 600_000, problems),
 		queueMaxSize: readInteger(env, 'QUEUE_MAX_SIZE', 100_000, 100, 10_000_000, problems),
+		streamKey: String(env[`${ENV_PREFIX}STREAM_KEY`] ?? `${typeof env['CACHE_NAMESPACE'] === 'string' && env['CACHE_NAMESPACE'] ? env['CACHE_NAMESPACE'] : 'directus'}:activity-analytics:events`),
+		claimIdleMs: readInteger(env, 'CLAIM_IDLE_MS', 30_000, 1000, 3_600_000, problems),
+		drainTimeoutMs: readInteger(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 600_000, problems),
 		writerCollections,
 		syncActions: readList(env[`${ENV_PREFIX}SYNC_ACTIONS`]),
 		allowedRoles: readList(env[`${ENV_PREFIX}ALLOWED_ROLES`]),
@@ -95,6 +104,8 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		warmCache: String(env[`${ENV_PREFIX}WARM_CACHE`] ?? 'true') !== 'false',
 	};
 
+	const badActions = config.syncActions.filter((a) => !['create', 'update', 'delete'].includes(a));
+	if (badActions.length > 0) problems.push(`${ENV_PREFIX}SYNC_ACTIONS has ${badActions.join(', ')}: only create, update and delete pass through the writer`);
 	if (config.queueMaxSize < config.flushSize) {
 		problems.push(`${ENV_PREFIX}QUEUE_MAX_SIZE (${config.queueMaxSize}) must be at least ${ENV_PREFIX}FLUSH_SIZE (${config.flushSize})`);
 	}

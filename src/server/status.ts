@@ -4,6 +4,7 @@ import { countRevisions, readActivityTableStatus } from './activity-table-status
 import type { AnalyticsRuntime } from './analytics-runtime';
 import { describeConfig } from './config';
 import { readRollupLag } from './rollup/rollup-lag';
+import { listWriterCollections } from './writer/swap-collections';
 
 const startedAt = new Date().toISOString();
 
@@ -14,10 +15,13 @@ export async function collectStatus(runtime: AnalyticsRuntime): Promise<Analytic
 	const activity = await readActivityTableStatus(database);
 	const revisionRows = await countRevisions(database);
 	const rollup = await readRollupLag(database);
+	const collections = (await listWriterCollections(database)).map(({ collection, original_accountability }) => ({ collection, original_accountability }));
+	const writer = { ...(await runtime.writer.status()), collections };
 	return {
 		extension: { name: PACKAGE_NAME, startedAt },
 		database: { client: String(database.client.config.client) },
 		queue: { kind: config.queue },
+		writer,
 		config: describeConfig(config),
 		activity,
 		revisions: { rows: revisionRows },
@@ -40,6 +44,19 @@ export function formatPrometheus(status: AnalyticsStatus): string {
 	metric('rollup_gaps_open', 'gauge', 'Activity ids below the watermark still awaited (late commits).', status.rollup.gapsOpen);
 	metric('rollup_last_refresh_duration_ms', 'gauge', 'Duration of the last refresh.', status.rollup.lastRefreshMs);
 	metric('rollup_staleness_seconds', 'gauge', 'Seconds since the last refresh.', status.rollup.stalenessSeconds);
+	const w = status.writer;
+	metric('writer_events_captured_total', 'counter', 'Events captured by this instance.', w.eventsCaptured);
+	metric('writer_events_written_total', 'counter', 'Events this instance wrote to directus_activity.', w.eventsWritten);
+	metric('writer_events_skipped_total', 'counter', 'Events a retried batch found already written (not doubled).', w.eventsSkipped);
+	metric('writer_batches_total', 'counter', 'Batches written.', w.batchesWritten);
+	metric('writer_last_flush_ms', 'gauge', 'Duration of the last batch write.', w.lastFlushMs);
+	metric('writer_retries_total', 'counter', 'Batch writes retried after a failure.', w.retries);
+	metric('writer_sync_writes_total', 'counter', 'Events written synchronously (sync action or full queue).', w.syncWrites);
+	metric('writer_redis_fallbacks_total', 'counter', 'Events kept in memory because Redis refused them.', w.redisFallbacks);
+	metric('writer_claimed_total', 'counter', 'Stream entries claimed from a silent consumer.', w.claimed);
+	metric('writer_drops_total', 'counter', 'Events lost at shutdown (must stay 0).', w.drops);
+	metric('writer_queue_depth', 'gauge', 'Events waiting to be written.', w.queue.depth);
+	metric('writer_oldest_event_age_ms', 'gauge', 'Age of the oldest waiting event.', w.queue.oldestAgeMs ?? 0);
 	metric('cache_hits_total', 'counter', 'Answers served fresh from the cache by this instance.', status.cache.hits);
 	metric('cache_stale_total', 'counter', 'Answers served stale while revalidating.', status.cache.stale);
 	metric('cache_misses_total', 'counter', 'Answers computed because nothing was cached.', status.cache.misses);

@@ -31,10 +31,49 @@ export interface CacheStatusFigures {
 	hitRatio: number | null;
 }
 
+export interface WriterQueueFigures {
+	kind: 'memory' | 'redis';
+	/** Events waiting to be written (for Redis: in the stream, including entries being written). */
+	depth: number;
+	/** Age of the oldest waiting event, in milliseconds; null when none waits. */
+	oldestAgeMs: number | null;
+	/** Redis only: entries delivered to a consumer and not yet acknowledged. */
+	pending?: number;
+	/** Redis only: events kept in this process's memory while Redis refused them. */
+	fallbackDepth?: number;
+}
+
+/** The batched writer of the instance that answered. */
+export interface WriterStatusFigures {
+	eventsCaptured: number;
+	eventsWritten: number;
+	/** Events a retried batch found already written (ledger), so not written twice. */
+	eventsSkipped: number;
+	batchesWritten: number;
+	lastFlushMs: number | null;
+	maxFlushMs: number | null;
+	retries: number;
+	/** Events written straight to the database: a sync action, or a full queue. */
+	syncWrites: number;
+	/** Events kept in this process's memory because Redis refused them. */
+	redisFallbacks: number;
+	/** Stream entries of another (dead) consumer that this one claimed. */
+	claimed: number;
+	/** Events that could not be written before the process stopped; must stay 0. */
+	drops: number;
+	lastError: string | null;
+	queue: WriterQueueFigures;
+	/** Captures still being prepared (an update reading its snapshot). */
+	inFlight: number;
+	/** Collections under the writer, with the accountability Directus had for them. */
+	collections: { collection: string; original_accountability: 'all' | 'activity' | null }[];
+}
+
 export interface AnalyticsStatus {
 	extension: { name: string; startedAt: string };
 	database: { client: string };
 	queue: { kind: 'memory' | 'redis' };
+	writer: WriterStatusFigures;
 	config: Record<string, unknown>;
 	activity: ActivityTableStatus;
 	revisions: { rows: number };

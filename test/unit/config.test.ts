@@ -31,6 +31,16 @@ describe('parseConfig', () => {
 		expect(message).toContain('ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS="-5"');
 	});
 
+	it('refuses sync actions the writer never sees, naming them', () => {
+		expect(() => parseConfig({ ACTIVITY_ANALYTICS_SYNC_ACTIONS: 'create, login' })).toThrow(/SYNC_ACTIONS has login/);
+		expect(parseConfig({ ACTIVITY_ANALYTICS_SYNC_ACTIONS: 'create,delete' }).syncActions).toEqual(['create', 'delete']);
+	});
+
+	it('keys the event stream under the cache namespace, so projects sharing a Redis stay apart', () => {
+		expect(parseConfig({ CACHE_NAMESPACE: 'shop' }).streamKey).toBe('shop:activity-analytics:events');
+		expect(parseConfig({}).streamKey).toBe('directus:activity-analytics:events');
+	});
+
 	it('refuses the Redis queue without REDIS', () => {
 		expect(() => parseConfig({ ACTIVITY_ANALYTICS_QUEUE: 'redis' })).toThrow(/needs Directus's REDIS/);
 	});

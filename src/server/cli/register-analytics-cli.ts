@@ -2,6 +2,7 @@ import type { AnalyticsRuntime } from '../analytics-runtime';
 import { migrateDown, migrateUp, migrationStatus } from '../migrations/run-migrations';
 import { refreshRollups, resetRollups } from '../rollup/refresh-rollups';
 import { readRollupState } from '../rollup/rollup-state';
+import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } from '../writer/swap-collections';
 import { createProgressBar } from './progress-bar';
 
 interface Command {
@@ -29,7 +30,7 @@ function positiveInteger(value: string, flag: string): number {
 }
 
 /** `npx directus analytics <command>`: the same logic the endpoint and the operation use. */
-export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime): void {
+export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime, swap: SwapDeps): void {
 	const analytics = program.command('analytics').description('Activity analytics: rollups and migrations');
 	analytics
 		.command('backfill')
@@ -77,6 +78,25 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 			finish(async () => {
 				await runtime.ready;
 				process.stdout.write(`${JSON.stringify(await readRollupState(runtime.database))}\n`);
+			}),
+		);
+	analytics
+		.command('writer')
+		.description('Put collections under the batched writer (enable), give them back to Directus (disable), or list them')
+		.argument('<command>', 'enable | disable | list')
+		.argument('[collections...]', 'collection names, or * for every user collection')
+		.action(async (command: string, collections: string[]) =>
+			finish(async () => {
+				await runtime.ready;
+				const requested = collections.length === 1 && collections[0] === '*' ? 'all' : collections;
+				if (command === 'list') {
+					process.stdout.write(`${JSON.stringify(await listWriterCollections(runtime.database))}\n`);
+					return;
+				}
+				if (command !== 'enable' && command !== 'disable') throw new Error(`Unknown writer command "${command}": use enable, disable or list.`);
+				if (requested !== 'all' && requested.length === 0) throw new Error(`writer ${command} needs collection names (or *).`);
+				const result = command === 'enable' ? await enableWriter(swap, requested) : await disableWriter(swap, requested);
+				process.stdout.write(`${JSON.stringify(result)}\n`);
 			}),
 		);
 }

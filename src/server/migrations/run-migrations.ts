@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as rollupTables from '../../../migrations/20261123-001-rollup-tables';
 import * as failedLogins from '../../../migrations/20261123-002-failed-logins';
+import * as writerTables from '../../../migrations/20261123-003-writer-tables';
 
 interface Migration {
 	name: string;
@@ -9,7 +10,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

@@ -1,0 +1,40 @@
+import type { Knex } from 'knex';
+import { DROPPED_TRIGGERS_TABLE, EVENT_KEY_LENGTH, WRITER_COLLECTIONS_TABLE, WRITER_LEDGER_TABLE } from '../src/server/writer/writer-tables';
+
+export const name = '20261123-003-writer-tables';
+
+export async function up(knex: Knex): Promise<void> {
+	// One row per written event, committed with its activity row: a retried batch skips what is already here.
+	if (!(await knex.schema.hasTable(WRITER_LEDGER_TABLE))) {
+		await knex.schema.createTable(WRITER_LEDGER_TABLE, (t) => {
+			t.string('event_key', EVENT_KEY_LENGTH).primary();
+			t.bigInteger('activity').notNullable();
+			t.bigInteger('revision').nullable();
+			t.bigInteger('written_at').notNullable().index();
+		});
+	}
+	// Collections under the writer, with the accountability Directus had before, so `disable` restores it exactly.
+	if (!(await knex.schema.hasTable(WRITER_COLLECTIONS_TABLE))) {
+		await knex.schema.createTable(WRITER_COLLECTIONS_TABLE, (t) => {
+			t.string('collection', 64).primary();
+			t.string('original_accountability', 16).nullable();
+			t.bigInteger('enabled_at').notNullable();
+		});
+	}
+	// Legacy audit triggers dropped by `analytics triggers apply`, with the SQL that puts each back.
+	if (!(await knex.schema.hasTable(DROPPED_TRIGGERS_TABLE))) {
+		await knex.schema.createTable(DROPPED_TRIGGERS_TABLE, (t) => {
+			t.increments('id').primary();
+			t.string('collection', 64).notNullable();
+			t.string('trigger_name', 128).notNullable();
+			t.text('definition').notNullable();
+			t.bigInteger('dropped_at').notNullable();
+		});
+	}
+}
+
+export async function down(knex: Knex): Promise<void> {
+	await knex.schema.dropTableIfExists(DROPPED_TRIGGERS_TABLE);
+	await knex.schema.dropTableIfExists(WRITER_COLLECTIONS_TABLE);
+	await knex.schema.dropTableIfExists(WRITER_LEDGER_TABLE);
+}

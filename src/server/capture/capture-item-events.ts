@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { ActivityEvent } from './activity-event';
+import { createNestedWriteGroups } from './nested-write-groups';
+
+type Item = Record<string, unknown>;
+type Key = string | number;
+
+interface SchemaOverview {
+	collections: Record<string, { primary: string; accountability: 'all' | 'activity' | null; fields: Record<string, { field: string; alias?: boolean; type?: string }> }>;
+	relations: { collection: string; field: string; related_collection: string | null; meta?: { one_field?: string | null } | null }[];
+}
+
+export interface EventContext {
+	schema: SchemaOverview | null;
+	accountability: { user?: string | null; ip?: string | null; userAgent?: string | null; origin?: string | null } | null;
+}
+
+interface PayloadServiceLike {
+	prepareDelta(delta: Item): Promise<Item | null>;
+}
+interface ItemsServiceLike {
+	readMany(keys: Key[], query: { fields: string[] }): Promise<Item[]>;
+}
+export interface CaptureServices {
+	PayloadService: new (collection: string, options: { knex: unknown; schema: SchemaOverview; accountability: null }) => PayloadServiceLike;
+	ItemsService: new (collection: string, options: { knex: unknown; schema: SchemaOverview; accountability: null }) => ItemsServiceLike;
+}
+
+export interface CaptureDeps {
+	services: CaptureServices;
+	database: unknown;
+	/** The accountability a collection had before it came under the writer; undefined when it is not under it. */
+	originalAccountability(collection: string, schema: SchemaOverview): Promise<'all' | 'activity' | null | undefined>;
+	emit(events: ActivityEvent[]): void;
+}
+
+/**
+ * Turns Directus's items.create / items.update / items.delete actions into the activity (and revision) records
+ * Directus would have written itself. No query runs before the event is dated and ordered; an update of a
+ * revision-tracked collection reads the item's snapshot once, as Directus does inside its transaction.
+ */
+export function createItemEventCapture(deps: CaptureDeps) {
+	const parentOf = createNestedWriteGroups();
+	let seq = 0;
+
+	async function tracked(collection: string, context: EventContext) {
+		if (!context.accountability || !context.schema?.collections[collection]) return null;
+		const original = await deps.originalAccountability(collection, context.schema);
+		if (original === undefined || original === null) return null;
+		return { schema: context.schema, accountability: context.accountability, revisions: original === 'all' };
+	}
+
+	function baseEvent(key: string, action: ActivityEvent['action'], collection: string, item: Key, accountability: NonNullable<EventContext['accountability']>, at: number): ActivityEvent {
+		return {
+			key,
+			action,
+			user: accountability.user ?? null,
+			ip: accountability.ip ?? null,
+			user_agent: accountability.userAgent ?? null,
+			origin: accountability.origin ?? null,
+			collection,
+			item: String(item),
+			at,
+			seq: seq++,
+		};
+	}
+
+	return {
+		async onCreate(meta: { payload: Item; key: Key; collection: string }, context: EventContext): Promise<void> {
+			const at = Date.now();
+			const key = randomUUID();
+			const parentKey = context.accountability ? parentOf(context.accountability, meta.collection, key) : null;
+			const scope = await tracked(meta.collection, context);
+			if (!scope) return;
+			const event = baseEvent(key, 'create', meta.collection, meta.key, scope.accountability, at);
+			if (scope.revisions) {
+				const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
+				const data = await payloads.prepareDelta(omit(meta.payload, relationalFields(scope.schema, meta.collection)));
+				event.revision = { data, delta: data, parentKey };
+			}
+			deps.emit([event]);
+		},
+
+		async onUpdate(meta: { payload: Item; keys: Key[]; collection: string }, context: EventContext): Promise<void> {
+			const at = Date.now();
+			const keys = meta.keys.map(() => randomUUID());
+			const parentKey = context.accountability ? parentOf(context.accountability, meta.collection, keys[0]!) : null;
+			const scope = await tracked(meta.collection, context);
+			if (!scope) return;
+			const events = meta.keys.map((item, i) => baseEvent(keys[i]!, 'update', meta.collection, item, scope.accountability, at));
+			if (scope.revisions) {
+				const collection = scope.schema.collections[meta.collection]!;
+				const relational = relationalFields(scope.schema, meta.collection);
+				const plainFields = Object.values(collection.fields).filter((f) => !f.alias).map((f) => f.field);
+				const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
+				const delta = await payloads.prepareDelta(pick(meta.payload, plainFields.filter((f) => f !== collection.primary)));
+				if (delta !== null) {
+					const snapshotFields = Object.keys(collection.fields).filter((f) => !relational.includes(f));
+					const items = new deps.services.ItemsService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
+					const snapshots = await items.readMany(meta.keys, { fields: snapshotFields.length > 0 ? snapshotFields : ['*'] });
+					const byKey = new Map(snapshots.map((s) => [String(s[collection.primary]), s]));
+					for (const event of events) {
+						const snapshot = byKey.get(event.item);
+						event.revision = { data: snapshot ? await payloads.prepareDelta(snapshot) : null, delta, parentKey };
+					}
+				}
+			}
+			deps.emit(events);
+		},
+
+		async onDelete(meta: { keys: Key[]; collection: string }, context: EventContext): Promise<void> {
+			const at = Date.now();
+			const scope = await tracked(meta.collection, context);
+			if (!scope) return;
+			deps.emit(meta.keys.map((item) => baseEvent(randomUUID(), 'delete', meta.collection, item, scope.accountability, at)));
+		},
+	};
+}
+
+/** The fields Directus leaves out of revision data: its M2O fields and its O2M aliases. */
+export function relationalFields(schema: SchemaOverview, collection: string): string[] {
+	const fields = schema.collections[collection]?.fields ?? {};
+	const names: string[] = [];
+	for (const relation of schema.relations) {
+		if (relation.collection === collection && fields[relation.field]) names.push(relation.field);
+		else if (relation.related_collection === collection && relation.meta?.one_field && fields[relation.meta.one_field]) names.push(relation.meta.one_field);
+	}
+	return names;
+}
+
+function omit(item: Item, keys: string[]): Item {
+	return Object.fromEntries(Object.entries(item).filter(([k]) => !keys.includes(k)));
+}
+
+function pick(item: Item, keys: string[]): Item {
+	return Object.fromEntries(Object.entries(item).filter(([k]) => keys.includes(k)));
+}

@@ -1,0 +1,14 @@
+import type { WriterQueueFigures } from '../../shared/status';
+import type { ActivityEvent } from '../capture/activity-event';
+
+export type QueueSnapshot = WriterQueueFigures;
+
+/** Where captured events wait until a batch writes them: process memory, or a Redis stream shared by instances. */
+export interface ActivityQueue {
+	start(): void;
+	/** Accepts the events, or returns false when full (the caller then writes them synchronously). */
+	offer(events: ActivityEvent[]): Promise<boolean>;
+	/** Stops consuming and writes or hands back what this process holds; returns the events it could not write. */
+	drain(): Promise<number>;
+	snapshot(): Promise<QueueSnapshot>;
+}

@@ -1,0 +1,109 @@
+import type { Knex } from 'knex';
+import type { ActivityEvent } from '../capture/activity-event';
+import { dialectOf, type Dialect } from '../dialect';
+import { WRITER_LEDGER_TABLE } from '../writer/writer-tables';
+import { insertReturningIds, type ColumnSpec } from './insert-returning-ids';
+
+const ACTIVITY_COLUMNS: readonly ColumnSpec[] = [
+	{ name: 'action', pgType: 'text' },
+	{ name: 'user', pgType: 'uuid' },
+	{ name: 'timestamp', pgType: 'timestamptz' },
+	{ name: 'ip', pgType: 'text' },
+	{ name: 'user_agent', pgType: 'text' },
+	{ name: 'origin', pgType: 'text' },
+	{ name: 'collection', pgType: 'text' },
+	{ name: 'item', pgType: 'text' },
+];
+const REVISION_COLUMNS: readonly ColumnSpec[] = [
+	{ name: 'activity', pgType: 'bigint' },
+	{ name: 'collection', pgType: 'text' },
+	{ name: 'item', pgType: 'text' },
+	{ name: 'data', pgType: 'json' },
+	{ name: 'delta', pgType: 'json' },
+];
+
+export interface BatchWriteResult {
+	written: number;
+	/** Events whose key the ledger already held: written by an earlier attempt whose outcome was unknown. */
+	skipped: number;
+}
+
+/**
+ * Writes a batch of events as activity rows, their revisions and their ledger entries in one transaction,
+ * in capture order. Idempotent: keys already in the ledger are skipped, so a retry never doubles a row.
+ */
+export async function writeActivityBatch(database: Knex, events: readonly ActivityEvent[]): Promise<BatchWriteResult> {
+	const dialect = dialectOf(database);
+	const unique = dedupeByKey(events);
+	return database.transaction(async (trx) => {
+		const known = await existingKeys(trx, unique.map((e) => e.key));
+		const fresh = unique.filter((e) => !known.has(e.key));
+		if (fresh.length === 0) return { written: 0, skipped: events.length };
+
+		const activityIds = await insertReturningIds(trx, dialect, 'directus_activity', ACTIVITY_COLUMNS, fresh.map((e) => activityRow(dialect, e)));
+		const withRevision = fresh.map((event, i) => ({ event, activity: activityIds[i]! })).filter((x) => x.event.revision && x.event.revision.delta !== null);
+		const revisionIds = await insertReturningIds(trx, dialect, 'directus_revisions', REVISION_COLUMNS, withRevision.map((x) => revisionRow(dialect, x.event, x.activity)));
+		const revisionByKey = new Map(withRevision.map((x, i) => [x.event.key, revisionIds[i]!]));
+		await linkParents(trx, withRevision.map((x) => x.event), revisionByKey);
+
+		const now = Date.now();
+		const ledger = fresh.map((event, i) => ({ event_key: event.key, activity: activityIds[i]!, revision: revisionByKey.get(event.key) ?? null, written_at: now }));
+		for (let i = 0; i < ledger.length; i += 500) await trx(WRITER_LEDGER_TABLE).insert(ledger.slice(i, i + 500));
+		return { written: fresh.length, skipped: events.length - fresh.length };
+	});
+}
+
+function dedupeByKey(events: readonly ActivityEvent[]): ActivityEvent[] {
+	const seen = new Set<string>();
+	return [...events]
+		.sort((a, b) => a.at - b.at || a.seq - b.seq)
+		.filter((e) => (seen.has(e.key) ? false : (seen.add(e.key), true)));
+}
+
+async function existingKeys(trx: Knex.Transaction, keys: string[]): Promise<Set<string>> {
+	const found = new Set<string>();
+	for (let i = 0; i < keys.length; i += 500) {
+		const rows = (await trx(WRITER_LEDGER_TABLE).select('event_key').whereIn('event_key', keys.slice(i, i + 500))) as { event_key: string }[];
+		for (const row of rows) found.add(row.event_key);
+	}
+	return found;
+}
+
+function activityRow(dialect: Dialect, e: ActivityEvent): Record<string, unknown> {
+	return {
+		action: e.action,
+		user: e.user,
+		timestamp: timestampValue(dialect, e.at),
+		ip: e.ip,
+		user_agent: e.user_agent,
+		origin: e.origin,
+		collection: e.collection,
+		item: e.item,
+	};
+}
+
+function revisionRow(dialect: Dialect, e: ActivityEvent, activity: number): Record<string, unknown> {
+	const json = (value: unknown) => (value === null || value === undefined ? null : dialect === 'postgres' ? value : JSON.stringify(value));
+	return { activity, collection: e.collection, item: e.item, data: json(e.revision?.data), delta: json(e.revision?.delta) };
+}
+
+/** As Directus's own CURRENT_TIMESTAMP default leaves it on SQLite; a real timestamp elsewhere. */
+function timestampValue(dialect: Dialect, at: number): unknown {
+	if (dialect === 'postgres') return new Date(at).toISOString();
+	if (dialect === 'mysql') return new Date(at);
+	return new Date(at).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+// Nested writes are rare, so one UPDATE per child is fine; the parent may sit in an earlier batch (ledger).
+async function linkParents(trx: Knex.Transaction, events: ActivityEvent[], revisionByKey: Map<string, number>): Promise<void> {
+	for (const event of events) {
+		const parentKey = event.revision?.parentKey;
+		if (!parentKey) continue;
+		let parent = revisionByKey.get(parentKey) ?? null;
+		if (parent === null) {
+			const row = (await trx(WRITER_LEDGER_TABLE).select('revision').where('event_key', parentKey).first()) as { revision: number | string | null } | undefined;
+			parent = row?.revision === null || row?.revision === undefined ? null : Number(row.revision);
+		}
+		if (parent !== null) await trx('directus_revisions').update({ parent }).where('id', revisionByKey.get(event.key)!);
+	}
+}

@@ -1,0 +1,95 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { AnalyticsRuntime } from '../analytics-runtime';
+import type { ActivityEvent } from '../capture/activity-event';
+import type { WriterStatusFigures } from '../../shared/status';
+import type { ActivityQueue } from '../queue/activity-queue';
+import { MemoryQueue } from '../queue/memory-queue';
+import { RedisStreamQueue } from '../queue/redis-stream-queue';
+import { writeWithRetry, type BatchWriter } from '../queue/write-with-retry';
+import { createWriterMetrics } from '../queue/writer-metrics';
+import { writeActivityBatch } from '../store/write-activity-batch';
+
+export type WriterStatus = Omit<WriterStatusFigures, 'collections'>;
+
+export interface ActivityWriter {
+	/** Starts the flush timer and, in Redis mode, this instance's stream consumer (not in CLI processes). */
+	start(): void;
+	/** Hands captured events to the queue (or straight to the database for sync actions or a full queue). */
+	emit(events: ActivityEvent[]): void;
+	/** Keeps track of a capture in progress, so a drain waits for it. */
+	track(capture: Promise<void>): void;
+	/** Waits for captures in progress, then writes (memory) or hands back (Redis) everything this process holds. */
+	drain(): Promise<void>;
+	status(): Promise<WriterStatus>;
+}
+
+/** capture -> queue -> store, wired once per process from the runtime's config. */
+export function createActivityWriter(runtime: AnalyticsRuntime): ActivityWriter {
+	const { config, logger, database } = runtime;
+	const metrics = createWriterMetrics();
+	const inFlight = new Set<Promise<void>>();
+	let drainDeadline = Number.POSITIVE_INFINITY;
+	let lastWarning = 0;
+	const onRetry = (error: unknown, attempt: number, delayMs: number) => {
+		if (Date.now() - lastWarning < 10_000) return;
+		lastWarning = Date.now();
+		logger.warn({ err: error instanceof Error ? error.message : String(error), attempt, delayMs }, 'activity analytics: batch write failed, retrying');
+	};
+	const write: BatchWriter = async (events) => {
+		await runtime.ready;
+		return writeActivityBatch(database, events);
+	};
+	const retry = { giveUp: () => Date.now() > drainDeadline, onRetry };
+	const queueOptions = { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxSize: config.queueMaxSize };
+	const memory = new MemoryQueue(write, queueOptions, metrics, retry);
+	const queue: ActivityQueue =
+		config.queue === 'redis' && runtime.redis
+			? new RedisStreamQueue(runtime.redis, write, memory, { ...queueOptions, streamKey: config.streamKey, group: 'writers', consumer: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, claimIdleMs: config.claimIdleMs }, metrics, logger)
+			: memory;
+	let started = false;
+
+	const writeNow = async (events: ActivityEvent[]) => {
+		metrics.syncWrites += events.length;
+		await writeWithRetry(write, events, metrics, retry);
+	};
+
+	function track(capture: Promise<void>): void {
+		const tracked = capture.catch((error: unknown) => {
+			metrics.lastError = error instanceof Error ? error.message : String(error);
+			logger.error({ err: metrics.lastError }, 'activity analytics: could not capture an event');
+		});
+		inFlight.add(tracked);
+		void tracked.finally(() => inFlight.delete(tracked));
+	}
+
+	return {
+		start() {
+			if (started) return;
+			started = true;
+			queue.start();
+		},
+		emit(events) {
+			if (events.length === 0) return;
+			metrics.eventsCaptured += events.length;
+			const sync = events.filter((e) => config.syncActions.includes(e.action));
+			const queued = events.filter((e) => !config.syncActions.includes(e.action));
+			if (sync.length > 0) track(writeNow(sync));
+			if (queued.length > 0) track(queue.offer(queued).then((accepted) => (accepted ? undefined : writeNow(queued))));
+		},
+		track,
+		async drain() {
+			if (!started) return;
+			drainDeadline = Date.now() + config.drainTimeoutMs;
+			while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+			const left = await queue.drain();
+			if (left > 0) {
+				metrics.drops += left;
+				logger.error({ events: left }, 'activity analytics: the database stayed unreachable during shutdown; these events were not written');
+			}
+		},
+		async status() {
+			return { ...metrics, queue: await queue.snapshot(), inFlight: inFlight.size };
+		},
+	};
+}
