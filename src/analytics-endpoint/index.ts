@@ -12,6 +12,8 @@ import { mountSuspiciousRoute } from './routes/suspicious';
 import { mountTimelineRoute } from './routes/timeline';
 import { mountTimeseriesRoute } from './routes/timeseries';
 import { mountTrendingRoute } from './routes/trending';
+import { mountWriterRoutes } from './routes/writer';
+import { swapDepsFrom, type DirectusContextLike } from '../server/writer/swap-deps';
 
 export default defineEndpoint({
 	id: ENDPOINT_ID,
@@ -27,5 +29,6 @@ export default defineEndpoint({
 		mountExportRoute(router, runtime);
 		mountStatusRoutes(router, runtime);
 		mountMaintenanceRoutes(router, runtime, createAlertSink(context));
+		mountWriterRoutes(router, runtime, swapDepsFrom(context as unknown as DirectusContextLike));
 	},
 });

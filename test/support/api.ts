@@ -61,3 +61,8 @@ export async function createNonAdminUser(label: string, { appAccess = false } = 
 	const login = await apiOk<{ data: { access_token: string } }>('/auth/login', { method: 'POST', token: null, body: { email, password } });
 	return { id: user.data.id, token: login.data.access_token, email, password };
 }
+
+/** Like apiOk(), unwrapped: the `data` of Directus's answer. */
+export async function apiData<T = unknown>(path: string, options: Parameters<typeof api>[1] = {}): Promise<T> {
+	return (await apiOk<{ data: T }>(path, options)).data;
+}

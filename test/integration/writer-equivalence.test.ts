@@ -1,0 +1,126 @@
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, apiData, type DirectusErrorBody } from '../support/api';
+import { openHostDatabase } from '../support/database';
+import { createTrackedPair, waitForWriterIdle } from '../support/writer';
+
+let db: Knex;
+const NATIVE = 'eq_native';
+const WRITER = 'eq_writer';
+
+/** The scripted sequence both runs go through: creates, nested creates and updates, a bulk create, deletes. */
+async function runScript(c: string): Promise<{ one: number }> {
+	const one = await apiData<{ id: number }>(`/items/${c}`, { method: 'POST', body: { title: 'one', count: 1 } });
+	const two = await apiData<{ id: number; lines: number[] }>(`/items/${c}?fields=id,lines`, { method: 'POST', body: { title: 'two', lines: [{ label: 'x' }, { label: 'y' }] } });
+	await apiData(`/items/${c}/${one.id}`, { method: 'PATCH', body: { count: 5 } });
+	await apiData(`/items/${c}`, { method: 'PATCH', body: { keys: [one.id, two.id], data: { title: 'same' } } });
+	const bulk = await apiData<{ id: number }[]>(`/items/${c}`, { method: 'POST', body: Array.from({ length: 6 }, (_, i) => ({ title: `bulk ${i}`, count: i })) });
+	await apiData(`/items/${c}/${two.id}`, { method: 'PATCH', body: { count: 9, lines: { create: [{ label: 'z' }], update: [{ id: two.lines[1], label: 'y2' }], delete: [] } } });
+	await apiData(`/items/${c}_lines/${two.lines[0]}`, { method: 'PATCH', body: { label: 'x2' } });
+	expect((await api(`/items/${c}/${bulk[0]!.id}`, { method: 'DELETE' })).status).toBe(204);
+	expect((await api(`/items/${c}`, { method: 'DELETE', body: [bulk[1]!.id, bulk[2]!.id] })).status).toBe(204);
+	return { one: one.id };
+}
+
+const parse = (value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : value);
+const rename = (collection: string, from: string) => collection.replace(from, 'C');
+
+/** Both tables for one collection pair, ids and timestamps left out, each item's history in its own order. */
+async function trackedRows(prefix: string) {
+	const collections = [prefix, `${prefix}_lines`];
+	const activity = (await db('directus_activity').whereIn('collection', collections).orderBy('id')) as Record<string, unknown>[];
+	const revisions = (await db('directus_revisions').whereIn('collection', collections).orderBy('id')) as Record<string, unknown>[];
+	const positionOf = new Map<number, string>();
+	const perItem = new Map<string, number>();
+	const activityById = new Map(activity.map((a) => [Number(a['id']), a]));
+	for (const r of revisions) {
+		const itemKey = `${rename(String(r['collection']), prefix)}:${String(r['item'])}`;
+		const n = perItem.get(itemKey) ?? 0;
+		perItem.set(itemKey, n + 1);
+		positionOf.set(Number(r['id']), `${itemKey}#${n}`);
+	}
+	const byItem = (a: { collection: string; item: string }, b: { collection: string; item: string }) => a.collection.localeCompare(b.collection) || Number(a.item) - Number(b.item);
+	return {
+		activity: activity
+			.map((a) => ({ action: a['action'], user: a['user'], ip: a['ip'], user_agent: a['user_agent'], origin: a['origin'], collection: rename(String(a['collection']), prefix), item: String(a['item']) }))
+			.sort(byItem),
+		revisions: revisions
+			.map((r) => ({
+				action: activityById.get(Number(r['activity']))?.['action'],
+				collection: rename(String(r['collection']), prefix),
+				item: String(r['item']),
+				data: parse(r['data']),
+				delta: parse(r['delta']),
+				parent: r['parent'] === null ? null : positionOf.get(Number(r['parent'])) ?? 'unknown',
+			}))
+			.sort(byItem),
+	};
+}
+
+beforeAll(async () => {
+	db = openHostDatabase();
+	await createTrackedPair(NATIVE);
+	await createTrackedPair(WRITER);
+});
+
+afterAll(async () => {
+	await db.destroy();
+});
+
+describe('the writer writes what Directus would have written', () => {
+	it('gives the same activity and revisions, row by row, as native accountability', async () => {
+		await runScript(NATIVE);
+		const swap = await apiData<{ changed: { collection: string; accountability: string }[] }>('/analytics/writer/enable', { method: 'POST', body: { collections: [WRITER, `${WRITER}_lines`] } });
+		expect(swap.changed).toEqual([
+			{ collection: WRITER, accountability: 'all' },
+			{ collection: `${WRITER}_lines`, accountability: 'all' },
+		]);
+		await runScript(WRITER);
+		const writer = await waitForWriterIdle();
+		expect(writer.drops).toBe(0);
+
+		const native = await trackedRows(NATIVE);
+		const written = await trackedRows(WRITER);
+		// creates 2 + 2 nested, updates 1 + 2, bulk 6, an update with a nested create and update (3), 1 update, deletes 1 + 2
+		expect(native.activity.length).toBe(20);
+		expect(written.activity).toEqual(native.activity);
+		expect(native.revisions.some((r) => r.parent !== null)).toBe(true);
+		expect(written.revisions).toEqual(native.revisions);
+		// The ledger proves the writer wrote them (Directus wrote none: tracking is off for these collections).
+		const [{ n } = { n: 0 }] = await db('activity_analytics_writer_ledger').count({ n: '*' });
+		expect(Number(n)).toBe(written.activity.length);
+	});
+
+	it('serves the revision sidebar and revert from the written rows', async () => {
+		const revisions = await apiData<{ id: number; data: { title?: string; count?: number }; activity: { action: string } }[]>(
+			`/revisions?filter[collection][_eq]=${WRITER}&filter[item][_eq]=1&fields=id,data,activity.action&sort=id`,
+		);
+		expect(revisions.map((r) => r.activity.action)).toEqual(['create', 'update', 'update']);
+		expect((await api(`/utils/revert/${revisions[0]!.id}`, { method: 'POST' })).status).toBe(204);
+		const item = await apiData<{ title: string; count: number }>(`/items/${WRITER}/1`);
+		expect(item).toMatchObject({ title: 'one', count: 1 });
+		await waitForWriterIdle();
+		const after = await apiData<unknown[]>(`/revisions?filter[collection][_eq]=${WRITER}&filter[item][_eq]=1&fields=id`);
+		expect(after.length).toBe(4);
+	});
+
+	it('gives a collection back with exactly the accountability it had', async () => {
+		const result = await apiData<{ changed: { collection: string; accountability: string }[] }>('/analytics/writer/disable', { method: 'POST', body: { collections: [WRITER, `${WRITER}_lines`] } });
+		expect(result.changed.map((c) => c.accountability)).toEqual(['all', 'all']);
+		const meta = await apiData<{ meta: { accountability: string } }>(`/collections/${WRITER}`);
+		expect(meta.meta.accountability).toBe('all');
+		expect(await apiData<unknown[]>('/analytics/writer')).toEqual([]);
+	});
+
+	it('refuses unknown, system and singleton collections, naming each', async () => {
+		await apiData('/collections', { method: 'POST', body: { collection: 'eq_settings', meta: { singleton: true }, schema: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+		const response = await api<unknown>('/analytics/writer/enable', { method: 'POST', body: { collections: ['nope_a', 'directus_users', 'eq_settings'] } });
+		expect(response.status).toBe(400);
+		const message = (response.body as DirectusErrorBody).errors[0]?.message ?? '';
+		expect(message).toContain('nope_a');
+		expect(message).toMatch(/directus_users: system collections/);
+		expect(message).toMatch(/eq_settings: singletons are refused/);
+		expect((await api('/analytics/writer/enable', { method: 'POST', body: { collections: 'orders' } })).status).toBe(400);
+		expect((await api('/analytics/writer/enable', { method: 'POST', body: { collections: [WRITER] }, token: null })).status).toBe(403);
+	});
+});
