@@ -27,6 +27,10 @@ export default defineConfig({
 				test: { ...integration, name: 'integration:mariadb', globalSetup: ['test/support/setup-mariadb-host.ts'] },
 			},
 			{
+				// Stops and starts its own Redis and PostgreSQL, so it never disturbs the suites above.
+				test: { name: 'failure', include: ['test/failure/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 180_000, fileParallelism: false },
+			},
+			{
 				test: {
 					name: 'browser',
 					include: ['test/e2e/**/*.test.ts'],

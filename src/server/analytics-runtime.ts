@@ -48,7 +48,13 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 	if (config.redisUrl) {
 		// Fail fast while Redis is away: the cache then falls back to the database instead of queueing.
 		redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-		redis.on('error', (error: Error) => context.logger.warn({ err: error.message }, 'activity analytics: Redis error'));
+		// One line per 10 s while Redis is away, not one per reconnect attempt.
+		let lastRedisWarning = 0;
+		redis.on('error', (error: Error) => {
+			if (Date.now() - lastRedisWarning < 10_000) return;
+			lastRedisWarning = Date.now();
+			context.logger.warn({ err: error.message }, 'activity analytics: Redis error');
+		});
 	}
 	let lastCacheWarning = 0;
 	const cache = new AnalyticsCache(redis ? createRedisStore(redis, `${namespace}:activity-analytics:cache:`) : createMemoryStore(), {

@@ -1,0 +1,163 @@
+import type { Knex } from 'knex';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_ADMIN, dropDatabase, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
+import { completeProjectSetup } from '../../scripts/demo-data/demo-schema.mjs';
+import type { WriterStatusFigures } from '../../src/shared/status';
+import { FaultPostgres, FaultRedis } from '../support/fault-services';
+import { startWriteLoad } from '../support/write-load';
+
+// Each test counts the creates Directus acknowledged and asserts exactly one activity row for each of them,
+// and never two for any item, after a fault in the middle of the load.
+const HOST = 'fault';
+const PORT = 18160;
+const runId = `${process.pid}_${Date.now().toString(36)}`;
+const redis = new FaultRedis(16390);
+const postgres = new FaultPostgres(15433);
+const created: Record<string, string>[] = [];
+const COLLECTION = 'fault_items';
+
+function hostEnv(label: string, extra: Record<string, string> = {}): Record<string, string> {
+	const env = {
+		DB_CLIENT: 'pg',
+		DB_HOST: process.env['TEST_PG_HOST'] ?? '127.0.0.1',
+		DB_PORT: process.env['TEST_PG_PORT'] ?? '5432',
+		DB_USER: process.env['TEST_PG_USER'] ?? 'postgres',
+		DB_PASSWORD: process.env['TEST_PG_PASSWORD'] ?? '',
+		DB_DATABASE: `aa_fault_${runId}_${label}`,
+		ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
+		ACTIVITY_ANALYTICS_CLAIM_IDLE_MS: '2000',
+		ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '200',
+		...extra,
+	};
+	created.push(env);
+	return env;
+}
+
+async function request<T>(url: string, path: string, method = 'GET', body?: unknown): Promise<T> {
+	const response = await fetch(`${url}${path}`, {
+		method,
+		headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+	return ((await response.json()) as { data: T }).data;
+}
+
+/** A fresh Directus on `env` with one revision-tracked collection under the writer. */
+async function bootWriterHost(env: Record<string, string>): Promise<string> {
+	const host = await startHost({ name: HOST, port: PORT, env });
+	await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
+	await request(host.url, '/collections', 'POST', {
+		collection: COLLECTION,
+		meta: { accountability: 'all' },
+		schema: {},
+		fields: [
+			{ field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } },
+			{ field: 'title', type: 'string' },
+		],
+	});
+	await request(host.url, '/analytics/writer/enable', 'POST', { collections: [COLLECTION] });
+	return host.url;
+}
+
+async function writerStatus(url: string): Promise<WriterStatusFigures> {
+	return (await request<{ writer: WriterStatusFigures }>(url, '/analytics/status')).writer;
+}
+
+/** Until the writer holds nothing (stream drained, nothing pending or in memory). */
+async function waitForIdle(url: string, timeoutMs = 60_000): Promise<WriterStatusFigures> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const writer = await writerStatus(url).catch(() => null);
+		if (writer && writer.inFlight === 0 && writer.queue.depth === 0 && (writer.queue.pending ?? 0) === 0) return writer;
+		if (Date.now() > deadline) throw new Error(`writer still busy: ${JSON.stringify(writer?.queue)}`);
+		await sleep(250);
+	}
+}
+
+async function expectOneActivityPerAcknowledgedWrite(env: Record<string, string>, acked: number[]): Promise<void> {
+	const db = openDatabase(env) as Knex;
+	try {
+		const rows = (await db('directus_activity').where({ collection: COLLECTION, action: 'create' }).select('item').count({ n: '*' }).groupBy('item')) as { item: string; n: number | string }[];
+		const perItem = new Map(rows.map((r) => [String(r.item), Number(r.n)]));
+		const missing = acked.filter((id) => !perItem.has(String(id)));
+		const doubled = [...perItem].filter(([, n]) => n > 1);
+		expect(acked.length).toBeGreaterThan(50);
+		expect(missing, 'acknowledged writes without an activity row').toEqual([]);
+		expect(doubled, 'items with more than one create row').toEqual([]);
+		// And every row belongs to an item that exists: nothing invented.
+		const items = new Set(((await db(COLLECTION).pluck('id')) as number[]).map(String));
+		expect([...perItem.keys()].filter((item) => !items.has(item))).toEqual([]);
+	} finally {
+		await db.destroy();
+	}
+}
+
+beforeAll(async () => {
+	await redis.start();
+	await postgres.init();
+}, 120_000);
+
+afterAll(async () => {
+	await stopHost(HOST, { signal: 'SIGKILL' });
+	await redis.dispose();
+	await postgres.dispose();
+	if (process.env['KEEP_TEST_DATABASES'] !== '1') for (const env of created) await dropDatabase(env).catch(() => undefined);
+});
+
+describe('the writer under faults, on a real Directus', () => {
+	it('SIGTERM under load (memory queue): shutdown writes everything acknowledged', async () => {
+		const env = hostEnv('sigterm');
+		const url = await bootWriterHost(env);
+		const load = startWriteLoad(url, DEMO_ADMIN.token, COLLECTION);
+		await sleep(3000);
+		await stopHost(HOST, { signal: 'SIGTERM', graceMs: 30_000 });
+		await load.stop();
+		await expectOneActivityPerAcknowledgedWrite(env, load.acked);
+	});
+
+	it('hard kill in Redis mode: the next consumer claims what the dead one held', async () => {
+		const env = hostEnv('kill', { REDIS: redis.url, CACHE_NAMESPACE: `aa_fault_${runId}_kill` });
+		const url = await bootWriterHost(env);
+		const load = startWriteLoad(url, DEMO_ADMIN.token, COLLECTION);
+		await sleep(3000);
+		await stopHost(HOST, { signal: 'SIGKILL' });
+		await load.stop();
+		await startHost({ name: HOST, port: PORT, env, bootstrapFirst: false });
+		const writer = await waitForIdle(url);
+		expect(writer.drops).toBe(0);
+		await expectOneActivityPerAcknowledgedWrite(env, load.acked);
+	});
+
+	it('Redis stopped for 10 s mid-load: events wait in memory, none lost or doubled', async () => {
+		const env = hostEnv('redis', { REDIS: redis.url, CACHE_NAMESPACE: `aa_fault_${runId}_redis` });
+		const url = await bootWriterHost(env);
+		const load = startWriteLoad(url, DEMO_ADMIN.token, COLLECTION);
+		await sleep(2000);
+		await redis.stop();
+		await sleep(10_000);
+		await redis.start();
+		await sleep(3000);
+		await load.stop();
+		const writer = await waitForIdle(url);
+		expect(writer.redisFallbacks).toBeGreaterThan(0);
+		expect(writer.drops).toBe(0);
+		await expectOneActivityPerAcknowledgedWrite(env, load.acked);
+	});
+
+	it('PostgreSQL restarted mid-load: batches retry until it is back', async () => {
+		const env = hostEnv('pgrestart', { DB_HOST: '127.0.0.1', DB_PORT: String(postgres.port), DB_USER: 'postgres', REDIS: redis.url, CACHE_NAMESPACE: `aa_fault_${runId}_pg` });
+		const url = await bootWriterHost(env);
+		const load = startWriteLoad(url, DEMO_ADMIN.token, COLLECTION);
+		await sleep(2000);
+		await postgres.stop();
+		await sleep(5000);
+		await postgres.start();
+		await sleep(4000);
+		await load.stop();
+		const writer = await waitForIdle(url);
+		expect(writer.drops).toBe(0);
+		await expectOneActivityPerAcknowledgedWrite(env, load.acked);
+	});
+});
