@@ -2,11 +2,12 @@ import { defineOperationApi } from '@directus/extensions-sdk';
 import { InvalidPayloadError } from '@directus/errors';
 import { createAlertSink } from '../server/alert-sink';
 import { useAnalyticsRuntime } from '../server/analytics-runtime';
-import { MaintenanceOptionsError, parseMaintenanceTasks, runMaintenance } from '../server/maintenance/run-maintenance';
+import { MaintenanceOptionsError, parseMaintenanceTasks, parseSince, runMaintenance } from '../server/maintenance/run-maintenance';
 import { OPERATION_ID } from '../shared/constants';
 
 interface MaintenanceOptions {
 	tasks?: unknown;
+	since?: unknown;
 }
 
 export default defineOperationApi<MaintenanceOptions>({
@@ -14,7 +15,8 @@ export default defineOperationApi<MaintenanceOptions>({
 	handler: async (options, context) => {
 		try {
 			const tasks = parseMaintenanceTasks(options.tasks);
-			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context));
+			const since = parseSince(options.since);
+			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context), since ? { since } : {});
 		} catch (error) {
 			if (error instanceof MaintenanceOptionsError) throw new InvalidPayloadError({ reason: error.message });
 			throw error;

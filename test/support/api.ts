@@ -14,14 +14,23 @@ export interface DirectusErrorBody {
 export async function api<T = unknown>(path: string, options: { token?: string | null; method?: string; body?: unknown } = {}): Promise<ApiResponse<T>> {
 	const host = inject('host');
 	const token = options.token === undefined ? host.token : options.token;
-	const response = await fetch(`${host.url}${path}`, {
-		method: options.method ?? 'GET',
-		headers: {
-			...(token ? { authorization: `Bearer ${token}` } : {}),
-			...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-		},
-		body: options.body === undefined ? undefined : JSON.stringify(options.body),
-	});
+	const send = () =>
+		fetch(`${host.url}${path}`, {
+			method: options.method ?? 'GET',
+			headers: {
+				...(token ? { authorization: `Bearer ${token}` } : {}),
+				...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+			},
+			body: options.body === undefined ? undefined : JSON.stringify(options.body),
+		});
+	let response: Response;
+	try {
+		response = await send();
+	} catch (error) {
+		// A pooled keep-alive socket the server closed as the request went out: nothing reached Directus, send again.
+		if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error;
+		response = await send();
+	}
 	const text = await response.text();
 	let body: unknown = text;
 	try {

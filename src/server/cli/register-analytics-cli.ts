@@ -3,6 +3,9 @@ import { migrateDown, migrateUp, migrationStatus } from '../migrations/run-migra
 import { refreshRollups, resetRollups } from '../rollup/refresh-rollups';
 import { readRollupState } from '../rollup/rollup-state';
 import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } from '../writer/swap-collections';
+import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
+import { dropAuditTriggers, restoreTriggers } from '../triggers/apply-triggers';
+import { validateTriggerReplacement } from '../triggers/validate-triggers';
 import { createProgressBar } from './progress-bar';
 
 interface Command {
@@ -97,6 +100,31 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 				if (requested !== 'all' && requested.length === 0) throw new Error(`writer ${command} needs collection names (or *).`);
 				const result = command === 'enable' ? await enableWriter(swap, requested) : await disableWriter(swap, requested);
 				process.stdout.write(`${JSON.stringify(result)}\n`);
+			}),
+		);
+	analytics
+		.command('triggers')
+		.description('Legacy audit triggers: analyze, plan, validate (after a parallel run), apply (drop them, saving their SQL), restore')
+		.argument('<command>', 'analyze | plan | validate | apply | restore')
+		.option('--since <iso>', 'validate: compare from this moment (default: 24 hours ago)')
+		.option('--only <names>', 'apply: drop only these triggers (comma-separated)')
+		.action(async (command: string, options: { since?: string; only?: string }) =>
+			finish(async () => {
+				await runtime.ready;
+				const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
+				if (command === 'analyze') return print(await analyzeTriggers(runtime.database));
+				if (command === 'plan') return print(await planTriggerReplacement(runtime.database));
+				if (command === 'validate') {
+					const since = options.since ? new Date(options.since) : new Date(Date.now() - 86_400_000);
+					if (Number.isNaN(since.getTime())) throw new Error(`--since must be an ISO date (got "${options.since}")`);
+					const validation = await validateTriggerReplacement(runtime.database, since);
+					print(validation);
+					if (!validation.allMatch) throw new Error('audit triggers and the writer recorded different counts (see rows above)');
+					return;
+				}
+				if (command === 'apply') return print(await dropAuditTriggers(runtime.database, options.only?.split(',').map((n) => n.trim()).filter(Boolean)));
+				if (command === 'restore') return print(await restoreTriggers(runtime.database));
+				throw new Error(`Unknown triggers command "${command}": use analyze, plan, validate, apply or restore.`);
 			}),
 		);
 }

@@ -3,6 +3,21 @@ import { readActivityTableStatus } from '../activity-table-status';
 import type { AnalyticsRuntime } from '../analytics-runtime';
 import type { AlertSink } from '../rollup/detect-new-suspicious';
 import { runRefresh } from '../rollup/run-refresh';
+import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
+import { validateTriggerReplacement } from '../triggers/validate-triggers';
+
+export interface MaintenanceOptions {
+	/** triggers-validate compares from here (default: 24 hours ago). */
+	since?: Date;
+}
+
+/** The operation's "Validate since" option: empty, or an ISO date. */
+export function parseSince(value: unknown): Date | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const date = new Date(String(value));
+	if (Number.isNaN(date.getTime())) throw new MaintenanceOptionsError(`"since" must be an ISO date (got "${String(value)}").`);
+	return date;
+}
 
 export interface MaintenanceReport {
 	tasks: Partial<Record<MaintenanceTask, { durationMs: number; result: unknown }>>;
@@ -25,7 +40,8 @@ export function parseMaintenanceTasks(value: unknown): MaintenanceTask[] {
 }
 
 /** Runs each task in order and returns a JSON report later Flow operations can read. */
-export async function runMaintenance(runtime: AnalyticsRuntime, tasks: MaintenanceTask[], alertSink?: AlertSink): Promise<MaintenanceReport> {
+export async function runMaintenance(runtime: AnalyticsRuntime, tasks: MaintenanceTask[], alertSink?: AlertSink, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+	await runtime.ready;
 	const report: MaintenanceReport = { tasks: {}, rolledUp: 0, warnings: [] };
 	for (const task of tasks) {
 		const started = performance.now();
@@ -35,6 +51,15 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 			report.rolledUp += refreshed.rows;
 			if (refreshed.gapsOpen > 0) report.warnings.push(`${refreshed.gapsOpen} activity id(s) below the watermark are still awaited (open transactions or rollbacks).`);
 			result = refreshed;
+		} else if (task === 'triggers-analyze') {
+			result = await analyzeTriggers(runtime.database);
+		} else if (task === 'triggers-plan') {
+			result = await planTriggerReplacement(runtime.database);
+		} else if (task === 'triggers-validate') {
+			const validation = await validateTriggerReplacement(runtime.database, options.since ?? new Date(Date.now() - 86_400_000));
+			if (!validation.allMatch) report.warnings.push('audit triggers and the writer recorded different counts; see tasks["triggers-validate"].rows');
+			report.warnings.push(...validation.warnings);
+			result = validation;
 		} else {
 			result = await readActivityTableStatus(runtime.database);
 		}
