@@ -6,12 +6,18 @@ export const name = '20261123-003-writer-tables';
 export async function up(knex: Knex): Promise<void> {
 	// One row per written event, committed with its activity row: a retried batch skips what is already here.
 	if (!(await knex.schema.hasTable(WRITER_LEDGER_TABLE))) {
+		const postgres = knex.client.config.client === 'pg' || knex.client.config.client === 'postgres';
 		await knex.schema.createTable(WRITER_LEDGER_TABLE, (t) => {
-			t.string('event_key', EVENT_KEY_LENGTH).primary();
+			// uuid on PostgreSQL (16 bytes), char(36) elsewhere: the key is checked for every event written.
+			if (postgres) t.uuid('event_key').primary();
+			else t.string('event_key', EVENT_KEY_LENGTH).primary();
 			t.bigInteger('activity').notNullable();
 			t.bigInteger('revision').nullable();
-			t.bigInteger('written_at').notNullable().index();
+			t.bigInteger('written_at').notNullable();
+			// Only pruning reads written_at, and it only grows: BRIN costs next to nothing to maintain.
+			if (!postgres) t.index(['written_at']);
 		});
+		if (postgres) await knex.raw(`create index ${WRITER_LEDGER_TABLE}_written_at_brin on ${WRITER_LEDGER_TABLE} using brin (written_at)`);
 	}
 	// Collections under the writer, with the accountability Directus had before, so `disable` restores it exactly.
 	if (!(await knex.schema.hasTable(WRITER_COLLECTIONS_TABLE))) {

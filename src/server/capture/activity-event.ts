@@ -19,3 +19,27 @@ export interface ActivityEvent {
 
 export type WriterAction = ActivityEvent['action'];
 export const WRITER_ACTIONS: readonly WriterAction[] = ['create', 'update', 'delete'];
+
+/**
+ * A batch as the store takes it: the events, or (from the Redis stream) their JSON texts, which PostgreSQL reads
+ * as they are, sparing Node a parse and a re-serialisation of every event.
+ */
+export type EventBatch = readonly ActivityEvent[] | { readonly encoded: readonly string[] };
+
+export function batchSize(batch: EventBatch): number {
+	return 'encoded' in batch ? batch.encoded.length : batch.length;
+}
+
+export function decodeBatch(batch: EventBatch): ActivityEvent[] {
+	return 'encoded' in batch ? batch.encoded.map((text) => JSON.parse(text) as ActivityEvent) : [...batch];
+}
+
+/** The batch as one JSON array text. */
+export function encodeBatch(batch: EventBatch): string {
+	return 'encoded' in batch ? `[${batch.encoded.join(',')}]` : JSON.stringify(batch);
+}
+
+/** Whether a stream entry looks like an event this bundle wrote (JSON.stringify keeps `key` first). */
+export function looksLikeEncodedEvent(text: string): boolean {
+	return text.startsWith('{"key":"') && text.endsWith('}');
+}

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ActivityEvent } from '../capture/activity-event';
+import { looksLikeEncodedEvent, type ActivityEvent } from '../capture/activity-event';
 import type { Logger } from '../analytics-runtime';
 import type { ActivityQueue, QueueSnapshot } from './activity-queue';
 import type { MemoryQueue, QueueOptions } from './memory-queue';
@@ -95,14 +95,23 @@ export class RedisStreamQueue implements ActivityQueue {
 	}
 
 	private async consume(): Promise<void> {
+		// The next batch is read while the previous one is written; writes themselves stay one at a time.
+		let writing: Promise<void> = Promise.resolve();
 		while (this.running) {
 			try {
 				await this.ensureGroup();
 				const entries = await this.readBatch();
-				if (entries.length > 0) await this.writeEntries(entries);
-				if (Date.now() - this.lastClaim > Math.max(1000, this.options.claimIdleMs / 2)) await this.claimAbandoned();
+				await writing;
+				writing = entries.length > 0 ? this.writeEntries(entries) : Promise.resolve();
+				writing.catch(() => undefined);
+				if (Date.now() - this.lastClaim > Math.max(1000, this.options.claimIdleMs / 2)) {
+					await writing;
+					await this.claimAbandoned();
+				}
 				this.cachedDepth = await this.redis.xlen(this.options.streamKey);
 			} catch (error) {
+				// Entries whose write or acknowledgement failed stay pending in the group and are claimed again.
+				writing = Promise.resolve();
 				if (!this.running) break;
 				// A Redis that restarted without persistence comes back without our group.
 				if (String(error).includes('NOGROUP')) this.groupReady = false;
@@ -110,6 +119,7 @@ export class RedisStreamQueue implements ActivityQueue {
 				await new Promise((resolve) => setTimeout(resolve, 1000));
 			}
 		}
+		await writing.catch(() => undefined);
 	}
 
 	private groupReady = false;
@@ -143,15 +153,14 @@ export class RedisStreamQueue implements ActivityQueue {
 	}
 
 	private async writeEntries(entries: StreamEntry[]): Promise<void> {
-		const events: ActivityEvent[] = [];
+		// Passed on as JSON text: PostgreSQL parses the events itself.
+		const encoded: string[] = [];
 		for (const [id, fields] of entries) {
-			const json = fields[fields.indexOf('e') + 1];
-			try {
-				events.push(JSON.parse(json ?? '') as ActivityEvent);
-			} catch {
-				this.logger.warn({ id }, 'activity analytics: unreadable stream entry skipped');
-			}
+			const json = fields[fields.indexOf('e') + 1] ?? '';
+			if (looksLikeEncodedEvent(json)) encoded.push(json);
+			else this.logger.warn({ id }, 'activity analytics: unreadable stream entry skipped');
 		}
+		const events = { encoded };
 		// Throws only when stopping: the entries then stay pending and another consumer claims them.
 		await writeWithRetry(this.write, events, this.metrics, {
 			giveUp: () => !this.running,

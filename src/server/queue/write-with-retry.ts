@@ -1,4 +1,4 @@
-import type { ActivityEvent } from '../capture/activity-event';
+import type { EventBatch } from '../capture/activity-event';
 import type { BatchWriteResult } from '../store/write-activity-batch';
 import type { WriterMetrics } from './writer-metrics';
 
@@ -8,13 +8,13 @@ export interface RetryOptions {
 	onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-export type BatchWriter = (events: readonly ActivityEvent[]) => Promise<BatchWriteResult>;
+export type BatchWriter = (batch: EventBatch) => Promise<BatchWriteResult>;
 
 const BASE_DELAY_MS = 100;
 const MAX_DELAY_MS = 15_000;
 
 /** Writes one batch, retrying with exponential backoff and jitter until it lands. Safe because writes are idempotent. */
-export async function writeWithRetry(write: BatchWriter, events: readonly ActivityEvent[], metrics: WriterMetrics, options: RetryOptions = {}): Promise<void> {
+export async function writeWithRetry(write: BatchWriter, events: EventBatch, metrics: WriterMetrics, options: RetryOptions = {}): Promise<void> {
 	for (let attempt = 0; ; attempt++) {
 		const started = performance.now();
 		try {

@@ -2,42 +2,17 @@ import type { Knex } from 'knex';
 import type { Dialect } from '../dialect';
 
 type Row = Record<string, unknown>;
-export interface ColumnSpec {
-	name: string;
-	/** PostgreSQL type for json_to_recordset. */
-	pgType: string;
-}
-
-const sequenceNames = new Map<string, string>();
 
 /**
- * Inserts rows in order and returns their ids in the same order. Each dialect gets its ids differently:
- * PostgreSQL takes them from the sequence first (then one json_to_recordset insert, no parameter limit);
- * MySQL gets the first id of a multi-row insert (consecutive under innodb_autoinc_lock_mode 0 or 1, and row
- * by row otherwise); SQLite has one writer, so a multi-row insert's ids end at last_insert_rowid().
+ * Inserts rows in order and returns their ids in the same order (MySQL and SQLite; PostgreSQL draws its ids from
+ * the sequences in one statement, see write-batch-postgres.ts). MySQL gives the first id of a multi-row insert,
+ * consecutive under innodb_autoinc_lock_mode 0 or 1 (row by row otherwise); SQLite has one writer, so a
+ * multi-row insert's ids end at last_insert_rowid().
  */
-export async function insertReturningIds(trx: Knex.Transaction, dialect: Dialect, table: string, columns: readonly ColumnSpec[], rows: Row[]): Promise<number[]> {
+export async function insertReturningIds(trx: Knex.Transaction, dialect: Exclude<Dialect, 'postgres'>, table: string, rows: Row[]): Promise<number[]> {
 	if (rows.length === 0) return [];
-	if (dialect === 'postgres') return insertPostgres(trx, table, columns, rows);
 	if (dialect === 'mysql') return insertMysql(trx, table, rows);
 	return insertSqlite(trx, table, rows);
-}
-
-async function insertPostgres(trx: Knex.Transaction, table: string, columns: readonly ColumnSpec[], rows: Row[]): Promise<number[]> {
-	let sequence = sequenceNames.get(table);
-	if (!sequence) {
-		const found = await trx.raw<{ rows: { name: string | null }[] }>(`select pg_get_serial_sequence(?, 'id') as name`, [table]);
-		sequence = found.rows[0]?.name ?? undefined;
-		if (!sequence) throw new Error(`${table}.id has no sequence`);
-		sequenceNames.set(table, sequence);
-	}
-	const allocated = await trx.raw<{ rows: { id: string }[] }>(`select nextval(?::regclass)::text as id from generate_series(1, ?)`, [sequence, rows.length]);
-	const ids = allocated.rows.map((r) => Number(r.id));
-	const names = ['id', ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(', ');
-	const definition = [`"id" bigint`, ...columns.map((c) => `"${c.name}" ${c.pgType}`)].join(', ');
-	const payload = JSON.stringify(rows.map((row, i) => ({ ...row, id: ids[i] })));
-	await trx.raw(`insert into "${table}" (${names}) select ${names} from json_to_recordset(?::json) as x(${definition})`, [payload]);
-	return ids;
 }
 
 let mysqlConsecutive: boolean | null = null;

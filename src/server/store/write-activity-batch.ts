@@ -1,26 +1,9 @@
 import type { Knex } from 'knex';
-import type { ActivityEvent } from '../capture/activity-event';
+import { batchSize, decodeBatch, encodeBatch, type ActivityEvent, type EventBatch } from '../capture/activity-event';
 import { dialectOf, type Dialect } from '../dialect';
 import { WRITER_LEDGER_TABLE } from '../writer/writer-tables';
-import { insertReturningIds, type ColumnSpec } from './insert-returning-ids';
-
-const ACTIVITY_COLUMNS: readonly ColumnSpec[] = [
-	{ name: 'action', pgType: 'text' },
-	{ name: 'user', pgType: 'uuid' },
-	{ name: 'timestamp', pgType: 'timestamptz' },
-	{ name: 'ip', pgType: 'text' },
-	{ name: 'user_agent', pgType: 'text' },
-	{ name: 'origin', pgType: 'text' },
-	{ name: 'collection', pgType: 'text' },
-	{ name: 'item', pgType: 'text' },
-];
-const REVISION_COLUMNS: readonly ColumnSpec[] = [
-	{ name: 'activity', pgType: 'bigint' },
-	{ name: 'collection', pgType: 'text' },
-	{ name: 'item', pgType: 'text' },
-	{ name: 'data', pgType: 'json' },
-	{ name: 'delta', pgType: 'json' },
-];
+import { insertReturningIds } from './insert-returning-ids';
+import { writeBatchPostgres } from './write-batch-postgres';
 
 export interface BatchWriteResult {
 	written: number;
@@ -31,24 +14,32 @@ export interface BatchWriteResult {
 /**
  * Writes a batch of events as activity rows, their revisions and their ledger entries in one transaction,
  * in capture order. Idempotent: keys already in the ledger are skipped, so a retry never doubles a row.
+ * PostgreSQL does it in one statement; MySQL and SQLite step by step (their ids come back per dialect).
  */
-export async function writeActivityBatch(database: Knex, events: readonly ActivityEvent[]): Promise<BatchWriteResult> {
+export async function writeActivityBatch(database: Knex, batch: EventBatch): Promise<BatchWriteResult> {
 	const dialect = dialectOf(database);
+	const size = batchSize(batch);
+	if (dialect === 'postgres') {
+		const written = await database.transaction((trx) => writeBatchPostgres(trx, encodeBatch(batch)));
+		return { written, skipped: size - written };
+	}
+	const stepwise = dialect;
+	const events = decodeBatch(batch);
 	const unique = dedupeByKey(events);
 	return database.transaction(async (trx) => {
 		const known = await existingKeys(trx, unique.map((e) => e.key));
 		const fresh = unique.filter((e) => !known.has(e.key));
 		if (fresh.length === 0) return { written: 0, skipped: events.length };
 
-		const activityIds = await insertReturningIds(trx, dialect, 'directus_activity', ACTIVITY_COLUMNS, fresh.map((e) => activityRow(dialect, e)));
+		const activityIds = await insertReturningIds(trx, stepwise, 'directus_activity', fresh.map((e) => activityRow(stepwise, e)));
 		const withRevision = fresh.map((event, i) => ({ event, activity: activityIds[i]! })).filter((x) => x.event.revision && x.event.revision.delta !== null);
-		const revisionIds = await insertReturningIds(trx, dialect, 'directus_revisions', REVISION_COLUMNS, withRevision.map((x) => revisionRow(dialect, x.event, x.activity)));
+		const revisionIds = await insertReturningIds(trx, stepwise, 'directus_revisions', withRevision.map((x) => revisionRow(x.event, x.activity)));
 		const revisionByKey = new Map(withRevision.map((x, i) => [x.event.key, revisionIds[i]!]));
 		await linkParents(trx, withRevision.map((x) => x.event), revisionByKey);
 
 		const now = Date.now();
 		const ledger = fresh.map((event, i) => ({ event_key: event.key, activity: activityIds[i]!, revision: revisionByKey.get(event.key) ?? null, written_at: now }));
-		for (let i = 0; i < ledger.length; i += 500) await trx(WRITER_LEDGER_TABLE).insert(ledger.slice(i, i + 500));
+		await insertLedger(trx, ledger);
 		return { written: fresh.length, skipped: events.length - fresh.length };
 	});
 }
@@ -69,7 +60,15 @@ async function existingKeys(trx: Knex.Transaction, keys: string[]): Promise<Set<
 	return found;
 }
 
-function activityRow(dialect: Dialect, e: ActivityEvent): Record<string, unknown> {
+type LedgerRow = { event_key: string; activity: number; revision: number | null; written_at: number };
+
+async function insertLedger(trx: Knex.Transaction, rows: LedgerRow[]): Promise<void> {
+	for (let i = 0; i < rows.length; i += 500) await trx(WRITER_LEDGER_TABLE).insert(rows.slice(i, i + 500));
+}
+
+type Stepwise = Exclude<Dialect, 'postgres'>;
+
+function activityRow(dialect: Stepwise, e: ActivityEvent): Record<string, unknown> {
 	return {
 		action: e.action,
 		user: e.user,
@@ -82,14 +81,13 @@ function activityRow(dialect: Dialect, e: ActivityEvent): Record<string, unknown
 	};
 }
 
-function revisionRow(dialect: Dialect, e: ActivityEvent, activity: number): Record<string, unknown> {
-	const json = (value: unknown) => (value === null || value === undefined ? null : dialect === 'postgres' ? value : JSON.stringify(value));
+function revisionRow(e: ActivityEvent, activity: number): Record<string, unknown> {
+	const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 	return { activity, collection: e.collection, item: e.item, data: json(e.revision?.data), delta: json(e.revision?.delta) };
 }
 
-/** As Directus's own CURRENT_TIMESTAMP default leaves it on SQLite; a real timestamp elsewhere. */
-function timestampValue(dialect: Dialect, at: number): unknown {
-	if (dialect === 'postgres') return new Date(at).toISOString();
+/** As Directus's own CURRENT_TIMESTAMP default leaves it on SQLite; a real timestamp on MySQL. */
+function timestampValue(dialect: Stepwise, at: number): unknown {
 	if (dialect === 'mysql') return new Date(at);
 	return new Date(at).toISOString().slice(0, 19).replace('T', ' ');
 }
