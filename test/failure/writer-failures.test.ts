@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN, dropDatabase, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
@@ -144,6 +145,24 @@ describe('the writer under faults, on a real Directus', () => {
 		expect(writer.redisFallbacks).toBeGreaterThan(0);
 		expect(writer.drops).toBe(0);
 		await expectOneActivityPerAcknowledgedWrite(env, load.acked);
+	});
+
+	it('ACTIVITY_ANALYTICS_WRITER_COLLECTIONS puts collections under the writer at start and names unknown ones', async () => {
+		const env = hostEnv('config');
+		const url = await bootWriterHost(env);
+		await request(url, '/collections', 'POST', { collection: 'cfg_items', meta: { accountability: 'activity' }, schema: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] });
+		await stopHost(HOST);
+		const restarted = await startHost({ name: HOST, port: PORT, env: { ...env, ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: 'cfg_items, ghost_items' }, bootstrapFirst: false });
+		// The configured list is applied once the app is up; the unknown name stops it and is named in the log.
+		await sleep(1500);
+		expect(await request<{ collection: string }[]>(url, '/analytics/writer')).toEqual([expect.objectContaining({ collection: COLLECTION })]);
+		expect(readFileSync(restarted.logFile, 'utf8')).toContain('ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: unknown collection: ghost_items');
+		await stopHost(HOST);
+		await startHost({ name: HOST, port: PORT, env: { ...env, ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: 'cfg_items' }, bootstrapFirst: false });
+		await sleep(1500);
+		const listed = await request<{ collection: string; original_accountability: string }[]>(url, '/analytics/writer');
+		expect(listed.find((c) => c.collection === 'cfg_items')).toMatchObject({ original_accountability: 'activity' });
+		expect((await request<{ meta: { accountability: string | null } }>(url, '/collections/cfg_items')).meta.accountability).toBeNull();
 	});
 
 	it('PostgreSQL restarted mid-load: batches retry until it is back', async () => {
