@@ -89,4 +89,12 @@ describe('MemoryQueue', () => {
 		failing.accept(events(6));
 		expect(await failing.drain()).toBe(6);
 	});
+
+	it('settle resolves once everything queued before it is written (a sync write then follows in order)', async () => {
+		const store = recordingStore();
+		const queue = new MemoryQueue(store.write, { flushSize: 4, flushIntervalMs: 60_000, maxSize: 100 }, createWriterMetrics());
+		queue.accept(events(10));
+		await queue.settle();
+		expect(store.written).toEqual(events(10).map((e) => e.key));
+	});
 });

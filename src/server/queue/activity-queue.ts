@@ -8,6 +8,11 @@ export interface ActivityQueue {
 	start(): void;
 	/** Accepts the events, or returns false when full (the caller then writes them synchronously). */
 	offer(events: ActivityEvent[]): Promise<boolean>;
+	/**
+	 * Resolves once every event this process queued so far is written (memory), so a synchronous write that
+	 * follows cannot overtake them. The Redis queue resolves at once: the stream is shared, order is by timestamp.
+	 */
+	settle(): Promise<void>;
 	/** Stops consuming and writes or hands back what this process holds; returns the events it could not write. */
 	drain(): Promise<number>;
 	snapshot(): Promise<QueueSnapshot>;

@@ -19,6 +19,8 @@ export class MemoryQueue implements ActivityQueue {
 	private timer: NodeJS.Timeout | null = null;
 	private stopping = false;
 	private gaveUp = false;
+	private acceptedTotal = 0;
+	private writtenTotal = 0;
 
 	constructor(
 		private readonly write: BatchWriter,
@@ -53,6 +55,7 @@ export class MemoryQueue implements ActivityQueue {
 	accept(events: ActivityEvent[]): boolean {
 		if (this.buffer.length + events.length > this.options.maxSize) return false;
 		this.buffer.push(...events);
+		this.acceptedTotal += events.length;
 		if (this.buffer.length >= this.options.flushSize) void this.flush();
 		return true;
 	}
@@ -67,6 +70,7 @@ export class MemoryQueue implements ActivityQueue {
 				() => {
 					// Only now leave the buffer: a batch that never lands stays queued.
 					this.buffer.splice(0, batch.length);
+					this.writtenTotal += batch.length;
 				},
 				() => {
 					this.gaveUp = true;
@@ -77,6 +81,11 @@ export class MemoryQueue implements ActivityQueue {
 				if (this.buffer.length >= this.options.flushSize && !this.stopping) void this.flush();
 			});
 		return this.flushing;
+	}
+
+	async settle(): Promise<void> {
+		const target = this.acceptedTotal;
+		while (this.writtenTotal < target && !this.gaveUp) await (this.flushing ?? this.flush());
 	}
 
 	/** Writes everything held, retrying until `giveUp` says the time is up. Returns how many events were left. */

@@ -68,6 +68,11 @@ export class RedisStreamQueue implements ActivityQueue {
 		return this.fallback.accept(events);
 	}
 
+	async settle(): Promise<void> {
+		// Events kept in memory while Redis was away are this process's own: those keep their order.
+		await this.fallback.settle();
+	}
+
 	async drain(): Promise<number> {
 		this.running = false;
 		// Ends a blocking read at once; anything it had been handed stays pending in the group and is claimed later.

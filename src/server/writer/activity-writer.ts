@@ -74,7 +74,8 @@ export function createActivityWriter(runtime: AnalyticsRuntime): ActivityWriter 
 			metrics.eventsCaptured += events.length;
 			const sync = events.filter((e) => config.syncActions.includes(e.action));
 			const queued = events.filter((e) => !config.syncActions.includes(e.action));
-			if (sync.length > 0) track(writeNow(sync));
+			// A synchronous write waits for what this process queued before it, so it never overtakes it.
+			if (sync.length > 0) track(queue.settle().then(() => writeNow(sync)));
 			if (queued.length > 0) track(queue.offer(queued).then((accepted) => (accepted ? undefined : writeNow(queued))));
 		},
 		track,
