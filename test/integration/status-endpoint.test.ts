@@ -5,6 +5,7 @@ import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mj
 import type { AnalyticsStatus } from '../../src/shared/status';
 import { api, apiOk, createNonAdminUser, type DirectusErrorBody } from '../support/api';
 import { openHostDatabase, toEpochMs } from '../support/database';
+import { waitForWriterIdle } from '../support/writer';
 
 let db: Knex;
 
@@ -19,6 +20,24 @@ afterAll(async () => {
 });
 
 describe(`GET /analytics/status on ${inject('host').env['DB_CLIENT']}`, () => {
+	it('reports the writer, also as Prometheus metrics, with the figures the ledger holds', async () => {
+		await apiOk('/collections', { method: 'POST', body: { collection: 'status_writer', schema: {}, meta: { accountability: 'activity' }, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+		await apiOk('/analytics/writer/enable', { method: 'POST', body: { collections: ['status_writer'] } });
+		const before = await waitForWriterIdle();
+		await apiOk('/items/status_writer', { method: 'POST', body: [{}, {}, {}] });
+		const writer = await waitForWriterIdle();
+		expect(writer.eventsWritten - before.eventsWritten).toBe(3);
+		expect(writer.drops).toBe(0);
+		expect(writer.queue.kind).toBe(inject('host').env['REDIS'] ? 'redis' : 'memory');
+		expect(writer.collections).toContainEqual({ collection: 'status_writer', original_accountability: 'activity' });
+		const [ledger] = await db('activity_analytics_writer_ledger as l').join('directus_activity as a', 'a.id', 'l.activity').where('a.collection', 'status_writer').count({ n: '*' });
+		expect(Number(ledger?.['n'])).toBe(3);
+		const metrics = await api<string>('/analytics/metrics');
+		expect(metrics.body).toContain(`activity_analytics_writer_events_written_total ${writer.eventsWritten}`);
+		expect(metrics.body).toMatch(/^activity_analytics_writer_drops_total 0$/m);
+		expect(metrics.body).toMatch(/^activity_analytics_writer_queue_depth 0$/m);
+	});
+
 	it('answers an admin with figures equal to SQL over the raw tables', async () => {
 		// Rows Directus writes itself sit beside the generated ones (on SQLite, in another storage type).
 		await apiOk('/collections', { method: 'POST', body: { collection: 'status_probe', schema: {}, meta: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });

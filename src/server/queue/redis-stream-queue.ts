@@ -172,7 +172,14 @@ export class RedisStreamQueue implements ActivityQueue {
 			onRetry: (error, attempt, delayMs) => this.warn(`activity analytics: batch write failed (attempt ${attempt}), retrying in ${delayMs} ms`, error),
 		});
 		const ids = entries.map(([id]) => id);
-		await this.redis.pipeline().xack(this.options.streamKey, this.options.group, ...ids).xdel(this.options.streamKey, ...ids).exec();
+		// Not awaited: the next batch's write need not wait for it. An acknowledgement that fails leaves the
+		// entries pending; they are claimed again and the ledger skips them.
+		void this.redis
+			.pipeline()
+			.xack(this.options.streamKey, this.options.group, ...ids)
+			.xdel(this.options.streamKey, ...ids)
+			.exec()
+			.catch((error: unknown) => this.warn('activity analytics: acknowledgement failed; the entries will be claimed again', error));
 	}
 
 	private async claimAbandoned(): Promise<void> {
