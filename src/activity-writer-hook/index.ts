@@ -36,10 +36,9 @@ export default defineHook(({ schedule, init, action }, context) => {
 	action('items.update', (meta, eventContext) => analytics.writer.track(capture.onUpdate(meta as never, eventContext as EventContext)));
 	action('items.delete', (meta, eventContext) => analytics.writer.track(capture.onDelete(meta as never, eventContext as EventContext)));
 
-	let restoreDestroy = () => undefined as void;
 	const startWriter = async () => {
 		analytics.writer.start();
-		restoreDestroy = drainBeforeDatabaseCloses(analytics.database, () => analytics.dispose());
+		analytics.addCleanup(drainBeforeDatabaseCloses(analytics.database, () => analytics.dispose()));
 		await analytics.ready;
 		await applyWriterConfig(swapDepsFrom(directus), analytics.config, logger);
 	};
@@ -68,8 +67,5 @@ export default defineHook(({ schedule, init, action }, context) => {
 			.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: could not record a failed login'));
 	});
 	init('cli.before', ({ program }) => registerAnalyticsCli(program, analytics, swapDepsFrom(directus)));
-	action('server.stop', async () => {
-		restoreDestroy();
-		await analytics.dispose();
-	});
+	action('server.stop', () => analytics.dispose());
 });

@@ -23,8 +23,10 @@ export interface AnalyticsRuntime {
 	writer: ActivityWriter;
 	/** True when this copy replaced one loaded earlier in this process (an extension reload). */
 	replacedPrevious: boolean;
-	/** Drains the writer, then lets go of Redis. */
+	/** Drains the writer, runs the cleanups, then lets go of Redis. */
 	dispose(): Promise<void>;
+	/** Something to undo when this runtime goes (shutdown, or replaced on extension reload). */
+	addCleanup(cleanup: () => void): void;
 }
 
 // On globalThis, not in the module: Directus re-imports the bundle on extension reload, and the new copy must
@@ -77,6 +79,7 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 	);
 	ready.catch(() => undefined);
 	let disposing: Promise<void> | null = null;
+	const cleanups: (() => void)[] = [];
 	const runtime: AnalyticsRuntime & { moduleId: symbol } = {
 		moduleId: MODULE_ID,
 		config,
@@ -87,10 +90,12 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 		ready,
 		writer: undefined as unknown as ActivityWriter,
 		replacedPrevious: previous !== undefined,
+		addCleanup: (cleanup) => void cleanups.push(cleanup),
 		dispose: () =>
 			(disposing ??= (async () => {
 				if (slot[RUNTIME_SLOT] === runtime) delete slot[RUNTIME_SLOT];
 				await runtime.writer.drain();
+				for (const cleanup of cleanups.splice(0)) cleanup();
 				if (redis) await redis.quit().catch(() => redis?.disconnect());
 			})()),
 	};

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN, dropDatabase, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
@@ -17,6 +18,7 @@ const redis = new FaultRedis(16390);
 const postgres = new FaultPostgres(15433);
 const created: Record<string, string>[] = [];
 const COLLECTION = 'fault_items';
+let bootedEnv: Record<string, string> = {};
 
 function hostEnv(label: string, extra: Record<string, string> = {}): Record<string, string> {
 	const env = {
@@ -48,6 +50,7 @@ async function request<T>(url: string, path: string, method = 'GET', body?: unkn
 /** A fresh Directus on `env` with one revision-tracked collection under the writer. */
 async function bootWriterHost(env: Record<string, string>): Promise<string> {
 	const host = await startHost({ name: HOST, port: PORT, env });
+	bootedEnv = host.env;
 	await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
 	await request(host.url, '/collections', 'POST', {
 		collection: COLLECTION,
@@ -163,6 +166,24 @@ describe('the writer under faults, on a real Directus', () => {
 		const listed = await request<{ collection: string; original_accountability: string }[]>(url, '/analytics/writer');
 		expect(listed.find((c) => c.collection === 'cfg_items')).toMatchObject({ original_accountability: 'activity' });
 		expect((await request<{ meta: { accountability: string | null } }>(url, '/collections/cfg_items')).meta.accountability).toBeNull();
+	});
+
+	it('extension reload (memory queue): the replaced copy writes what it held', async () => {
+		// Events would wait ten minutes for their batch: only the reload can write them now.
+		const env = hostEnv('reload', { EXTENSIONS_AUTO_RELOAD: 'true', ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '600000', ACTIVITY_ANALYTICS_FLUSH_SIZE: '50000' });
+		const url = await bootWriterHost(env);
+		for (let i = 0; i < 30; i++) await request(url, `/items/${COLLECTION}`, 'POST', { title: `before reload ${i}` });
+		const db = openDatabase(env) as Knex;
+		try {
+			const count = async () => Number((await db('directus_activity').where({ collection: COLLECTION }).count({ n: '*' }))[0]?.['n']);
+			expect(await count()).toBe(0);
+			appendFileSync(join(bootedEnv['EXTENSIONS_PATH']!, 'directus-extension-activity-analytics', 'dist', 'api.js'), '\n// touched to reload\n');
+			const deadline = Date.now() + 30_000;
+			while ((await count()) < 30 && Date.now() < deadline) await sleep(250);
+			expect(await count()).toBe(30);
+		} finally {
+			await db.destroy();
+		}
 	});
 
 	it('PostgreSQL restarted mid-load: batches retry until it is back', async () => {

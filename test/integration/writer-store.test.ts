@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ActivityEvent, EventBatch } from '../../src/server/capture/activity-event';
+import { encodeEvent, type ActivityEvent, type EventBatch } from '../../src/server/capture/activity-event';
 import { writeWithRetry } from '../../src/server/queue/write-with-retry';
 import { createWriterMetrics } from '../../src/server/queue/writer-metrics';
 import { writeActivityBatch } from '../../src/server/store/write-activity-batch';
@@ -61,7 +61,7 @@ describe('batch store', () => {
 		const metrics = createWriterMetrics();
 		const write = (batch: EventBatch) => writeActivityBatch(db, batch);
 		// One of them as the Redis consumer hands batches over: JSON texts, with an event twice.
-		const encoded = { encoded: [...events.slice(100), events[100]!].map((e) => JSON.stringify(e)) };
+		const encoded = { encoded: [...events.slice(100), events[100]!].map(encodeEvent) };
 		await Promise.all([writeWithRetry(write, events.slice(0, 300), metrics), writeWithRetry(write, encoded, metrics), writeWithRetry(write, events.slice(50, 350), metrics)]);
 		const { activity } = await rowsFor('store_race');
 		expect(activity).toHaveLength(400);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBatch, type ActivityEvent, type EventBatch } from '../../src/server/capture/activity-event';
+import { decodeBatch, decodeEvent, encodeBatch, encodeEvent, type ActivityEvent, type EventBatch } from '../../src/server/capture/activity-event';
 import { MemoryQueue } from '../../src/server/queue/memory-queue';
 import { createWriterMetrics } from '../../src/server/queue/writer-metrics';
 
@@ -96,5 +96,18 @@ describe('MemoryQueue', () => {
 		queue.accept(events(10));
 		await queue.settle();
 		expect(store.written).toEqual(events(10).map((e) => e.key));
+	});
+});
+
+describe('event wire format', () => {
+	it('round-trips events with and without revisions, null data and parents', () => {
+		const plain = events(1)[0]!;
+		const revised: ActivityEvent = { ...plain, key: 'r', revision: { data: { a: 1 }, delta: { a: 1 }, parentKey: 'p' } };
+		const noData: ActivityEvent = { ...plain, key: 'n', revision: { data: null, delta: { b: 2 }, parentKey: null } };
+		const emptyDelta: ActivityEvent = { ...plain, key: 'e', revision: { data: { c: 3 }, delta: null, parentKey: null } };
+		for (const event of [plain, revised, noData, emptyDelta]) expect(decodeEvent(encodeEvent(event))).toEqual(event);
+		expect(JSON.parse(encodeEvent(noData))).not.toHaveProperty('data');
+		expect(JSON.parse(encodeEvent(emptyDelta)).revised).toBe(false);
+		expect(encodeBatch([plain, revised])).toBe(`[${encodeEvent(plain)},${encodeEvent(revised)}]`);
 	});
 });

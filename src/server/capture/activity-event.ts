@@ -30,13 +30,30 @@ export function batchSize(batch: EventBatch): number {
 	return 'encoded' in batch ? batch.encoded.length : batch.length;
 }
 
+/**
+ * An event as it travels (Redis stream, PostgreSQL's JSON parameter): flat, so PostgreSQL's json_to_recordset
+ * takes every field in one pass instead of re-parsing a nested revision per field. `revised` says a revision
+ * row is due; a null `data` is left out, so it arrives as SQL NULL.
+ */
+export function encodeEvent(event: ActivityEvent): string {
+	const { revision, ...rest } = event;
+	if (!revision) return JSON.stringify(rest);
+	const revised = revision.delta !== null && revision.delta !== undefined;
+	return JSON.stringify({ ...rest, revised, ...(revision.data === null || revision.data === undefined ? {} : { data: revision.data }), delta: revision.delta ?? null, parentKey: revision.parentKey });
+}
+
+export function decodeEvent(text: string): ActivityEvent {
+	const { revised, data, delta, parentKey, ...rest } = JSON.parse(text) as ActivityEvent & { revised?: boolean; data?: unknown; delta?: unknown; parentKey?: string | null };
+	return revised === undefined ? rest : { ...rest, revision: { data: data ?? null, delta: delta ?? null, parentKey: parentKey ?? null } };
+}
+
 export function decodeBatch(batch: EventBatch): ActivityEvent[] {
-	return 'encoded' in batch ? batch.encoded.map((text) => JSON.parse(text) as ActivityEvent) : [...batch];
+	return 'encoded' in batch ? batch.encoded.map(decodeEvent) : [...batch];
 }
 
 /** The batch as one JSON array text. */
 export function encodeBatch(batch: EventBatch): string {
-	return 'encoded' in batch ? `[${batch.encoded.join(',')}]` : JSON.stringify(batch);
+	return `[${('encoded' in batch ? batch.encoded : batch.map(encodeEvent)).join(',')}]`;
 }
 
 /** Whether a stream entry looks like an event this bundle wrote (JSON.stringify keeps `key` first). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityEvent } from './activity-event';
 import { createNestedWriteGroups } from './nested-write-groups';
+import { createSliceGate } from './slice-gate';
 
 type Item = Record<string, unknown>;
 type Key = string | number;
@@ -32,6 +33,8 @@ export interface CaptureDeps {
 	/** The accountability a collection had before it came under the writer; undefined when it is not under it. */
 	originalAccountability(collection: string, schema: SchemaOverview): Promise<'all' | 'activity' | null | undefined>;
 	emit(events: ActivityEvent[]): void;
+	/** Resolves when the capture may do its heavier part (see slice-gate.ts). */
+	yieldToIo?: () => Promise<void>;
 }
 
 /**
@@ -41,10 +44,14 @@ export interface CaptureDeps {
  */
 export function createItemEventCapture(deps: CaptureDeps) {
 	const parentOf = createNestedWriteGroups();
+	const yieldToIo = deps.yieldToIo ?? createSliceGate();
 	let seq = 0;
 
 	async function tracked(collection: string, context: EventContext) {
 		if (!context.accountability || !context.schema?.collections[collection]) return null;
+		// Only collections Directus does not track itself; everything else returns before the gate.
+		if (context.schema.collections[collection]!.accountability !== null) return null;
+		await yieldToIo();
 		const original = await deps.originalAccountability(collection, context.schema);
 		if (original === undefined || original === null) return null;
 		return { schema: context.schema, accountability: context.accountability, revisions: original === 'all' };

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { looksLikeEncodedEvent, type ActivityEvent } from '../capture/activity-event';
+import { encodeEvent, looksLikeEncodedEvent, type ActivityEvent } from '../capture/activity-event';
 import type { Logger } from '../analytics-runtime';
 import type { ActivityQueue, QueueSnapshot } from './activity-queue';
 import type { MemoryQueue, QueueOptions } from './memory-queue';
@@ -52,7 +52,7 @@ export class RedisStreamQueue implements ActivityQueue {
 		if (this.cachedDepth >= this.options.maxSize) return false;
 		try {
 			const pipeline = this.redis.pipeline();
-			for (const event of events) pipeline.xadd(this.options.streamKey, '*', 'e', JSON.stringify(event));
+			for (const event of events) pipeline.xadd(this.options.streamKey, '*', 'e', encodeEvent(event));
 			const results = (await pipeline.exec()) ?? [];
 			const refused = events.filter((_, i) => !results[i] || results[i]![0]);
 			if (refused.length === 0) return true;

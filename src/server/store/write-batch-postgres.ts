@@ -27,14 +27,12 @@ export async function writeBatchPostgres(trx: Knex.Transaction, eventsJson: stri
 	const result = await trx.raw<{ rows: { written: string }[] }>(
 		`with input as materialized (
 			select distinct on (key) * from json_to_recordset(?::json) as x(key uuid, action text, "user" uuid, at bigint, seq bigint, ip text,
-				user_agent text, origin text, collection text, item text, revision json)
+				user_agent text, origin text, collection text, item text, revised boolean, data json, delta json, "parentKey" uuid)
 			order by key
 		), fresh as materialized (
-			select s.*, nextval(?::regclass) as activity_id,
-				case when s.has_revision then nextval(?::regclass) end as revision_id
+			select s.*, nextval(?::regclass) as activity_id, case when s.revised then nextval(?::regclass) end as revision_id
 			from (
-				select i.*, coalesce(json_typeof(i.revision -> 'delta'), 'null') <> 'null' as has_revision, (i.revision ->> 'parentKey')::uuid as parent_key
-				from input i
+				select i.* from input i
 				where not exists (select 1 from "${WRITER_LEDGER_TABLE}" l where l.event_key = i.key)
 				order by i.at, i.seq, i.key
 			) s
@@ -43,16 +41,14 @@ export async function writeBatchPostgres(trx: Knex.Transaction, eventsJson: stri
 			select activity_id, action, "user", to_timestamp(at / 1000.0), ip, user_agent, origin, collection, item from fresh
 		), revisions as (
 			insert into directus_revisions (id, activity, collection, item, data, delta, parent)
-			select c.revision_id, c.activity_id, c.collection, c.item,
-				case when coalesce(json_typeof(c.revision -> 'data'), 'null') = 'null' then null else c.revision -> 'data' end,
-				c.revision -> 'delta',
+			select c.revision_id, c.activity_id, c.collection, c.item, c.data, c.delta,
 				-- Looked up only for the rare nested write: a join here would scan the batch once per row.
-				case when c.parent_key is not null then coalesce(
-					(select p.revision_id from fresh p where p.key = c.parent_key),
-					(select l.revision from "${WRITER_LEDGER_TABLE}" l where l.event_key = c.parent_key)
+				case when c."parentKey" is not null then coalesce(
+					(select p.revision_id from fresh p where p.key = c."parentKey"),
+					(select l.revision from "${WRITER_LEDGER_TABLE}" l where l.event_key = c."parentKey")
 				) end
 			from fresh c
-			where c.has_revision
+			where c.revised
 		), ledger as (
 			insert into "${WRITER_LEDGER_TABLE}" (event_key, activity, revision, written_at)
 			select key, activity_id, revision_id, ? from fresh
