@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityEvent } from './activity-event';
 import { createNestedWriteGroups } from './nested-write-groups';
-import { createSliceGate } from './slice-gate';
 
 type Item = Record<string, unknown>;
 type Key = string | number;
@@ -33,25 +32,23 @@ export interface CaptureDeps {
 	/** The accountability a collection had before it came under the writer; undefined when it is not under it. */
 	originalAccountability(collection: string, schema: SchemaOverview): Promise<'all' | 'activity' | null | undefined>;
 	emit(events: ActivityEvent[]): void;
-	/** Resolves when the capture may do its heavier part (see slice-gate.ts). */
-	yieldToIo?: () => Promise<void>;
 }
 
 /**
  * Turns Directus's items.create / items.update / items.delete actions into the activity (and revision) records
  * Directus would have written itself. No query runs before the event is dated and ordered; an update of a
  * revision-tracked collection reads the item's snapshot once, as Directus does inside its transaction.
+ * Creates and deletes reach the queue before the action's turn of the event loop ends, so in Redis mode they are
+ * written to the Redis connection before Directus answers; an update with a revision follows one query later.
  */
 export function createItemEventCapture(deps: CaptureDeps) {
 	const parentOf = createNestedWriteGroups();
-	const yieldToIo = deps.yieldToIo ?? createSliceGate();
 	let seq = 0;
 
 	async function tracked(collection: string, context: EventContext) {
 		if (!context.accountability || !context.schema?.collections[collection]) return null;
-		// Only collections Directus does not track itself; everything else returns before the gate.
+		// Only collections Directus does not track itself.
 		if (context.schema.collections[collection]!.accountability !== null) return null;
-		await yieldToIo();
 		const original = await deps.originalAccountability(collection, context.schema);
 		if (original === undefined || original === null) return null;
 		return { schema: context.schema, accountability: context.accountability, revisions: original === 'all' };
