@@ -37,6 +37,8 @@ export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_writer_ledger',
 	'activity_analytics_writer_collections',
 	'activity_analytics_dropped_triggers',
+	'activity_analytics_archive_activity',
+	'activity_analytics_archive_revisions',
 ];
 
 export const DEMO_ADMIN = { email: 'admin@example.com', password: 'd1r3ctu5', token: 'demo-admin-static-token' };

@@ -2,12 +2,16 @@ import { defineOperationApi } from '@directus/extensions-sdk';
 import { InvalidPayloadError } from '@directus/errors';
 import { createAlertSink } from '../server/alert-sink';
 import { useAnalyticsRuntime } from '../server/analytics-runtime';
-import { MaintenanceOptionsError, parseMaintenanceTasks, parseSince, runMaintenance } from '../server/maintenance/run-maintenance';
+import { MaintenanceOptionsError, parseMaintenanceTasks, parseRetentionSettings, parseSince, runMaintenance } from '../server/maintenance/run-maintenance';
 import { OPERATION_ID } from '../shared/constants';
 
 interface MaintenanceOptions {
 	tasks?: unknown;
 	since?: unknown;
+	keep_days?: unknown;
+	batch_size?: unknown;
+	archive?: unknown;
+	dry_run?: unknown;
 }
 
 export default defineOperationApi<MaintenanceOptions>({
@@ -16,7 +20,8 @@ export default defineOperationApi<MaintenanceOptions>({
 		try {
 			const tasks = parseMaintenanceTasks(options.tasks);
 			const since = parseSince(options.since);
-			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context), since ? { since } : {});
+			const retention = parseRetentionSettings(options);
+			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context), { retention, ...(since ? { since } : {}) });
 		} catch (error) {
 			if (error instanceof MaintenanceOptionsError) throw new InvalidPayloadError({ reason: error.message });
 			throw error;

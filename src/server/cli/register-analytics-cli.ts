@@ -6,6 +6,9 @@ import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } fro
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { dropAuditTriggers, restoreTriggers } from '../triggers/apply-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
+import { parseRetentionSettings } from '../maintenance/run-maintenance';
+import { analyzeActivityTables } from '../retention/analyze-tables';
+import { runRetention } from '../retention/run-retention';
 import { createProgressBar } from './progress-bar';
 
 interface Command {
@@ -125,6 +128,35 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 				if (command === 'apply') return print(await dropAuditTriggers(runtime.database, options.only?.split(',').map((n) => n.trim()).filter(Boolean)));
 				if (command === 'restore') return print(await restoreTriggers(runtime.database));
 				throw new Error(`Unknown triggers command "${command}": use analyze, plan, validate, apply or restore.`);
+			}),
+		);
+	analytics
+		.command('retention')
+		.description('Archive, then delete, raw activity and revisions older than --days (rollups keep their history), with a progress bar')
+		.option('--days <n>', 'keep this many days', '90')
+		.option('--batch-size <rows>', 'rows per transaction', '5000')
+		.option('--archive <mode>', 'archive | none', 'archive')
+		.option('--dry-run', 'only count what would go')
+		.action(async (options: { days: string; batchSize: string; archive: string; dryRun?: boolean }) =>
+			finish(async () => {
+				await runtime.ready;
+				const settings = parseRetentionSettings({ keep_days: options.days, batch_size: options.batchSize, archive: options.archive, dry_run: options.dryRun === true });
+				const preview = await runRetention(runtime.database, { ...settings, dryRun: true });
+				if (settings.dryRun) return void process.stdout.write(`${JSON.stringify(preview)}\n`);
+				const bar = createProgressBar('retention', preview.activityDeleted);
+				const result = await runRetention(runtime.database, { ...settings, onProgress: (done) => bar.update(done) });
+				bar.finish();
+				await runtime.cache.clear();
+				process.stdout.write(`${JSON.stringify(result)}\n`);
+			}),
+		);
+	analytics
+		.command('analyze')
+		.description('Refresh planner statistics of directus_activity and directus_revisions')
+		.action(async () =>
+			finish(async () => {
+				await runtime.ready;
+				process.stdout.write(`${JSON.stringify(await analyzeActivityTables(runtime.database))}\n`);
 			}),
 		);
 }

@@ -5,10 +5,44 @@ import type { AlertSink } from '../rollup/detect-new-suspicious';
 import { runRefresh } from '../rollup/run-refresh';
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
+import { analyzeActivityTables } from '../retention/analyze-tables';
+import { runRetention } from '../retention/run-retention';
+import { readRollupLag } from '../rollup/rollup-lag';
 
 export interface MaintenanceOptions {
 	/** triggers-validate compares from here (default: 24 hours ago). */
 	since?: Date;
+	retention?: RetentionSettings;
+}
+
+export interface RetentionSettings {
+	keepDays: number;
+	batchSize: number;
+	mode: 'archive' | 'none';
+	dryRun: boolean;
+}
+
+export const RETENTION_DEFAULTS: RetentionSettings = { keepDays: 90, batchSize: 5000, mode: 'archive', dryRun: false };
+
+/** The operation's retention options, each checked and named when wrong. */
+export function parseRetentionSettings(options: { keep_days?: unknown; batch_size?: unknown; archive?: unknown; dry_run?: unknown }): RetentionSettings {
+	const problems: string[] = [];
+	const integer = (value: unknown, name: string, fallback: number, min: number, max: number) => {
+		if (value === undefined || value === null || value === '') return fallback;
+		const n = Number(value);
+		if (!Number.isInteger(n) || n < min || n > max) {
+			problems.push(`"${name}" must be a whole number from ${min} to ${max} (got "${String(value)}")`);
+			return fallback;
+		}
+		return n;
+	};
+	const keepDays = integer(options.keep_days, 'keep_days', RETENTION_DEFAULTS.keepDays, 1, 36_500);
+	const batchSize = integer(options.batch_size, 'batch_size', RETENTION_DEFAULTS.batchSize, 100, 100_000);
+	const archive = options.archive === undefined || options.archive === null || options.archive === '' ? 'archive' : String(options.archive);
+	if (archive !== 'archive' && archive !== 'none') problems.push(`"archive" must be archive or none (got "${archive}")`);
+	const dryRun = options.dry_run === true || options.dry_run === 'true';
+	if (problems.length > 0) throw new MaintenanceOptionsError(problems.join('; '));
+	return { keepDays, batchSize, mode: archive === 'none' ? 'none' : 'archive', dryRun };
 }
 
 /** The operation's "Validate since" option: empty, or an ISO date. */
@@ -22,6 +56,8 @@ export function parseSince(value: unknown): Date | undefined {
 export interface MaintenanceReport {
 	tasks: Partial<Record<MaintenanceTask, { durationMs: number; result: unknown }>>;
 	rolledUp: number;
+	archived: number;
+	deleted: number;
 	warnings: string[];
 }
 
@@ -42,7 +78,7 @@ export function parseMaintenanceTasks(value: unknown): MaintenanceTask[] {
 /** Runs each task in order and returns a JSON report later Flow operations can read. */
 export async function runMaintenance(runtime: AnalyticsRuntime, tasks: MaintenanceTask[], alertSink?: AlertSink, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
 	await runtime.ready;
-	const report: MaintenanceReport = { tasks: {}, rolledUp: 0, warnings: [] };
+	const report: MaintenanceReport = { tasks: {}, rolledUp: 0, archived: 0, deleted: 0, warnings: [] };
 	for (const task of tasks) {
 		const started = performance.now();
 		let result: unknown;
@@ -51,6 +87,21 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 			report.rolledUp += refreshed.rows;
 			if (refreshed.gapsOpen > 0) report.warnings.push(`${refreshed.gapsOpen} activity id(s) below the watermark are still awaited (open transactions or rollbacks).`);
 			result = refreshed;
+		} else if (task === 'retention') {
+			const settings = options.retention ?? RETENTION_DEFAULTS;
+			// Rows the rollups have not absorbed are kept anyway; a retention inside the lag is a configuration error.
+			const lag = await readRollupLag(runtime.database);
+			if (lag.lagSeconds > settings.keepDays * 86_400) {
+				throw new MaintenanceOptionsError(`A retention of ${settings.keepDays} day(s) is shorter than the rollup lag (${Math.ceil(lag.lagSeconds / 86_400)} days): refresh the rollups first.`);
+			}
+			const retention = await runRetention(runtime.database, settings);
+			report.archived += retention.activityArchived + retention.revisionsArchived;
+			report.deleted += retention.activityDeleted + retention.revisionsDeleted;
+			if (retention.keptUnabsorbed > 0) report.warnings.push(`${retention.keptUnabsorbed} old row(s) kept: the rollups have not absorbed them yet.`);
+			if (!settings.dryRun && retention.activityDeleted > 0) await runtime.cache.clear();
+			result = retention;
+		} else if (task === 'analyze') {
+			result = await analyzeActivityTables(runtime.database);
 		} else if (task === 'triggers-analyze') {
 			result = await analyzeTriggers(runtime.database);
 		} else if (task === 'triggers-plan') {

@@ -2,15 +2,19 @@ import type { Knex } from 'knex';
 import * as rollupTables from '../../../migrations/20261123-001-rollup-tables';
 import * as failedLogins from '../../../migrations/20261123-002-failed-logins';
 import * as writerTables from '../../../migrations/20261123-003-writer-tables';
+import * as activityIndexes from '../../../migrations/20261123-004-activity-indexes';
+import * as archiveTables from '../../../migrations/20261123-005-archive-tables';
 
 interface Migration {
 	name: string;
+	/** `{ transaction: false }` for a migration that must run outside a transaction (CREATE INDEX CONCURRENTLY). */
+	config?: { transaction?: boolean };
 	up(knex: Knex): Promise<void>;
 	down(knex: Knex): Promise<void>;
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

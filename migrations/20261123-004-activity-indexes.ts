@@ -1,0 +1,78 @@
+import type { Knex } from 'knex';
+import { ACTIVITY_INDEXES } from '../src/server/retention/retention-tables';
+
+export const name = '20261123-004-activity-indexes';
+
+// CREATE INDEX CONCURRENTLY cannot run inside a transaction; this migration runs outside one, so on PostgreSQL
+// a 10M-row directus_activity is never locked against writes while its indexes build.
+export const config = { transaction: false };
+
+type Kind = 'postgres' | 'mysql' | 'sqlite';
+interface IndexInfo {
+	name: string;
+	columns: string[];
+	valid: boolean;
+}
+
+function kindOf(knex: Knex): Kind {
+	const client = String(knex.client.config.client);
+	if (client === 'pg' || client === 'postgres') return 'postgres';
+	return client.startsWith('mysql') ? 'mysql' : 'sqlite';
+}
+
+const quote = (kind: Kind, name: string) => (kind === 'mysql' ? `\`${name}\`` : `"${name}"`);
+
+async function indexesOf(knex: Knex, kind: Kind, table: string): Promise<IndexInfo[]> {
+	if (kind === 'postgres') {
+		const result = await knex.raw<{ rows: { name: string; columns: string[]; valid: boolean }[] }>(
+			`select i.relname as name, x.indisvalid as valid,
+				array(select a.attname from unnest(x.indkey) with ordinality k(attnum, ord) join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum order by k.ord)::text[] as columns
+			 from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid
+			 where t.relname = ? and t.relnamespace = current_schema()::regnamespace`,
+			[table],
+		);
+		return result.rows;
+	}
+	if (kind === 'mysql') {
+		const [rows] = (await knex.raw(`select index_name as name, column_name as col from information_schema.statistics where table_schema = database() and table_name = ? order by index_name, seq_in_index`, [table])) as [{ name: string; col: string }[]];
+		const byName = new Map<string, string[]>();
+		for (const row of rows) byName.set(row.name, [...(byName.get(row.name) ?? []), row.col]);
+		return [...byName].map(([name, columns]) => ({ name, columns, valid: true }));
+	}
+	const list = (await knex.raw(`select name from pragma_index_list(?)`, [table])) as { name: string }[];
+	const out: IndexInfo[] = [];
+	for (const { name: indexName } of list) {
+		const columns = ((await knex.raw(`select name from pragma_index_info(?) order by seqno`, [indexName])) as { name: string }[]).map((c) => c.name);
+		out.push({ name: indexName, columns, valid: true });
+	}
+	return out;
+}
+
+/** Adds each index unless one (Directus's own, or ours) already leads with the same columns: idempotent, never doubled. */
+export async function up(knex: Knex): Promise<void> {
+	const kind = kindOf(knex);
+	for (const index of ACTIVITY_INDEXES) {
+		const existing = await indexesOf(knex, kind, index.table);
+		const covered = existing.some((i) => i.valid && index.columns.every((c, n) => i.columns[n] === c));
+		if (covered) continue;
+		// A concurrent build that failed leaves an invalid index behind: build it again.
+		if (kind === 'postgres' && existing.some((i) => i.name === index.name)) await knex.raw(`drop index concurrently if exists ${quote(kind, index.name)}`);
+		const columns = index.columns.map((c) => quote(kind, c)).join(', ');
+		if (kind === 'postgres') await knex.raw(`create index concurrently ${quote(kind, index.name)} on ${quote(kind, index.table)} (${columns})`);
+		// MySQL/MariaDB build a secondary index in place without blocking writes.
+		else if (kind === 'mysql') await knex.raw(`create index ${quote(kind, index.name)} on ${quote(kind, index.table)} (${columns}) algorithm=inplace lock=none`);
+		else await knex.raw(`create index ${quote(kind, index.name)} on ${quote(kind, index.table)} (${columns})`);
+	}
+}
+
+/** Drops only the indexes this migration created (by name); Directus's own stay. */
+export async function down(knex: Knex): Promise<void> {
+	const kind = kindOf(knex);
+	for (const index of ACTIVITY_INDEXES) {
+		const existing = await indexesOf(knex, kind, index.table);
+		if (!existing.some((i) => i.name === index.name)) continue;
+		if (kind === 'postgres') await knex.raw(`drop index concurrently if exists ${quote(kind, index.name)}`);
+		else if (kind === 'mysql') await knex.raw(`drop index ${quote(kind, index.name)} on ${quote(kind, index.table)}`);
+		else await knex.raw(`drop index if exists ${quote(kind, index.name)}`);
+	}
+}

@@ -1,0 +1,14 @@
+import type { Knex } from 'knex';
+import { dialectOf } from '../dialect';
+
+const TABLES = ['directus_activity', 'directus_revisions'];
+
+/** Fresh planner statistics after large deletes: VACUUM (ANALYZE) on PostgreSQL, ANALYZE TABLE on MySQL, ANALYZE on SQLite. */
+export async function analyzeActivityTables(database: Knex): Promise<{ statements: string[]; durationMs: number }> {
+	const started = performance.now();
+	const dialect = dialectOf(database);
+	const statements =
+		dialect === 'postgres' ? TABLES.map((t) => `vacuum (analyze) "${t}"`) : dialect === 'mysql' ? [`analyze table ${TABLES.map((t) => `\`${t}\``).join(', ')}`] : TABLES.map((t) => `analyze "${t}"`);
+	for (const statement of statements) await database.raw(statement);
+	return { statements, durationMs: Math.round(performance.now() - started) };
+}

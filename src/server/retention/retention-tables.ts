@@ -1,0 +1,12 @@
+// The archive retention moves old rows into: same columns as Directus's tables, plus when they were archived.
+export const ARCHIVE_ACTIVITY_TABLE = 'activity_analytics_archive_activity';
+export const ARCHIVE_REVISIONS_TABLE = 'activity_analytics_archive_revisions';
+
+/** Indexes our migrations add to Directus's tables (activity pages, revision sidebars, retention, rollup reads). */
+export const ACTIVITY_INDEXES = [
+	{ name: 'activity_analytics_activity_collection_item', table: 'directus_activity', columns: ['collection', 'item'] },
+	{ name: 'activity_analytics_activity_user_timestamp', table: 'directus_activity', columns: ['user', 'timestamp'] },
+	{ name: 'activity_analytics_revisions_collection_item', table: 'directus_revisions', columns: ['collection', 'item'] },
+	{ name: 'activity_analytics_revisions_activity', table: 'directus_revisions', columns: ['activity'] },
+	{ name: 'activity_analytics_revisions_parent', table: 'directus_revisions', columns: ['parent'] },
+] as const;
