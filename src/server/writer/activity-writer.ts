@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { AnalyticsRuntime } from '../analytics-runtime';
+import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { AnalyticsConfig } from '../config';
+import type { Logger } from '../logger';
 import type { ActivityEvent } from '../capture/activity-event';
 import type { WriterStatusFigures } from '../../shared/status';
 import type { ActivityQueue } from '../queue/activity-queue';
@@ -24,8 +27,18 @@ export interface ActivityWriter {
 	status(): Promise<WriterStatus>;
 }
 
+/** What the writer needs of the runtime (it is built by it). */
+export interface WriterDeps {
+	config: AnalyticsConfig;
+	logger: Logger;
+	database: Knex;
+	redis: Redis | null;
+	/** Our migrations (the ledger table) are applied. */
+	ready: Promise<void>;
+}
+
 /** capture -> queue -> store, wired once per process from the runtime's config. */
-export function createActivityWriter(runtime: AnalyticsRuntime): ActivityWriter {
+export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 	const { config, logger, database } = runtime;
 	const metrics = createWriterMetrics();
 	const inFlight = new Set<Promise<void>>();
