@@ -5,6 +5,7 @@ import { describeConfig } from '../server/config';
 import { createAlertSink } from '../server/alert-sink';
 import { createItemEventCapture, type EventContext } from '../server/capture/capture-item-events';
 import { failedLoginRow, recordFailedLogin } from '../server/capture/record-failed-login';
+import { RETENTION_DEFAULTS, runCheckedRetention } from '../server/maintenance/run-maintenance';
 import { runRefresh } from '../server/rollup/run-refresh';
 import { applyWriterConfig } from '../server/writer/apply-writer-config';
 import { drainBeforeDatabaseCloses } from '../server/writer/drain-on-shutdown';
@@ -55,6 +56,17 @@ export default defineHook(({ schedule, init, action }, context) => {
 				await runRefresh(analytics, { alertSink });
 			} catch (error) {
 				logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: scheduled refresh failed');
+			}
+		});
+	}
+	if (analytics.config.retentionCron) {
+		const keepDays = analytics.config.retentionDays;
+		schedule(analytics.config.retentionCron, async () => {
+			try {
+				const report = await runCheckedRetention(analytics, { ...RETENTION_DEFAULTS, keepDays });
+				logger.info({ retention: report }, 'activity analytics: scheduled retention');
+			} catch (error) {
+				logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: scheduled retention failed');
 			}
 		});
 	}

@@ -25,6 +25,9 @@ export interface AnalyticsConfig {
 	maxWindowDays: number;
 	/** Cron for the built-in rollup refresh; null turns it off. */
 	refreshCron: string | null;
+	/** Cron for the built-in retention (archive, then delete); null (the default) turns it off. */
+	retentionCron: string | null;
+	retentionDays: number;
 	suspiciousThreshold: number;
 	suspiciousWindow: '15m' | '1h' | '1d';
 	warmCache: boolean;
@@ -99,6 +102,8 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		cacheStaleSeconds: readInteger(env, 'CACHE_STALE_TTL', 3_600, 0, 604_800, problems),
 		maxWindowDays: readInteger(env, 'MAX_WINDOW_DAYS', 400, 1, 3_660, problems),
 		refreshCron: readCron(env, 'REFRESH_CRON', '* * * * *', problems),
+		retentionCron: readCron(env, 'RETENTION_CRON', 'off', problems),
+		retentionDays: readInteger(env, 'RETENTION_DAYS', 90, 1, 36_500, problems),
 		suspiciousThreshold: readInteger(env, 'SUSPICIOUS_THRESHOLD', 100, 1, 1_000_000_000, problems),
 		suspiciousWindow: readWindow(env, problems),
 		warmCache: String(env[`${ENV_PREFIX}WARM_CACHE`] ?? 'true') !== 'false',

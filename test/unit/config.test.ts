@@ -41,6 +41,12 @@ describe('parseConfig', () => {
 		expect(parseConfig({}).streamKey).toBe('directus:activity-analytics:events');
 	});
 
+	it('keeps the built-in retention off by default and validates its cron and days', () => {
+		expect(parseConfig({})).toMatchObject({ retentionCron: null, retentionDays: 90 });
+		expect(parseConfig({ ACTIVITY_ANALYTICS_RETENTION_CRON: '0 3 * * *', ACTIVITY_ANALYTICS_RETENTION_DAYS: '30' })).toMatchObject({ retentionCron: '0 3 * * *', retentionDays: 30 });
+		expect(() => parseConfig({ ACTIVITY_ANALYTICS_RETENTION_CRON: 'every night', ACTIVITY_ANALYTICS_RETENTION_DAYS: '0' })).toThrow(/RETENTION_CRON="every night" is not a valid cron expression.*RETENTION_DAYS="0" must be an integer from 1 to 36500/);
+	});
+
 	it('refuses the Redis queue without REDIS', () => {
 		expect(() => parseConfig({ ACTIVITY_ANALYTICS_QUEUE: 'redis' })).toThrow(/needs Directus's REDIS/);
 	});

@@ -6,7 +6,7 @@ import { runRefresh } from '../rollup/run-refresh';
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
 import { analyzeActivityTables } from '../retention/analyze-tables';
-import { runRetention } from '../retention/run-retention';
+import { runRetention, type RetentionReport } from '../retention/run-retention';
 import { readRollupLag } from '../rollup/rollup-lag';
 
 export interface MaintenanceOptions {
@@ -88,17 +88,10 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 			if (refreshed.gapsOpen > 0) report.warnings.push(`${refreshed.gapsOpen} activity id(s) below the watermark are still awaited (open transactions or rollbacks).`);
 			result = refreshed;
 		} else if (task === 'retention') {
-			const settings = options.retention ?? RETENTION_DEFAULTS;
-			// Rows the rollups have not absorbed are kept anyway; a retention inside the lag is a configuration error.
-			const lag = await readRollupLag(runtime.database);
-			if (lag.lagSeconds > settings.keepDays * 86_400) {
-				throw new MaintenanceOptionsError(`A retention of ${settings.keepDays} day(s) is shorter than the rollup lag (${Math.ceil(lag.lagSeconds / 86_400)} days): refresh the rollups first.`);
-			}
-			const retention = await runRetention(runtime.database, settings);
+			const retention = await runCheckedRetention(runtime, options.retention ?? RETENTION_DEFAULTS);
 			report.archived += retention.activityArchived + retention.revisionsArchived;
 			report.deleted += retention.activityDeleted + retention.revisionsDeleted;
 			if (retention.keptUnabsorbed > 0) report.warnings.push(`${retention.keptUnabsorbed} old row(s) kept: the rollups have not absorbed them yet.`);
-			if (!settings.dryRun && retention.activityDeleted > 0) await runtime.cache.clear();
 			result = retention;
 		} else if (task === 'analyze') {
 			result = await analyzeActivityTables(runtime.database);
@@ -117,4 +110,16 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 		report.tasks[task] = { durationMs: Math.round(performance.now() - started), result };
 	}
 	return report;
+}
+
+/** Retention as the operation and the built-in schedule run it: refused inside the rollup lag, cache cleared after. */
+export async function runCheckedRetention(runtime: AnalyticsRuntime, settings: RetentionSettings): Promise<RetentionReport> {
+	// Rows the rollups have not absorbed are kept anyway; a retention inside the lag is a configuration error.
+	const lag = await readRollupLag(runtime.database);
+	if (lag.lagSeconds > settings.keepDays * 86_400) {
+		throw new MaintenanceOptionsError(`A retention of ${settings.keepDays} day(s) is shorter than the rollup lag (${Math.ceil(lag.lagSeconds / 86_400)} days): refresh the rollups first.`);
+	}
+	const retention = await runRetention(runtime.database, settings);
+	if (!settings.dryRun && retention.activityDeleted > 0) await runtime.cache.clear();
+	return retention;
 }
