@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mjs';
+import { loadActivity } from '../../scripts/demo-data/write-activity.mjs';
+import { DEMO_ADMIN, dropDatabase, hostDir, nodeEnv, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
+
+// Retention over 1M rows, hard-killed half way, then run again: archive plus live must equal the original.
+const HOST = 'fault-retention';
+const env: Record<string, string> = {
+	DB_CLIENT: 'pg',
+	DB_HOST: process.env['TEST_PG_HOST'] ?? '127.0.0.1',
+	DB_PORT: process.env['TEST_PG_PORT'] ?? '5432',
+	DB_USER: process.env['TEST_PG_USER'] ?? 'postgres',
+	DB_PASSWORD: process.env['TEST_PG_PASSWORD'] ?? '',
+	DB_DATABASE: `aa_fault_retention_${process.pid}_${Date.now().toString(36)}`,
+	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
+	LOG_LEVEL: 'error',
+};
+let db: Knex;
+let hostEnv: Record<string, string>;
+
+function retention(args: string[]) {
+	return spawn(process.execPath, [join(hostDir, 'node_modules', 'directus', 'cli.js'), 'analytics', 'retention', ...args], { env: { ...nodeEnv(), ...hostEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function refreshAll(url: string): Promise<void> {
+	for (;;) {
+		const response = await fetch(`${url}/analytics/refresh`, { method: 'POST', headers: { authorization: `Bearer ${DEMO_ADMIN.token}` } });
+		const { data } = (await response.json()) as { data: { rows: number } };
+		if (data.rows === 0) return;
+	}
+}
+
+beforeAll(async () => {
+	const host = await startHost({ name: HOST, port: 18161, env });
+	hostEnv = host.env;
+	db = openDatabase(host.env) as Knex;
+	await loadActivity(db, parseGeneratorOptions({ rows: 1_000_000, days: 60, seed: 3, end: '2021-03-01T00:00:00Z', revisions: true }));
+	await refreshAll(host.url);
+	await stopHost(HOST);
+}, 600_000);
+
+afterAll(async () => {
+	await db?.destroy();
+	await stopHost(HOST);
+	if (process.env['KEEP_TEST_DATABASES'] !== '1') await dropDatabase(env);
+});
+
+describe('retention under a hard kill', () => {
+	it('SIGKILL in the middle of retention over 1M rows, then a second run: nothing lost, nothing doubled', async () => {
+		const count = async (table: string) => Number((await db(table).count({ n: '*' }))[0]?.['n']);
+		const activityBefore = await count('directus_activity');
+		const revisionsBefore = await count('directus_revisions');
+		const sumBefore = Number((await db('directus_activity').sum({ s: 'id' }))[0]?.['s']);
+		// Keep 20 of the 60 days: about two thirds of the rows go.
+		const keepDays = String(Math.ceil((Date.now() - Date.parse('2021-02-09T00:00:00Z')) / 86_400_000));
+
+		const first = retention(['--days', keepDays, '--batch-size', '5000']);
+		const firstExit = new Promise((resolve) => first.once('exit', resolve));
+		// Kill once some batches have committed, well before the end.
+		const deadline = Date.now() + 120_000;
+		while ((await count('activity_analytics_archive_activity')) < 100_000 && Date.now() < deadline) await sleep(200);
+		first.kill('SIGKILL');
+		await firstExit;
+		const archivedAtKill = await count('activity_analytics_archive_activity');
+		expect(archivedAtKill).toBeGreaterThanOrEqual(100_000);
+		// Every committed batch is whole: what the archive holds is exactly what left the live table.
+		expect(archivedAtKill + (await count('directus_activity'))).toBe(activityBefore);
+
+		const second = retention(['--days', keepDays, '--batch-size', '5000']);
+		let out = '';
+		second.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+		const code = await new Promise((resolve) => second.once('exit', resolve));
+		expect(code).toBe(0);
+		const report = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { activityDeleted: number };
+		expect(report.activityDeleted).toBeGreaterThan(0);
+
+		const archived = await count('activity_analytics_archive_activity');
+		const live = await count('directus_activity');
+		expect(archived + live).toBe(activityBefore);
+		expect(archived).toBeGreaterThan(activityBefore / 2);
+		expect((await count('activity_analytics_archive_revisions')) + (await count('directus_revisions'))).toBe(revisionsBefore);
+		// Same ids, each in exactly one place.
+		const sumAfter = Number((await db('directus_activity').sum({ s: 'id' }))[0]?.['s']) + Number((await db('activity_analytics_archive_activity').sum({ s: 'id' }))[0]?.['s']);
+		expect(sumAfter).toBe(sumBefore);
+		const [overlap] = (await db.raw('select count(*) as n from directus_activity a join activity_analytics_archive_activity r on r.id = a.id')).rows as { n: string }[];
+		expect(Number(overlap?.n)).toBe(0);
+	});
+});
