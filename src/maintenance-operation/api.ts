@@ -2,7 +2,7 @@ import { defineOperationApi } from '@directus/extensions-sdk';
 import { InvalidPayloadError } from '@directus/errors';
 import { createAlertSink } from '../server/alert-sink';
 import { useAnalyticsRuntime } from '../server/analytics-runtime';
-import { MaintenanceOptionsError, parseMaintenanceTasks, parseRetentionSettings, parseSince, runMaintenance } from '../server/maintenance/run-maintenance';
+import { MaintenanceOptionsError, parseMaintenanceTasks, parseRetentionSettings, parseSince, parseViewList, runMaintenance } from '../server/maintenance/run-maintenance';
 import { OPERATION_ID } from '../shared/constants';
 
 interface MaintenanceOptions {
@@ -12,6 +12,7 @@ interface MaintenanceOptions {
 	batch_size?: unknown;
 	archive?: unknown;
 	dry_run?: unknown;
+	materialized_views?: unknown;
 }
 
 export default defineOperationApi<MaintenanceOptions>({
@@ -21,7 +22,7 @@ export default defineOperationApi<MaintenanceOptions>({
 			const tasks = parseMaintenanceTasks(options.tasks);
 			const since = parseSince(options.since);
 			const retention = parseRetentionSettings(options);
-			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context), { retention, ...(since ? { since } : {}) });
+			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context), { retention, views: parseViewList(options.materialized_views), ...(since ? { since } : {}) });
 		} catch (error) {
 			if (error instanceof MaintenanceOptionsError) throw new InvalidPayloadError({ reason: error.message });
 			throw error;

@@ -22,6 +22,16 @@ export default defineOperationApp({
 			schema: { default_value: ['refresh'] },
 		},
 		{
+			field: 'materialized_views',
+			name: 'Materialized views',
+			type: 'csv',
+			meta: {
+				width: 'full',
+				interface: 'tags',
+				note: 'For "refresh" (PostgreSQL): your own materialized views to refresh after the rollups, CONCURRENTLY where a unique index allows it. Each refresh and its duration appear in /analytics/status.',
+			},
+		},
+		{
 			field: 'keep_days',
 			name: 'Keep days',
 			type: 'integer',

@@ -5,6 +5,7 @@ import type { AnalyticsRuntime } from './analytics-runtime';
 import { describeConfig } from './config';
 import { readRollupLag } from './rollup/rollup-lag';
 import { listWriterCollections } from './writer/swap-collections';
+import { readViewRefreshes } from './maintenance/refresh-materialized-views';
 
 const startedAt = new Date().toISOString();
 
@@ -22,6 +23,7 @@ export async function collectStatus(runtime: AnalyticsRuntime): Promise<Analytic
 		database: { client: String(database.client.config.client) },
 		queue: { kind: config.queue },
 		writer,
+		views: await readViewRefreshes(database),
 		config: describeConfig(config),
 		activity,
 		revisions: { rows: revisionRows },

@@ -79,4 +79,6 @@ export interface AnalyticsStatus {
 	revisions: { rows: number };
 	rollup: RollupStatus;
 	cache: CacheStatusFigures;
+	/** The user's materialized views the refresh task keeps fresh (PostgreSQL). */
+	views: { view: string; refreshedAt: string; durationMs: number; concurrently: boolean }[];
 }

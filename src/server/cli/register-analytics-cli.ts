@@ -6,7 +6,8 @@ import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } fro
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { dropAuditTriggers, restoreTriggers } from '../triggers/apply-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
-import { parseRetentionSettings } from '../maintenance/run-maintenance';
+import { parseRetentionSettings, parseViewList } from '../maintenance/run-maintenance';
+import { refreshMaterializedViews } from '../maintenance/refresh-materialized-views';
 import { analyzeActivityTables } from '../retention/analyze-tables';
 import { runRetention } from '../retention/run-retention';
 import { createProgressBar } from './progress-bar';
@@ -56,12 +57,14 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 		);
 	analytics
 		.command('refresh')
-		.description('Absorb the rows added since the last refresh')
-		.action(async () =>
+		.description('Absorb the rows added since the last refresh, then refresh the given materialized views')
+		.option('--views <names>', 'PostgreSQL materialized views to refresh after the rollups (comma-separated)')
+		.action(async (options: { views?: string }) =>
 			finish(async () => {
 				await runtime.ready;
 				const result = await refreshRollups(runtime.database, { maxBatches: Number.POSITIVE_INFINITY });
-				process.stdout.write(`${JSON.stringify(result)}\n`);
+				const views = await refreshMaterializedViews(runtime.database, parseViewList(options.views));
+				process.stdout.write(`${JSON.stringify({ ...result, views })}\n`);
 			}),
 		);
 	analytics

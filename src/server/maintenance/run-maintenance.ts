@@ -8,11 +8,21 @@ import { validateTriggerReplacement } from '../triggers/validate-triggers';
 import { analyzeActivityTables } from '../retention/analyze-tables';
 import { runRetention, type RetentionReport } from '../retention/run-retention';
 import { readRollupLag } from '../rollup/rollup-lag';
+import { refreshMaterializedViews, UnknownViewError, type ViewRefresh } from './refresh-materialized-views';
 
 export interface MaintenanceOptions {
 	/** triggers-validate compares from here (default: 24 hours ago). */
 	since?: Date;
 	retention?: RetentionSettings;
+	/** PostgreSQL materialized views the `refresh` task refreshes after the rollups. */
+	views?: string[];
+}
+
+/** The operation's "Materialized views" option: a list or comma-separated names. */
+export function parseViewList(value: unknown): string[] {
+	if (value === undefined || value === null || value === '') return [];
+	const list = Array.isArray(value) ? value.map(String) : String(value).split(',');
+	return [...new Set(list.map((v) => v.trim()).filter(Boolean))];
 }
 
 export interface RetentionSettings {
@@ -86,7 +96,14 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 			const refreshed = await runRefresh(runtime, alertSink ? { alertSink } : {});
 			report.rolledUp += refreshed.rows;
 			if (refreshed.gapsOpen > 0) report.warnings.push(`${refreshed.gapsOpen} activity id(s) below the watermark are still awaited (open transactions or rollbacks).`);
-			result = refreshed;
+			let views: ViewRefresh[] = [];
+			try {
+				views = await refreshMaterializedViews(runtime.database, options.views ?? []);
+			} catch (error) {
+				if (error instanceof UnknownViewError) throw new MaintenanceOptionsError(error.message);
+				throw error;
+			}
+			result = { ...refreshed, views };
 		} else if (task === 'retention') {
 			const retention = await runCheckedRetention(runtime, options.retention ?? RETENTION_DEFAULTS);
 			report.archived += retention.activityArchived + retention.revisionsArchived;

@@ -4,6 +4,7 @@ import * as failedLogins from '../../../migrations/20261123-002-failed-logins';
 import * as writerTables from '../../../migrations/20261123-003-writer-tables';
 import * as activityIndexes from '../../../migrations/20261123-004-activity-indexes';
 import * as archiveTables from '../../../migrations/20261123-005-archive-tables';
+import * as viewRefreshes from '../../../migrations/20261123-006-view-refreshes';
 
 interface Migration {
 	name: string;
@@ -14,7 +15,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

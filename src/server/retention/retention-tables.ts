@@ -1,6 +1,8 @@
 // The archive retention moves old rows into: same columns as Directus's tables, plus when they were archived.
 export const ARCHIVE_ACTIVITY_TABLE = 'activity_analytics_archive_activity';
 export const ARCHIVE_REVISIONS_TABLE = 'activity_analytics_archive_revisions';
+/** Last refresh of the user's materialized views (PostgreSQL), shown by /analytics/status. */
+export const VIEW_REFRESHES_TABLE = 'activity_analytics_view_refreshes';
 
 /** Indexes our migrations add to Directus's tables (activity pages, revision sidebars, retention, rollup reads). */
 export const ACTIVITY_INDEXES = [
