@@ -1,5 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { ENV_PREFIX } from '../shared/constants';
+import { WRITER_ACTIONS } from './capture/activity-event';
 
 /** Everything the bundle reads from env, parsed and validated once at start. */
 export interface AnalyticsConfig {
@@ -109,7 +110,7 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		warmCache: String(env[`${ENV_PREFIX}WARM_CACHE`] ?? 'true') !== 'false',
 	};
 
-	const badActions = config.syncActions.filter((a) => !['create', 'update', 'delete'].includes(a));
+	const badActions = config.syncActions.filter((a) => !(WRITER_ACTIONS as readonly string[]).includes(a));
 	if (badActions.length > 0) problems.push(`${ENV_PREFIX}SYNC_ACTIONS has ${badActions.join(', ')}: only create, update and delete pass through the writer`);
 	if (config.queueMaxSize < config.flushSize) {
 		problems.push(`${ENV_PREFIX}QUEUE_MAX_SIZE (${config.queueMaxSize}) must be at least ${ENV_PREFIX}FLUSH_SIZE (${config.flushSize})`);

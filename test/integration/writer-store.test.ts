@@ -5,6 +5,7 @@ import { encodeEvent, type ActivityEvent, type EventBatch } from '../../src/serv
 import { writeWithRetry } from '../../src/server/queue/write-with-retry';
 import { createWriterMetrics } from '../../src/server/queue/writer-metrics';
 import { writeActivityBatch } from '../../src/server/store/write-activity-batch';
+import { LEDGER_KEEP_MS, pruneLedger } from '../../src/server/store/prune-ledger';
 import { apiData } from '../support/api';
 import { openHostDatabase } from '../support/database';
 import { runHostCli } from '../support/host-cli';
@@ -67,6 +68,18 @@ describe('batch store', () => {
 		expect(activity).toHaveLength(400);
 		expect(new Set(activity.map((a) => a.item)).size).toBe(400);
 		expect(metrics.eventsWritten).toBe(400);
+	});
+});
+
+describe('ledger pruning', () => {
+	it('forgets entries older than the keep period and keeps the recent ones', async () => {
+		const now = Date.now();
+		const old = Array.from({ length: 30 }, (_, i) => ({ event_key: randomUUID(), activity: 900_000 + i, revision: null, written_at: now - 8 * 86_400_000 }));
+		const recent = Array.from({ length: 5 }, (_, i) => ({ event_key: randomUUID(), activity: 910_000 + i, revision: null, written_at: now - 86_400_000 }));
+		await db('activity_analytics_writer_ledger').insert([...old, ...recent]);
+		expect(await pruneLedger(db, LEDGER_KEEP_MS, now)).toBeGreaterThanOrEqual(30);
+		expect(Number((await db('activity_analytics_writer_ledger').whereIn('event_key', old.map((r) => r.event_key)).count({ n: '*' }))[0]?.['n'])).toBe(0);
+		expect(Number((await db('activity_analytics_writer_ledger').whereIn('event_key', recent.map((r) => r.event_key)).count({ n: '*' }))[0]?.['n'])).toBe(5);
 	});
 });
 

@@ -17,8 +17,8 @@ export interface ActivityEvent {
 	revision?: { data: unknown; delta: unknown; parentKey: string | null };
 }
 
-export type WriterAction = ActivityEvent['action'];
-export const WRITER_ACTIONS: readonly WriterAction[] = ['create', 'update', 'delete'];
+/** The actions the writer captures (and ACTIVITY_ANALYTICS_SYNC_ACTIONS may name). */
+export const WRITER_ACTIONS: readonly ActivityEvent['action'][] = ['create', 'update', 'delete'];
 
 /**
  * A batch as the store takes it: the events, or (from the Redis stream) their JSON texts, which PostgreSQL reads

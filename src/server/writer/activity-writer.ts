@@ -11,6 +11,7 @@ import { MemoryQueue } from '../queue/memory-queue';
 import { RedisStreamQueue } from '../queue/redis-stream-queue';
 import { writeWithRetry, type BatchWriter } from '../queue/write-with-retry';
 import { createWriterMetrics } from '../queue/writer-metrics';
+import { pruneLedger } from '../store/prune-ledger';
 import { writeActivityBatch } from '../store/write-activity-batch';
 
 export type WriterStatus = Omit<WriterStatusFigures, 'collections'>;
@@ -61,6 +62,7 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 			? new RedisStreamQueue(runtime.redis, write, memory, { ...queueOptions, streamKey: config.streamKey, group: 'writers', consumer: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, claimIdleMs: config.claimIdleMs }, metrics, logger)
 			: memory;
 	let started = false;
+	let pruneTimer: NodeJS.Timeout | null = null;
 
 	const writeNow = async (events: ActivityEvent[]) => {
 		metrics.syncWrites += events.length;
@@ -81,6 +83,13 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 			if (started) return;
 			started = true;
 			queue.start();
+			// Every instance prunes: each run deletes a bounded batch of old keys, so doing it twice costs nothing.
+			pruneTimer = setInterval(() => {
+				void runtime.ready
+					.then(() => pruneLedger(database))
+					.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: ledger pruning failed'));
+			}, 3_600_000);
+			pruneTimer.unref();
 		},
 		emit(events) {
 			if (events.length === 0) return;
@@ -94,6 +103,7 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 		track,
 		async drain() {
 			if (!started) return;
+			if (pruneTimer) clearInterval(pruneTimer);
 			drainDeadline = Date.now() + config.drainTimeoutMs;
 			while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 			const left = await queue.drain();
