@@ -26,6 +26,14 @@ async function main() {
 
 	await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
 	await applyDemoSchema(host.url, DEMO_ADMIN.token);
+	// The demo collections' activity goes through the batched writer (the same as `analytics writer enable *`).
+	const swap = await fetch(`${host.url}/analytics/writer/enable`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, 'content-type': 'application/json' },
+		body: JSON.stringify({ collections: '*' }),
+	});
+	if (!swap.ok) throw new HostError(`putting the demo collections under the writer failed: ${swap.status} ${await swap.text()}`);
+	const underWriter = (await (await fetch(`${host.url}/analytics/writer`, { headers: { authorization: `Bearer ${DEMO_ADMIN.token}` } })).json()).data.map((c) => c.collection);
 	const marker = join(runDir, NAME, 'seeded');
 	if (!existsSync(marker)) {
 		process.stderr.write(`seeding ${rows} activity rows over 90 days…\n`);
@@ -41,6 +49,7 @@ async function main() {
 			`  Admin app:  ${host.url}/admin`,
 			`  Log in as:  ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`,
 			`  API:        curl -H "Authorization: Bearer ${DEMO_ADMIN.token}" ${host.url}/analytics/status`,
+			`  Writer:     ${underWriter.join(', ') || '(none)'} — their activity is written in batches`,
 			`  Log:        ${host.logFile}`,
 			'  Press Ctrl-C to stop.',
 			'',
