@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf, quoteIdentifier, type Dialect } from '../src/server/dialect';
 import { ACTIVITY_INDEXES } from '../src/server/retention/retention-tables';
 
 export const name = '20261123-004-activity-indexes';
@@ -7,22 +8,14 @@ export const name = '20261123-004-activity-indexes';
 // a 10M-row directus_activity is never locked against writes while its indexes build.
 export const config = { transaction: false };
 
-type Kind = 'postgres' | 'mysql' | 'sqlite';
 interface IndexInfo {
 	name: string;
 	columns: string[];
 	valid: boolean;
 }
 
-function kindOf(knex: Knex): Kind {
-	const client = String(knex.client.config.client);
-	if (client === 'pg' || client === 'postgres') return 'postgres';
-	return client.startsWith('mysql') ? 'mysql' : 'sqlite';
-}
 
-const quote = (kind: Kind, name: string) => (kind === 'mysql' ? `\`${name}\`` : `"${name}"`);
-
-async function indexesOf(knex: Knex, kind: Kind, table: string): Promise<IndexInfo[]> {
+async function indexesOf(knex: Knex, kind: Dialect, table: string): Promise<IndexInfo[]> {
 	if (kind === 'postgres') {
 		const result = await knex.raw<{ rows: { name: string; columns: string[]; valid: boolean }[] }>(
 			`select i.relname as name, x.indisvalid as valid,
@@ -50,29 +43,29 @@ async function indexesOf(knex: Knex, kind: Kind, table: string): Promise<IndexIn
 
 /** Adds each index unless one (Directus's own, or ours) already leads with the same columns: idempotent, never doubled. */
 export async function up(knex: Knex): Promise<void> {
-	const kind = kindOf(knex);
+	const kind = dialectOf(knex);
 	for (const index of ACTIVITY_INDEXES) {
 		const existing = await indexesOf(knex, kind, index.table);
 		const covered = existing.some((i) => i.valid && index.columns.every((c, n) => i.columns[n] === c));
 		if (covered) continue;
 		// A concurrent build that failed leaves an invalid index behind: build it again.
-		if (kind === 'postgres' && existing.some((i) => i.name === index.name)) await knex.raw(`drop index concurrently if exists ${quote(kind, index.name)}`);
-		const columns = index.columns.map((c) => quote(kind, c)).join(', ');
-		if (kind === 'postgres') await knex.raw(`create index concurrently ${quote(kind, index.name)} on ${quote(kind, index.table)} (${columns})`);
+		if (kind === 'postgres' && existing.some((i) => i.name === index.name)) await knex.raw(`drop index concurrently if exists ${quoteIdentifier(kind, index.name)}`);
+		const columns = index.columns.map((c) => quoteIdentifier(kind, c)).join(', ');
+		if (kind === 'postgres') await knex.raw(`create index concurrently ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)} (${columns})`);
 		// MySQL/MariaDB build a secondary index in place without blocking writes.
-		else if (kind === 'mysql') await knex.raw(`create index ${quote(kind, index.name)} on ${quote(kind, index.table)} (${columns}) algorithm=inplace lock=none`);
-		else await knex.raw(`create index ${quote(kind, index.name)} on ${quote(kind, index.table)} (${columns})`);
+		else if (kind === 'mysql') await knex.raw(`create index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)} (${columns}) algorithm=inplace lock=none`);
+		else await knex.raw(`create index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)} (${columns})`);
 	}
 }
 
 /** Drops only the indexes this migration created (by name); Directus's own stay. */
 export async function down(knex: Knex): Promise<void> {
-	const kind = kindOf(knex);
+	const kind = dialectOf(knex);
 	for (const index of ACTIVITY_INDEXES) {
 		const existing = await indexesOf(knex, kind, index.table);
 		if (!existing.some((i) => i.name === index.name)) continue;
-		if (kind === 'postgres') await knex.raw(`drop index concurrently if exists ${quote(kind, index.name)}`);
-		else if (kind === 'mysql') await knex.raw(`drop index ${quote(kind, index.name)} on ${quote(kind, index.table)}`);
-		else await knex.raw(`drop index if exists ${quote(kind, index.name)}`);
+		if (kind === 'postgres') await knex.raw(`drop index concurrently if exists ${quoteIdentifier(kind, index.name)}`);
+		else if (kind === 'mysql') await knex.raw(`drop index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)}`);
+		else await knex.raw(`drop index if exists ${quoteIdentifier(kind, index.name)}`);
 	}
 }

@@ -61,3 +61,10 @@ export function dimensionTextSql(dialect: Dialect, column: string): string {
 	const text = dialect === 'postgres' ? `${column}::text` : column;
 	return `coalesce(${text}, '')`;
 }
+
+/** Rows from knex.raw on any dialect: `rows` on PostgreSQL, the first element on MySQL, the array on SQLite. */
+export function rowsOf<T = Record<string, unknown>>(result: unknown, dialect: Dialect): T[] {
+	if (dialect === 'postgres') return (result as { rows: T[] }).rows;
+	if (dialect === 'mysql') return (result as [T[]])[0];
+	return result as T[];
+}

@@ -1,3 +1,4 @@
+import { rowsOf } from '../dialect';
 import type { Dimension } from '../rollup/rollup-tables';
 import { buildActivitySource, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
@@ -16,15 +17,10 @@ export async function querySource(
 ): Promise<Row[]> {
 	const source = buildActivitySource(context.dialect, { ...spec, unabsorbed: context.unabsorbed });
 	const result = await context.db.raw(outer(`(${source.sql}) s`), [...source.bindings, ...outerBindings]);
-	return rowsOf(result, context.dialect);
+	return rowsOf<Row>(result, context.dialect);
 }
 
-/** Rows from knex.raw on any dialect. */
-export function rowsOf(result: unknown, dialect: QueryContext['dialect']): Row[] {
-	if (dialect === 'postgres') return (result as { rows: Row[] }).rows;
-	if (dialect === 'mysql') return (result as [Row[]])[0];
-	return result as Row[];
-}
+export { rowsOf } from '../dialect';
 
 export function toNumber(value: unknown): number {
 	return value === null || value === undefined ? 0 : Number(value);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, timestampRangeSql, type Dialect } from '../dialect';
+import { dialectOf, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
 import { readUnabsorbed } from '../rollup/rollup-state';
 import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from './retention-tables';
 
@@ -50,12 +50,12 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 
 	const gapFilter = gaps.length > 0 ? ` and id not in (${gaps.map(() => '?').join(', ')})` : '';
 	const old = `from directus_activity where ${range.sql}`;
-	const [unabsorbed] = rowsOf(await database.raw(`select count(*) as n ${old} and (id > ?${gaps.length > 0 ? ` or id in (${gaps.map(() => '?').join(', ')})` : ''})`, [...range.bindings, watermark, ...gaps])) as { n: number | string }[];
+	const [unabsorbed] = rowsOf(await database.raw(`select count(*) as n ${old} and (id > ?${gaps.length > 0 ? ` or id in (${gaps.map(() => '?').join(', ')})` : ''})`, [...range.bindings, watermark, ...gaps]), dialect) as { n: number | string }[];
 	report.keptUnabsorbed = Number(unabsorbed?.n ?? 0);
 
 	if (options.dryRun) {
-		const [due] = rowsOf(await database.raw(`select count(*) as n ${old} and id <= ?${gapFilter}`, [...range.bindings, watermark, ...gaps])) as { n: number | string }[];
-		const [revisions] = rowsOf(await database.raw(`select count(*) as n from directus_revisions where activity in (select id ${old} and id <= ?${gapFilter})`, [...range.bindings, watermark, ...gaps])) as { n: number | string }[];
+		const [due] = rowsOf(await database.raw(`select count(*) as n ${old} and id <= ?${gapFilter}`, [...range.bindings, watermark, ...gaps]), dialect) as { n: number | string }[];
+		const [revisions] = rowsOf(await database.raw(`select count(*) as n from directus_revisions where activity in (select id ${old} and id <= ?${gapFilter})`, [...range.bindings, watermark, ...gaps]), dialect) as { n: number | string }[];
 		report.activityDeleted = Number(due?.n ?? 0);
 		report.revisionsDeleted = Number(revisions?.n ?? 0);
 		report.durationMs = Math.round(performance.now() - started);
@@ -64,12 +64,12 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 
 	let afterId = 0;
 	for (;;) {
-		const ids = (rowsOf(await database.raw(`select id ${old} and id > ? and id <= ?${gapFilter} order by id limit ?`, [...range.bindings, afterId, watermark, ...gaps, options.batchSize])) as { id: number | string }[]).map((r) => Number(r.id));
+		const ids = (rowsOf(await database.raw(`select id ${old} and id > ? and id <= ?${gapFilter} order by id limit ?`, [...range.bindings, afterId, watermark, ...gaps, options.batchSize]), dialect) as { id: number | string }[]).map((r) => Number(r.id));
 		if (ids.length === 0) break;
 		afterId = ids[ids.length - 1]!;
 		await database.transaction(async (trx) => {
 			const marks = ids.map(() => '?').join(', ');
-			const revisionIds = (rowsOf(await trx.raw(`select id from directus_revisions where activity in (${marks})`, ids)) as { id: number | string }[]).map((r) => Number(r.id));
+			const revisionIds = (rowsOf(await trx.raw(`select id from directus_revisions where activity in (${marks})`, ids), dialect) as { id: number | string }[]).map((r) => Number(r.id));
 			const now = Date.now();
 			if (revisionIds.length > 0) {
 				const revMarks = revisionIds.map(() => '?').join(', ');
@@ -108,7 +108,3 @@ function onConflict(dialect: Dialect): string {
 	return dialect === 'mysql' ? '' : ' on conflict (id) do nothing';
 }
 
-function rowsOf(result: unknown): unknown[] {
-	if (Array.isArray(result)) return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
-	return (result as { rows: unknown[] }).rows;
-}

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, epochSecondsSql, quoteIdentifier } from '../dialect';
+import { dialectOf, epochSecondsSql, quoteIdentifier, rowsOf } from '../dialect';
 import { analyzeTriggers } from './analyze-triggers';
 
 type Action = 'create' | 'update' | 'delete';
@@ -64,7 +64,7 @@ export async function validateTriggerReplacement(database: Knex, since: Date): P
 			`select ${q(table)} as tbl, ${q(op)} as op, count(*) as n from ${q(auditTable)} where ${epochSecondsSql(dialect, q(time))} >= ? group by ${q(table)}, ${q(op)}`,
 			[since.getTime() / 1000],
 		);
-		for (const r of rowsOf(result) as { tbl: string; op: string; n: number | string }[]) {
+		for (const r of rowsOf(result, dialect) as { tbl: string; op: string; n: number | string }[]) {
 			const action = actionOf(String(r.op));
 			if (!action) continue;
 			const collection = String(r.tbl).split('.').at(-1)!;
@@ -78,13 +78,9 @@ export async function validateTriggerReplacement(database: Knex, since: Date): P
 			`select collection, action, count(*) as n from directus_activity where ${epochSecondsSql(dialect, 'timestamp')} >= ? and collection in (${collections.map(() => '?').join(', ')}) and action in ('create', 'update', 'delete') group by collection, action`,
 			[since.getTime() / 1000, ...collections],
 		);
-		for (const r of rowsOf(activity) as { collection: string; action: Action; n: number | string }[]) row(r.collection, r.action).writer += Number(r.n);
+		for (const r of rowsOf(activity, dialect) as { collection: string; action: Action; n: number | string }[]) row(r.collection, r.action).writer += Number(r.n);
 	}
 	const rows = [...counts.values()].map((r) => ({ ...r, match: r.triggers === r.writer })).sort((a, b) => a.collection.localeCompare(b.collection) || a.action.localeCompare(b.action));
 	return { since: since.toISOString(), rows, allMatch: warnings.length === 0 && rows.every((r) => r.match), warnings };
 }
 
-function rowsOf(result: unknown): unknown[] {
-	if (Array.isArray(result)) return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
-	return (result as { rows: unknown[] }).rows;
-}
