@@ -41,10 +41,16 @@ async function indexesOf(knex: Knex, kind: Dialect, table: string): Promise<Inde
 	return out;
 }
 
+export interface IndexSpec {
+	name: string;
+	table: string;
+	columns: readonly string[];
+}
+
 /** Adds each index unless one (Directus's own, or ours) already leads with the same columns: idempotent, never doubled. */
-export async function up(knex: Knex): Promise<void> {
+export async function createIndexes(knex: Knex, indexes: readonly IndexSpec[]): Promise<void> {
 	const kind = dialectOf(knex);
-	for (const index of ACTIVITY_INDEXES) {
+	for (const index of indexes) {
 		const existing = await indexesOf(knex, kind, index.table);
 		const covered = existing.some((i) => i.valid && index.columns.every((c, n) => i.columns[n] === c));
 		if (covered) continue;
@@ -58,14 +64,22 @@ export async function up(knex: Knex): Promise<void> {
 	}
 }
 
-/** Drops only the indexes this migration created (by name); Directus's own stay. */
-export async function down(knex: Knex): Promise<void> {
+/** Drops only the indexes a migration created (by name); Directus's own stay. */
+export async function dropIndexes(knex: Knex, indexes: readonly IndexSpec[]): Promise<void> {
 	const kind = dialectOf(knex);
-	for (const index of ACTIVITY_INDEXES) {
+	for (const index of indexes) {
 		const existing = await indexesOf(knex, kind, index.table);
 		if (!existing.some((i) => i.name === index.name)) continue;
 		if (kind === 'postgres') await knex.raw(`drop index concurrently if exists ${quoteIdentifier(kind, index.name)}`);
 		else if (kind === 'mysql') await knex.raw(`drop index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)}`);
 		else await knex.raw(`drop index if exists ${quoteIdentifier(kind, index.name)}`);
 	}
+}
+
+export async function up(knex: Knex): Promise<void> {
+	await createIndexes(knex, ACTIVITY_INDEXES);
+}
+
+export async function down(knex: Knex): Promise<void> {
+	await dropIndexes(knex, ACTIVITY_INDEXES);
 }

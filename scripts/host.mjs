@@ -40,6 +40,7 @@ export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_archive_activity',
 	'activity_analytics_archive_revisions',
 	'activity_analytics_view_refreshes',
+	'activity_analytics_archive_files',
 ];
 
 export const DEMO_ADMIN = { email: 'admin@example.com', password: 'd1r3ctu5', token: 'demo-admin-static-token' };

@@ -7,6 +7,7 @@ import { createItemEventCapture, type EventContext } from '../server/capture/cap
 import { failedLoginRow, recordFailedLogin } from '../server/capture/record-failed-login';
 import { RETENTION_DEFAULTS, runCheckedRetention } from '../server/maintenance/run-maintenance';
 import { runRefresh } from '../server/rollup/run-refresh';
+import { createArchiveFileStore } from '../server/retention/archive-files';
 import { applyWriterConfig } from '../server/writer/apply-writer-config';
 import { drainBeforeDatabaseCloses } from '../server/writer/drain-on-shutdown';
 import { swapDepsFrom, type DirectusContextLike } from '../server/writer/swap-deps';
@@ -49,6 +50,7 @@ export default defineHook(({ schedule, init, action }, context) => {
 	else init('app.before', startWriter);
 
 	const alertSink = createAlertSink(context);
+	const archiveFiles = createArchiveFileStore(directus as unknown as Parameters<typeof createArchiveFileStore>[0]);
 	if (analytics.config.refreshCron) {
 		// Directus's schedule() runs each tick on one instance only when Redis is shared.
 		schedule(analytics.config.refreshCron, async () => {
@@ -63,7 +65,8 @@ export default defineHook(({ schedule, init, action }, context) => {
 		const keepDays = analytics.config.retentionDays;
 		schedule(analytics.config.retentionCron, async () => {
 			try {
-				const report = await runCheckedRetention(analytics, { ...RETENTION_DEFAULTS, keepDays });
+				const settings = { ...RETENTION_DEFAULTS, keepDays, mode: analytics.config.retentionArchive, archiveMonths: analytics.config.archiveMonths };
+				const report = await runCheckedRetention(analytics, settings, archiveFiles);
 				logger.info({ retention: report }, 'activity analytics: scheduled retention');
 			} catch (error) {
 				logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: scheduled retention failed');
@@ -78,6 +81,6 @@ export default defineHook(({ schedule, init, action }, context) => {
 			.then(() => recordFailedLogin(analytics.database, row))
 			.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: could not record a failed login'));
 	});
-	init('cli.before', ({ program }) => registerAnalyticsCli(program, analytics, swapDepsFrom(directus)));
+	init('cli.before', ({ program }) => registerAnalyticsCli(program, analytics, swapDepsFrom(directus), archiveFiles));
 	action('server.stop', () => analytics.dispose());
 });

@@ -2,15 +2,12 @@ import { defineOperationApi } from '@directus/extensions-sdk';
 import { InvalidPayloadError } from '@directus/errors';
 import { createAlertSink } from '../server/alert-sink';
 import { useAnalyticsRuntime } from '../server/analytics-runtime';
-import { MaintenanceOptionsError, parseMaintenanceTasks, parseRetentionSettings, parseSince, parseViewList, runMaintenance } from '../server/maintenance/run-maintenance';
+import { MaintenanceOptionsError, parseMaintenanceTasks, parsePrivacySettings, parseRetentionSettings, parseSince, parseViewList, runMaintenance } from '../server/maintenance/run-maintenance';
+import { createArchiveFileStore } from '../server/retention/archive-files';
 import { OPERATION_ID } from '../shared/constants';
+import { maintenanceOptionProblems, type MaintenanceOptionValues } from '../shared/maintenance-options';
 
-interface MaintenanceOptions {
-	tasks?: unknown;
-	since?: unknown;
-	keep_days?: unknown;
-	batch_size?: unknown;
-	archive?: unknown;
+interface MaintenanceOptions extends MaintenanceOptionValues {
 	dry_run?: unknown;
 	materialized_views?: unknown;
 }
@@ -19,10 +16,18 @@ export default defineOperationApi<MaintenanceOptions>({
 	id: OPERATION_ID,
 	handler: async (options, context) => {
 		try {
+			const problems = maintenanceOptionProblems(options);
+			if (problems.length > 0) throw new MaintenanceOptionsError(problems.join('; '));
 			const tasks = parseMaintenanceTasks(options.tasks);
 			const since = parseSince(options.since);
-			const retention = parseRetentionSettings(options);
-			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context), { retention, views: parseViewList(options.materialized_views), ...(since ? { since } : {}) });
+			const files = createArchiveFileStore(context as unknown as Parameters<typeof createArchiveFileStore>[0]);
+			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context), {
+				retention: parseRetentionSettings(options),
+				privacy: parsePrivacySettings(options, tasks),
+				views: parseViewList(options.materialized_views),
+				files,
+				...(since ? { since } : {}),
+			});
 		} catch (error) {
 			if (error instanceof MaintenanceOptionsError) throw new InvalidPayloadError({ reason: error.message });
 			throw error;

@@ -29,6 +29,10 @@ export interface AnalyticsConfig {
 	/** Cron for the built-in retention (archive, then delete); null (the default) turns it off. */
 	retentionCron: string | null;
 	retentionDays: number;
+	/** How the built-in retention archives: archive tables, NDJSON.gz files in Directus storage, or not at all. */
+	retentionArchive: 'archive' | 'files' | 'none';
+	/** Archived rows older than this many months expire; 0 keeps them. */
+	archiveMonths: number;
 	suspiciousThreshold: number;
 	suspiciousWindow: '15m' | '1h' | '1d';
 	warmCache: boolean;
@@ -105,6 +109,8 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		refreshCron: readCron(env, 'REFRESH_CRON', '* * * * *', problems),
 		retentionCron: readCron(env, 'RETENTION_CRON', 'off', problems),
 		retentionDays: readInteger(env, 'RETENTION_DAYS', 90, 1, 36_500, problems),
+		retentionArchive: readArchiveMode(env, problems),
+		archiveMonths: readInteger(env, 'ARCHIVE_MONTHS', 24, 0, 1_200, problems),
 		suspiciousThreshold: readInteger(env, 'SUSPICIOUS_THRESHOLD', 100, 1, 1_000_000_000, problems),
 		suspiciousWindow: readWindow(env, problems),
 		warmCache: String(env[`${ENV_PREFIX}WARM_CACHE`] ?? 'true') !== 'false',
@@ -130,6 +136,13 @@ function readRedisUrl(env: Env): string | null {
 	if (env['REDIS_PASSWORD']) url.password = String(env['REDIS_PASSWORD']);
 	if (env['REDIS_DB'] !== undefined) url.pathname = `/${String(env['REDIS_DB'])}`;
 	return url.toString();
+}
+
+function readArchiveMode(env: Env, problems: string[]): AnalyticsConfig['retentionArchive'] {
+	const value = String(env[`${ENV_PREFIX}RETENTION_ARCHIVE`] ?? 'archive');
+	if (value === 'archive' || value === 'files' || value === 'none') return value;
+	problems.push(`${ENV_PREFIX}RETENTION_ARCHIVE must be archive, files or none (got "${value}")`);
+	return 'archive';
 }
 
 function readCron(env: Env, key: string, fallback: string, problems: string[]): string | null {

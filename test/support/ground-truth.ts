@@ -49,15 +49,15 @@ export async function sqlRows(db: Knex, sql: string, bindings: (string | number)
 	return name === 'pg' ? result.rows : name === 'mysql' ? result[0] : result;
 }
 
-export async function truthOverview(db: Knex, from: number, to: number, filters: Filters = {}) {
+export async function truthOverview(db: Knex, from: number, to: number, filters: Filters = {}, table = 'directus_activity') {
 	const where = rawWhere(db, from, to, filters);
 	const q = (c: string) => (dialectName(db) === 'mysql' ? `\`${c}\`` : `"${c}"`);
 	const [totals] = await sqlRows(
 		db,
-		`select count(*) as events, count(distinct ${q('user')}) as users, count(distinct ${q('ip')}) as ips from directus_activity where ${where.sql}`,
+		`select count(*) as events, count(distinct ${q('user')}) as users, count(distinct ${q('ip')}) as ips from ${table} where ${where.sql}`,
 		where.bindings,
 	);
-	const actions = await sqlRows(db, `select ${q('action')} as action, count(*) as n from directus_activity where ${where.sql} group by ${q('action')}`, where.bindings);
+	const actions = await sqlRows(db, `select ${q('action')} as action, count(*) as n from ${table} where ${where.sql} group by ${q('action')}`, where.bindings);
 	return {
 		events: Number(totals?.['events']),
 		users: Number(totals?.['users']),
@@ -67,13 +67,13 @@ export async function truthOverview(db: Knex, from: number, to: number, filters:
 }
 
 /** key -> { events, users, ips } grouped by one column on the raw table. */
-export async function truthBreakdown(db: Knex, by: string, from: number, to: number, filters: Filters = {}) {
+export async function truthBreakdown(db: Knex, by: string, from: number, to: number, filters: Filters = {}, table = 'directus_activity') {
 	const where = rawWhere(db, from, to, filters);
 	const q = (c: string) => (dialectName(db) === 'mysql' ? `\`${c}\`` : `"${c}"`);
 	const key = by === 'user' && dialectName(db) === 'pg' ? '"user"::text' : q(by);
 	const rows = await sqlRows(
 		db,
-		`select ${key} as k, count(*) as events, count(distinct ${q('user')}) as users, count(distinct ${q('ip')}) as ips from directus_activity where ${where.sql} group by ${key}`,
+		`select ${key} as k, count(*) as events, count(distinct ${q('user')}) as users, count(distinct ${q('ip')}) as ips from ${table} where ${where.sql} group by ${key}`,
 		where.bindings,
 	);
 	return new Map(rows.map((r) => [r['k'] === null || r['k'] === undefined ? null : String(r['k']), { events: Number(r['events']), users: Number(r['users']), ips: Number(r['ips']) }]));

@@ -6,7 +6,9 @@ import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } fro
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { dropAuditTriggers, restoreTriggers } from '../triggers/apply-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
-import { parseRetentionSettings, parseViewList } from '../maintenance/run-maintenance';
+import { managePartitions, parsePrivacySettings, parseRetentionSettings, parseViewList, runErase } from '../maintenance/run-maintenance';
+import { runAnonymize } from '../privacy/anonymize-activity';
+import type { ArchiveFileStore } from '../retention/archive-files';
 import { refreshMaterializedViews } from '../maintenance/refresh-materialized-views';
 import { analyzeActivityTables } from '../retention/analyze-tables';
 import { runRetention } from '../retention/run-retention';
@@ -37,7 +39,7 @@ function positiveInteger(value: string, flag: string): number {
 }
 
 /** `npx directus analytics <command>`: the same logic the endpoint and the operation use. */
-export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime, swap: SwapDeps): void {
+export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime, swap: SwapDeps, files: ArchiveFileStore): void {
 	const analytics = program.command('analytics').description('Activity analytics: rollups and migrations');
 	analytics
 		.command('backfill')
@@ -138,19 +140,62 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 		.description('Archive, then delete, raw activity and revisions older than --days (rollups keep their history), with a progress bar')
 		.option('--days <n>', 'keep this many days', '90')
 		.option('--batch-size <rows>', 'rows per transaction', '5000')
-		.option('--archive <mode>', 'archive | none', 'archive')
+		.option('--archive <mode>', 'archive (tables) | files (NDJSON.gz in Directus storage) | none', 'archive')
+		.option('--archive-months <n>', 'archived rows and files older than this many months expire (0 keeps them)', '24')
 		.option('--dry-run', 'only count what would go')
-		.action(async (options: { days: string; batchSize: string; archive: string; dryRun?: boolean }) =>
+		.action(async (options: { days: string; batchSize: string; archive: string; archiveMonths: string; dryRun?: boolean }) =>
 			finish(async () => {
 				await runtime.ready;
-				const settings = parseRetentionSettings({ keep_days: options.days, batch_size: options.batchSize, archive: options.archive, dry_run: options.dryRun === true });
+				const settings = parseRetentionSettings({ keep_days: options.days, batch_size: options.batchSize, archive: options.archive, archive_months: options.archiveMonths, dry_run: options.dryRun === true });
 				const preview = await runRetention(runtime.database, { ...settings, dryRun: true });
 				if (settings.dryRun) return void process.stdout.write(`${JSON.stringify(preview)}\n`);
 				const bar = createProgressBar('retention', preview.activityDeleted);
-				const result = await runRetention(runtime.database, { ...settings, onProgress: (done) => bar.update(done) });
+				const result = await runRetention(runtime.database, { ...settings, files, onProgress: (done) => bar.update(done) });
 				bar.finish();
 				await runtime.cache.clear();
 				process.stdout.write(`${JSON.stringify(result)}\n`);
+			}),
+		);
+	analytics
+		.command('anonymize')
+		.description('Truncate IPs older than --days to their /24 (IPv4) or /64 (IPv6): activity, archive, failed logins, alerts and rollups')
+		.option('--days <n>', 'anonymize IPs recorded before this many days ago', '30')
+		.option('--batch-size <rows>', 'rows per transaction', '5000')
+		.action(async (options: { days: string; batchSize: string }) =>
+			finish(async () => {
+				await runtime.ready;
+				const { anonymizeDays } = parsePrivacySettings({ anonymize_days: options.days }, []);
+				const batchSize = parseRetentionSettings({ batch_size: options.batchSize }).batchSize;
+				const [{ n } = { n: 0 }] = await runtime.database('directus_activity').whereNotNull('ip').count<{ n: number | string }[]>({ n: '*' });
+				const bar = createProgressBar('anonymize', Number(n));
+				const result = await runAnonymize(runtime.database, { olderThanDays: anonymizeDays, batchSize, onProgress: (done) => bar.update(done) });
+				bar.finish();
+				await runtime.cache.clear();
+				process.stdout.write(`${JSON.stringify(result)}\n`);
+			}),
+		);
+	analytics
+		.command('erase')
+		.description("Erase one user's activity and revisions (live, archived, archive files, rollups, cache) for an erasure request")
+		.argument('<user>', 'the user id')
+		.option('--batch-size <rows>', 'rows per transaction', '5000')
+		.action(async (user: string, options: { batchSize: string }) =>
+			finish(async () => {
+				await runtime.ready;
+				const { eraseUser } = parsePrivacySettings({ erase_user: user }, ['erase']);
+				const batchSize = parseRetentionSettings({ batch_size: options.batchSize }).batchSize;
+				process.stdout.write(`${JSON.stringify(await runErase(runtime, eraseUser ?? '', batchSize, files))}\n`);
+			}),
+		);
+	analytics
+		.command('partitions')
+		.description("PostgreSQL: create the archive's monthly partitions ahead, drop those older than --archive-months, list them")
+		.option('--archive-months <n>', 'months of archive to keep (0 keeps all)', '24')
+		.action(async (options: { archiveMonths: string }) =>
+			finish(async () => {
+				await runtime.ready;
+				const settings = parseRetentionSettings({ archive_months: options.archiveMonths });
+				process.stdout.write(`${JSON.stringify(await managePartitions(runtime, settings))}\n`);
 			}),
 		);
 	analytics

@@ -6,7 +6,14 @@ import { runRefresh } from '../rollup/run-refresh';
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
 import { analyzeActivityTables } from '../retention/analyze-tables';
-import { runRetention, type RetentionReport } from '../retention/run-retention';
+import { runRetention, type ArchiveMode, type RetentionReport } from '../retention/run-retention';
+import type { ArchiveFileStore } from '../retention/archive-files';
+import { archiveCutoff, dropPartitionsBefore, ensureMonthPartitions, listMonthPartitions } from '../retention/archive-partitions';
+import { runAnonymize } from '../privacy/anonymize-activity';
+import { EraseError, eraseUser } from '../privacy/erase-user';
+import { eraseFromArchiveFiles } from '../privacy/erase-from-archive-files';
+import { dialectOf } from '../dialect';
+import { ARCHIVE_FILES_TABLE } from '../retention/retention-tables';
 import { readRollupLag } from '../rollup/rollup-lag';
 import { refreshMaterializedViews, UnknownViewError, type ViewRefresh } from './refresh-materialized-views';
 
@@ -16,6 +23,33 @@ export interface MaintenanceOptions {
 	retention?: RetentionSettings;
 	/** PostgreSQL materialized views the `refresh` task refreshes after the rollups. */
 	views?: string[];
+	privacy?: PrivacySettings;
+	/** Directus file storage, for the `files` archive mode and erasing from its files. */
+	files?: ArchiveFileStore;
+}
+
+export interface PrivacySettings {
+	/** `anonymize`: IPs older than this many days. */
+	anonymizeDays: number;
+	/** `erase`: the user whose trail goes. */
+	eraseUser: string | null;
+}
+
+export const PRIVACY_DEFAULTS: PrivacySettings = { anonymizeDays: 30, eraseUser: null };
+
+/** The operation's anonymize and erase options; the user is required only when `erase` runs. */
+export function parsePrivacySettings(options: { anonymize_days?: unknown; erase_user?: unknown }, tasks: readonly string[]): PrivacySettings {
+	const problems: string[] = [];
+	let anonymizeDays = PRIVACY_DEFAULTS.anonymizeDays;
+	if (options.anonymize_days !== undefined && options.anonymize_days !== null && options.anonymize_days !== '') {
+		const n = Number(options.anonymize_days);
+		if (!Number.isInteger(n) || n < 1 || n > 36_500) problems.push(`"anonymize_days" must be a whole number from 1 to 36500 (got "${String(options.anonymize_days)}")`);
+		else anonymizeDays = n;
+	}
+	const user = options.erase_user === undefined || options.erase_user === null ? '' : String(options.erase_user).trim();
+	if (tasks.includes('erase') && user === '') problems.push('"erase_user" is required for the erase task');
+	if (problems.length > 0) throw new MaintenanceOptionsError(problems.join('; '));
+	return { anonymizeDays, eraseUser: user === '' ? null : user };
 }
 
 /** The operation's "Materialized views" option: a list or comma-separated names. */
@@ -28,14 +62,16 @@ export function parseViewList(value: unknown): string[] {
 export interface RetentionSettings {
 	keepDays: number;
 	batchSize: number;
-	mode: 'archive' | 'none';
+	mode: ArchiveMode;
+	/** Archive older than this many months expires; 0 keeps it. */
+	archiveMonths: number;
 	dryRun: boolean;
 }
 
-export const RETENTION_DEFAULTS: RetentionSettings = { keepDays: 90, batchSize: 5000, mode: 'archive', dryRun: false };
+export const RETENTION_DEFAULTS: RetentionSettings = { keepDays: 90, batchSize: 5000, mode: 'archive', archiveMonths: 24, dryRun: false };
 
 /** The operation's retention options, each checked and named when wrong. */
-export function parseRetentionSettings(options: { keep_days?: unknown; batch_size?: unknown; archive?: unknown; dry_run?: unknown }): RetentionSettings {
+export function parseRetentionSettings(options: { keep_days?: unknown; batch_size?: unknown; archive?: unknown; archive_months?: unknown; dry_run?: unknown }): RetentionSettings {
 	const problems: string[] = [];
 	const integer = (value: unknown, name: string, fallback: number, min: number, max: number) => {
 		if (value === undefined || value === null || value === '') return fallback;
@@ -48,11 +84,12 @@ export function parseRetentionSettings(options: { keep_days?: unknown; batch_siz
 	};
 	const keepDays = integer(options.keep_days, 'keep_days', RETENTION_DEFAULTS.keepDays, 1, 36_500);
 	const batchSize = integer(options.batch_size, 'batch_size', RETENTION_DEFAULTS.batchSize, 100, 100_000);
+	const archiveMonths = integer(options.archive_months, 'archive_months', RETENTION_DEFAULTS.archiveMonths, 0, 1_200);
 	const archive = options.archive === undefined || options.archive === null || options.archive === '' ? 'archive' : String(options.archive);
-	if (archive !== 'archive' && archive !== 'none') problems.push(`"archive" must be archive or none (got "${archive}")`);
+	if (archive !== 'archive' && archive !== 'files' && archive !== 'none') problems.push(`"archive" must be archive, files or none (got "${archive}")`);
 	const dryRun = options.dry_run === true || options.dry_run === 'true';
 	if (problems.length > 0) throw new MaintenanceOptionsError(problems.join('; '));
-	return { keepDays, batchSize, mode: archive === 'none' ? 'none' : 'archive', dryRun };
+	return { keepDays, batchSize, mode: archive as ArchiveMode, archiveMonths, dryRun };
 }
 
 /** The operation's "Validate since" option: empty, or an ISO date. */
@@ -68,6 +105,8 @@ export interface MaintenanceReport {
 	rolledUp: number;
 	archived: number;
 	deleted: number;
+	anonymized: number;
+	erased: number;
 	warnings: string[];
 }
 
@@ -88,7 +127,7 @@ export function parseMaintenanceTasks(value: unknown): MaintenanceTask[] {
 /** Runs each task in order and returns a JSON report later Flow operations can read. */
 export async function runMaintenance(runtime: AnalyticsRuntime, tasks: MaintenanceTask[], alertSink?: AlertSink, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
 	await runtime.ready;
-	const report: MaintenanceReport = { tasks: {}, rolledUp: 0, archived: 0, deleted: 0, warnings: [] };
+	const report: MaintenanceReport = { tasks: {}, rolledUp: 0, archived: 0, deleted: 0, anonymized: 0, erased: 0, warnings: [] };
 	for (const task of tasks) {
 		const started = performance.now();
 		let result: unknown;
@@ -105,11 +144,24 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 			}
 			result = { ...refreshed, views };
 		} else if (task === 'retention') {
-			const retention = await runCheckedRetention(runtime, options.retention ?? RETENTION_DEFAULTS);
+			const retention = await runCheckedRetention(runtime, options.retention ?? RETENTION_DEFAULTS, options.files);
 			report.archived += retention.activityArchived + retention.revisionsArchived;
 			report.deleted += retention.activityDeleted + retention.revisionsDeleted;
 			if (retention.keptUnabsorbed > 0) report.warnings.push(`${retention.keptUnabsorbed} old row(s) kept: the rollups have not absorbed them yet.`);
 			result = retention;
+		} else if (task === 'anonymize') {
+			const anonymized = await runAnonymize(runtime.database, { olderThanDays: (options.privacy ?? PRIVACY_DEFAULTS).anonymizeDays, batchSize: options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize });
+			report.anonymized += anonymized.activityAnonymized + anonymized.archiveAnonymized + anonymized.failedLoginsAnonymized;
+			if (anonymized.from !== null) await runtime.cache.clear();
+			result = anonymized;
+		} else if (task === 'erase') {
+			const erased = await runErase(runtime, options.privacy?.eraseUser ?? '', options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize, options.files);
+			report.erased += erased.activityErased + erased.archivedActivityErased + (erased.files?.activityErased ?? 0);
+			if (erased.warning) report.warnings.push(erased.warning);
+			result = erased;
+		} else if (task === 'partitions') {
+			result = await managePartitions(runtime, options.retention ?? RETENTION_DEFAULTS);
+			if (!(result as { supported: boolean }).supported) report.warnings.push('monthly archive partitions need PostgreSQL; here retention expires archived rows with batched deletes');
 		} else if (task === 'analyze') {
 			result = await analyzeActivityTables(runtime.database);
 		} else if (task === 'triggers-analyze') {
@@ -129,14 +181,41 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 	return report;
 }
 
+/** Erasure as the operation and the CLI run it: an unknown user is a bad option; the cache is cleared after. */
+export async function runErase(runtime: AnalyticsRuntime, user: string, batchSize: number, files?: ArchiveFileStore) {
+	try {
+		const erased = await eraseUser(runtime.database, { user, batchSize });
+		let fileErasure = null;
+		let warning: string | null = null;
+		const archivedInFiles = Number((await runtime.database(ARCHIVE_FILES_TABLE).count({ n: '*' }).first())?.n ?? 0);
+		if (files) fileErasure = await eraseFromArchiveFiles(runtime.database, files, erased.user);
+		else if (archivedInFiles > 0) warning = `${archivedInFiles} NDJSON archive file(s) were not searched: file storage is not available here`;
+		await runtime.cache.clear();
+		return { ...erased, files: fileErasure, warning };
+	} catch (error) {
+		if (error instanceof EraseError) throw new MaintenanceOptionsError(error.message);
+		throw error;
+	}
+}
+
+/** PostgreSQL: the archive's monthly partitions for this month and the next two, and those past the archive horizon dropped. */
+export async function managePartitions(runtime: AnalyticsRuntime, settings: RetentionSettings, now = Date.now()) {
+	if (dialectOf(runtime.database) !== 'postgres') return { supported: false, created: [], dropped: [], partitions: [] };
+	const created = await ensureMonthPartitions(runtime.database, Math.floor(now / 1000), Math.floor(now / 1000) + 62 * 86_400);
+	const dropped = settings.archiveMonths > 0 ? await dropPartitionsBefore(runtime.database, archiveCutoff(now, settings.archiveMonths)) : [];
+	const partitions = (await listMonthPartitions(runtime.database)).map((p) => p.name);
+	return { supported: true, created, dropped, partitions };
+}
+
 /** Retention as the operation and the built-in schedule run it: refused inside the rollup lag, cache cleared after. */
-export async function runCheckedRetention(runtime: AnalyticsRuntime, settings: RetentionSettings): Promise<RetentionReport> {
+export async function runCheckedRetention(runtime: AnalyticsRuntime, settings: RetentionSettings, files?: ArchiveFileStore): Promise<RetentionReport> {
 	// Rows the rollups have not absorbed are kept anyway; a retention inside the lag is a configuration error.
 	const lag = await readRollupLag(runtime.database);
 	if (lag.lagSeconds > settings.keepDays * 86_400) {
 		throw new MaintenanceOptionsError(`A retention of ${settings.keepDays} day(s) is shorter than the rollup lag (${Math.ceil(lag.lagSeconds / 86_400)} days): refresh the rollups first.`);
 	}
-	const retention = await runRetention(runtime.database, settings);
+	if (settings.mode === 'files' && !files) throw new MaintenanceOptionsError('The "files" archive mode needs Directus file storage, which is not available here.');
+	const retention = await runRetention(runtime.database, { ...settings, ...(files ? { files } : {}) });
 	if (!settings.dryRun && retention.activityDeleted > 0) await runtime.cache.clear();
 	return retention;
 }

@@ -5,6 +5,8 @@ import * as writerTables from '../../../migrations/20261123-003-writer-tables';
 import * as activityIndexes from '../../../migrations/20261123-004-activity-indexes';
 import * as archiveTables from '../../../migrations/20261123-005-archive-tables';
 import * as viewRefreshes from '../../../migrations/20261123-006-view-refreshes';
+import * as archivePartitions from '../../../migrations/20261127-007-archive-partitions';
+import * as timestampIndex from '../../../migrations/20261127-008-activity-timestamp-index';
 
 interface Migration {
 	name: string;
@@ -15,7 +17,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

@@ -12,3 +12,7 @@ export const ACTIVITY_INDEXES = [
 	{ name: 'activity_analytics_revisions_activity', table: 'directus_revisions', columns: ['activity'] },
 	{ name: 'activity_analytics_revisions_parent', table: 'directus_revisions', columns: ['parent'] },
 ] as const;
+/** One row per NDJSON.gz file the `files` archive mode saved; written in the same transaction as the delete. */
+export const ARCHIVE_FILES_TABLE = 'activity_analytics_archive_files';
+/** Retention and anonymization read directus_activity by time; the activity page sorts by it too. */
+export const ACTIVITY_TIMESTAMP_INDEXES = [{ name: 'activity_analytics_activity_timestamp', table: 'directus_activity', columns: ['timestamp'] }] as const;

@@ -1,21 +1,31 @@
+import { gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
-import { dialectOf, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
+import { dialectOf, rowsOf, timestampRangeSql, epochSecondsSql, type Dialect } from '../dialect';
 import { readUnabsorbed } from '../rollup/rollup-state';
-import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from './retention-tables';
+import type { ArchiveFileStore } from './archive-files';
+import { archiveCutoff, dropPartitionsBefore, ensureMonthPartitions } from './archive-partitions';
+import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_FILES_TABLE, ARCHIVE_REVISIONS_TABLE } from './retention-tables';
+
+export type ArchiveMode = 'archive' | 'files' | 'none';
 
 export interface RetentionOptions {
 	/** Raw activity and revisions older than this many days go. */
 	keepDays: number;
 	batchSize: number;
 	dryRun: boolean;
-	/** 'archive' copies each batch into the archive tables before deleting it; 'none' only deletes. */
-	mode: 'archive' | 'none';
+	/** 'archive': into the archive tables; 'files': NDJSON.gz files in Directus's storage; 'none': only delete. */
+	mode: ArchiveMode;
+	/** Archived rows and files older than this many months expire (0 keeps them for ever). */
+	archiveMonths: number;
+	/** Required for mode 'files'. */
+	files?: ArchiveFileStore;
 	now?: number;
 	onProgress?: (done: number) => void;
 }
 
 export interface RetentionReport {
 	cutoff: string;
+	mode: ArchiveMode;
 	activityArchived: number;
 	revisionsArchived: number;
 	activityDeleted: number;
@@ -23,6 +33,11 @@ export interface RetentionReport {
 	/** Rows old enough to go but not yet absorbed by the rollups: kept until they are. */
 	keptUnabsorbed: number;
 	batches: number;
+	archiveFiles: string[];
+	/** Files a crashed run saved but never recorded (their rows were not deleted): removed. */
+	orphanFilesRemoved: number;
+	/** What expired from the archive (older than archiveMonths). */
+	archiveExpired: { before: string | null; rows: number; partitions: string[]; files: number };
 	dryRun: boolean;
 	durationMs: number;
 }
@@ -43,10 +58,25 @@ function q(dialect: Dialect, name: string): string {
 export async function runRetention(database: Knex, options: RetentionOptions): Promise<RetentionReport> {
 	const started = performance.now();
 	const dialect = dialectOf(database);
-	const cutoffSeconds = Math.floor(((options.now ?? Date.now()) - options.keepDays * 86_400_000) / 1000);
+	const now = options.now ?? Date.now();
+	const cutoffSeconds = Math.floor((now - options.keepDays * 86_400_000) / 1000);
 	const range = timestampRangeSql(dialect, q(dialect, 'timestamp'), 0, cutoffSeconds);
 	const { watermark, gaps } = await readUnabsorbed(database);
-	const report: RetentionReport = { cutoff: new Date(cutoffSeconds * 1000).toISOString(), activityArchived: 0, revisionsArchived: 0, activityDeleted: 0, revisionsDeleted: 0, keptUnabsorbed: 0, batches: 0, dryRun: options.dryRun, durationMs: 0 };
+	const report: RetentionReport = {
+		cutoff: new Date(cutoffSeconds * 1000).toISOString(),
+		mode: options.mode,
+		activityArchived: 0,
+		revisionsArchived: 0,
+		activityDeleted: 0,
+		revisionsDeleted: 0,
+		keptUnabsorbed: 0,
+		batches: 0,
+		archiveFiles: [],
+		orphanFilesRemoved: 0,
+		archiveExpired: { before: null, rows: 0, partitions: [], files: 0 },
+		dryRun: options.dryRun,
+		durationMs: 0,
+	};
 
 	const gapFilter = gaps.length > 0 ? ` and id not in (${gaps.map(() => '?').join(', ')})` : '';
 	const old = `from directus_activity where ${range.sql}`;
@@ -62,42 +92,121 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 		return report;
 	}
 
+	if (options.mode === 'files' && !options.files) throw new Error('The files archive mode needs Directus file storage.');
+	if (options.mode === 'archive' && dialect === 'postgres') {
+		// Partitions for every month retention may archive into, created before any batch takes locks.
+		const [oldest] = rowsOf<{ lo: string | number | null }>(await database.raw(`select ${epochSecondsSql(dialect, 'min("timestamp")')} as lo from directus_activity`), dialect);
+		if (oldest?.lo !== null && oldest?.lo !== undefined) await ensureMonthPartitions(database, Number(oldest.lo), cutoffSeconds);
+	}
+	if (options.mode === 'files') report.orphanFilesRemoved = await removeOrphanFiles(database, options.files!);
+
 	let afterId = 0;
 	for (;;) {
 		const ids = (rowsOf(await database.raw(`select id ${old} and id > ? and id <= ?${gapFilter} order by id limit ?`, [...range.bindings, afterId, watermark, ...gaps, options.batchSize]), dialect) as { id: number | string }[]).map((r) => Number(r.id));
 		if (ids.length === 0) break;
 		afterId = ids[ids.length - 1]!;
-		await database.transaction(async (trx) => {
-			const marks = ids.map(() => '?').join(', ');
-			const revisionIds = (rowsOf(await trx.raw(`select id from directus_revisions where activity in (${marks})`, ids), dialect) as { id: number | string }[]).map((r) => Number(r.id));
-			const now = Date.now();
-			if (revisionIds.length > 0) {
-				const revMarks = revisionIds.map(() => '?').join(', ');
-				if (options.mode === 'archive') {
-					const cols = REVISION_COLUMNS.map((c) => q(dialect, c)).join(', ');
-					const dataCast = (c: string) => (dialect === 'postgres' && (c === 'data' || c === 'delta') ? `${q(dialect, c)}::text` : dialect === 'postgres' && c === 'version' ? `${q(dialect, c)}::text` : q(dialect, c));
-					await trx.raw(`${insertIgnore(dialect)} into ${q(dialect, ARCHIVE_REVISIONS_TABLE)} (${cols}, archived_at) select ${REVISION_COLUMNS.map(dataCast).join(', ')}, ? from directus_revisions where id in (${revMarks})${onConflict(dialect)}`, [now, ...revisionIds]);
-					report.revisionsArchived += revisionIds.length;
+		const file = options.mode === 'files' ? await saveBatchFile(database, options.files!, ids) : null;
+		try {
+			await database.transaction(async (trx) => {
+				const marks = ids.map(() => '?').join(', ');
+				const revisionIds = (rowsOf(await trx.raw(`select id from directus_revisions where activity in (${marks})`, ids), dialect) as { id: number | string }[]).map((r) => Number(r.id));
+				const archivedAt = Date.now();
+				if (revisionIds.length > 0) {
+					const revMarks = revisionIds.map(() => '?').join(', ');
+					if (options.mode === 'archive') {
+						const cols = [...REVISION_COLUMNS, 'timestamp'].map((c) => q(dialect, c)).join(', ');
+						const select = REVISION_COLUMNS.map((c) => (dialect === 'postgres' && (c === 'data' || c === 'delta' || c === 'version') ? `r.${q(dialect, c)}::text` : `r.${q(dialect, c)}`));
+						await trx.raw(
+							`${insertIgnore(dialect)} into ${q(dialect, ARCHIVE_REVISIONS_TABLE)} (${cols}, archived_at) select ${select.join(', ')}, a.${q(dialect, 'timestamp')}, ? from directus_revisions r join directus_activity a on a.id = r.activity where r.id in (${revMarks})${onConflict(dialect)}`,
+							[archivedAt, ...revisionIds],
+						);
+						report.revisionsArchived += revisionIds.length;
+					}
+					// Revisions outside this batch that point at one going: Directus nulls the link too.
+					await trx.raw(`update directus_revisions set parent = null where parent in (${revMarks}) and id not in (${revMarks})`, [...revisionIds, ...revisionIds]);
+					await trx.raw(`delete from directus_revisions where id in (${revMarks})`, revisionIds);
+					report.revisionsDeleted += revisionIds.length;
 				}
-				// Revisions outside this batch that point at one going: Directus nulls the link too.
-				await trx.raw(`update directus_revisions set parent = null where parent in (${revMarks}) and id not in (${revMarks})`, [...revisionIds, ...revisionIds]);
-				await trx.raw(`delete from directus_revisions where id in (${revMarks})`, revisionIds);
-				report.revisionsDeleted += revisionIds.length;
-			}
-			if (options.mode === 'archive') {
-				const cols = ACTIVITY_COLUMNS.map((c) => q(dialect, c)).join(', ');
-				const select = ACTIVITY_COLUMNS.map((c) => (dialect === 'postgres' && c === 'user' ? `${q(dialect, c)}::text` : q(dialect, c))).join(', ');
-				await trx.raw(`${insertIgnore(dialect)} into ${q(dialect, ARCHIVE_ACTIVITY_TABLE)} (${cols}, archived_at) select ${select}, ? from directus_activity where id in (${marks})${onConflict(dialect)}`, [now, ...ids]);
-				report.activityArchived += ids.length;
-			}
-			await trx.raw(`delete from directus_activity where id in (${marks})`, ids);
-			report.activityDeleted += ids.length;
-		});
+				if (options.mode === 'archive') {
+					const cols = ACTIVITY_COLUMNS.map((c) => q(dialect, c)).join(', ');
+					const select = ACTIVITY_COLUMNS.map((c) => (dialect === 'postgres' && c === 'user' ? `${q(dialect, c)}::text` : q(dialect, c))).join(', ');
+					await trx.raw(`${insertIgnore(dialect)} into ${q(dialect, ARCHIVE_ACTIVITY_TABLE)} (${cols}, archived_at) select ${select}, ? from directus_activity where id in (${marks})${onConflict(dialect)}`, [archivedAt, ...ids]);
+					report.activityArchived += ids.length;
+				}
+				// The file is recorded with the delete: a crash before this commit leaves an orphan file, removed next run.
+				if (file) {
+					await trx(ARCHIVE_FILES_TABLE).insert({ file: file.id, first_id: ids[0], last_id: afterId, activity_rows: ids.length, revision_rows: file.revisions, newest: file.newest, created_at: archivedAt });
+					report.activityArchived += ids.length;
+					report.revisionsArchived += file.revisions;
+				}
+				await trx.raw(`delete from directus_activity where id in (${marks})`, ids);
+				report.activityDeleted += ids.length;
+			});
+		} catch (error) {
+			if (file) await options.files!.remove([file.id]).catch(() => undefined);
+			throw error;
+		}
+		if (file) report.archiveFiles.push(file.id);
 		report.batches++;
 		options.onProgress?.(report.activityDeleted);
 	}
+	if (options.archiveMonths > 0 && options.mode !== 'none') report.archiveExpired = await expireArchive(database, dialect, options, archiveCutoff(now, options.archiveMonths));
 	report.durationMs = Math.round(performance.now() - started);
 	return report;
+}
+
+/** One line per row: {"table":"directus_activity"|"directus_revisions","row":{...}}, activity first. */
+async function saveBatchFile(database: Knex, store: ArchiveFileStore, ids: number[]): Promise<{ id: string; revisions: number; newest: number }> {
+	const activity = await database('directus_activity').whereIn('id', ids).orderBy('id');
+	const revisions = await database('directus_revisions').whereIn('activity', ids).orderBy('id');
+	const lines = [...activity.map((row) => JSON.stringify({ table: 'directus_activity', row })), ...revisions.map((row) => JSON.stringify({ table: 'directus_revisions', row }))];
+	const newest = Math.max(...activity.map((row) => toSeconds(row.timestamp)));
+	const id = await store.save(`activity-${ids[0]}-${ids[ids.length - 1]}.ndjson.gz`, gzipSync(`${lines.join('\n')}\n`));
+	return { id, revisions: revisions.length, newest };
+}
+
+function toSeconds(value: unknown): number {
+	if (value instanceof Date) return Math.floor(value.getTime() / 1000);
+	if (typeof value === 'number') return Math.floor(value / 1000);
+	return Math.floor(new Date(String(value).includes('T') || String(value).includes('Z') ? String(value) : `${String(value).replace(' ', 'T')}Z`).getTime() / 1000);
+}
+
+async function removeOrphanFiles(database: Knex, store: ArchiveFileStore): Promise<number> {
+	const recorded = new Set((await database(ARCHIVE_FILES_TABLE).pluck('file')).map(String));
+	const orphans = (await store.list()).filter((id) => !recorded.has(id));
+	await store.remove(orphans);
+	return orphans.length;
+}
+
+/** Archive older than the cutoff: monthly partitions dropped (PostgreSQL), rows deleted in batches, or files removed. */
+async function expireArchive(database: Knex, dialect: Dialect, options: RetentionOptions, beforeSeconds: number): Promise<RetentionReport['archiveExpired']> {
+	const expired: RetentionReport['archiveExpired'] = { before: new Date(beforeSeconds * 1000).toISOString(), rows: 0, partitions: [], files: 0 };
+	if (options.mode === 'files') {
+		const files = (await database(ARCHIVE_FILES_TABLE).where('newest', '<', beforeSeconds).select('file', 'activity_rows')) as { file: string; activity_rows: number }[];
+		for (const file of files) {
+			await options.files!.remove([file.file]);
+			await database(ARCHIVE_FILES_TABLE).where({ file: file.file }).delete();
+			expired.rows += Number(file.activity_rows);
+			expired.files++;
+		}
+		return expired;
+	}
+	if (dialect === 'postgres') {
+		const dropped = await dropPartitionsBefore(database, beforeSeconds);
+		expired.partitions = dropped.map((p) => p.name);
+		expired.rows = dropped.filter((p) => p.name.startsWith(ARCHIVE_ACTIVITY_TABLE)).reduce((sum, p) => sum + p.rows, 0);
+		return expired;
+	}
+	const range = timestampRangeSql(dialect, q(dialect, 'timestamp'), 0, beforeSeconds);
+	for (;;) {
+		const ids = (rowsOf<{ id: number | string }>(await database.raw(`select id from ${q(dialect, ARCHIVE_ACTIVITY_TABLE)} where ${range.sql} order by id limit ?`, [...range.bindings, options.batchSize]), dialect)).map((r) => Number(r.id));
+		if (ids.length === 0) return expired;
+		await database.transaction(async (trx) => {
+			await trx(ARCHIVE_REVISIONS_TABLE).whereIn('activity', ids).delete();
+			await trx(ARCHIVE_ACTIVITY_TABLE).whereIn('id', ids).delete();
+		});
+		expired.rows += ids.length;
+	}
 }
 
 function insertIgnore(dialect: Dialect): string {
@@ -105,6 +214,6 @@ function insertIgnore(dialect: Dialect): string {
 }
 
 function onConflict(dialect: Dialect): string {
-	return dialect === 'mysql' ? '' : ' on conflict (id) do nothing';
+	if (dialect === 'mysql') return '';
+	return dialect === 'postgres' ? ' on conflict (id, "timestamp") do nothing' : ' on conflict (id) do nothing';
 }
-

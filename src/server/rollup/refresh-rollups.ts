@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import { dialectOf, dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, type Dialect } from '../dialect';
-import { DIMENSIONS, GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE, type Grain, type RollupTable } from './rollup-tables';
-import { readRollupState, type RollupState } from './rollup-state';
+import { dialectOf, type Dialect } from '../dialect';
+import { applyRowsToRollups } from './rollup-batch';
+import { ensureStateRow, lockState, withRetry } from './rollup-lock';
+import { GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from './rollup-tables';
 
 export interface RefreshOptions {
 	/** Rows absorbed per transaction; each batch commits on its own, so a crash loses no progress. */
@@ -24,73 +25,6 @@ export interface RefreshResult {
 
 // A wide sequence hole (a bulk rollback, a reseeded sequence) is not worth tracking id by id.
 const MAX_GAPS_PER_BATCH = 100_000;
-
-const BATCH_TABLE = 'activity_analytics_batch';
-
-/** The batch's rows, grouped once by quarter hour and every dimension: the fan-out reads this, not the raw table. */
-function stageBatchSql(dialect: Dialect, idCondition: string): string[] {
-	const q = (name: string) => quoteIdentifier(dialect, name);
-	const epoch = epochWholeSecondsSql(dialect, q('timestamp'));
-	const bucket = dialect === 'sqlite' ? `(${epoch} / 900) * 900` : `floor(${epoch} / 900) * 900`;
-	const dims = DIMENSIONS.map((d) => `${dimensionTextSql(dialect, q(d))} as ${q(d)}`);
-	const select = `select ${bucket} as ${q('bucket')}, ${dims.join(', ')}, count(*) as ${q('n')} from ${q('directus_activity')} where ${idCondition} group by ${['1', ...DIMENSIONS.map((_, i) => String(i + 2))].join(', ')}`;
-	switch (dialect) {
-		case 'postgres':
-			return [`create temporary table ${q(BATCH_TABLE)} on commit drop as ${select}`];
-		case 'mysql':
-			return [`drop temporary table if exists ${q(BATCH_TABLE)}`, `create temporary table ${q(BATCH_TABLE)} as ${select}`];
-		case 'sqlite':
-			return [`drop table if exists temp.${q(BATCH_TABLE)}`, `create temp table ${q(BATCH_TABLE)} as ${select}`];
-	}
-}
-
-function dropBatchSql(dialect: Dialect): string | null {
-	const q = (name: string) => quoteIdentifier(dialect, name);
-	if (dialect === 'mysql') return `drop temporary table if exists ${q(BATCH_TABLE)}`;
-	if (dialect === 'sqlite') return `drop table if exists temp.${q(BATCH_TABLE)}`;
-	return null;
-}
-
-function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain): string {
-	const q = (name: string) => quoteIdentifier(dialect, name);
-	const bucket = grain.seconds === 900 ? q('bucket') : dialect === 'sqlite' ? `(${q('bucket')} / ${grain.seconds}) * ${grain.seconds}` : `floor(${q('bucket')} / ${grain.seconds}) * ${grain.seconds}`;
-	const dims = table.dims.map((d) => q(d));
-	const columns = ['grain', 'bucket', ...table.dims, 'events'].map(q).join(', ');
-	const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
-	const select = `select '${grain.key}', ${bucket}, ${dims.join(', ')}, sum(${q('n')}) from ${q(BATCH_TABLE)} where 1 = 1 group by ${groupBy}`;
-	const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
-	if (dialect === 'mysql') return `insert into ${q(table.name)} (${columns}) ${select} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`;
-	return `insert into ${q(table.name)} (${columns}) ${select} on conflict (${key}) do update set ${q('events')} = ${q(table.name)}.${q('events')} + excluded.${q('events')}`;
-}
-
-/** Makes sure the state row exists, outside any long transaction (two first-time inserts would deadlock). */
-async function ensureStateRow(database: Knex, now: number): Promise<void> {
-	await database(STATE_TABLE).insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now }).onConflict('key').ignore();
-}
-
-/** Locks the state row for this transaction, so two instances never absorb the same rows. */
-async function lockState(trx: Knex.Transaction, dialect: Dialect, now: number): Promise<RollupState> {
-	// A write first: it takes the row lock before any read (and SQLite's write lock at once).
-	await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: now });
-	return readRollupState(trx, { forUpdate: dialect !== 'sqlite' });
-}
-
-/** Lock conflicts between instances are expected; they are retried, anything else is not. */
-function isTransient(error: unknown): boolean {
-	const e = error as { code?: string; errno?: number } | null;
-	return e?.code === 'SQLITE_BUSY' || e?.errno === 1213 || e?.errno === 1205 || e?.code === '40001' || e?.code === '40P01';
-}
-
-async function withRetry<T>(work: () => Promise<T>, attempts = 12): Promise<T> {
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return await work();
-		} catch (error) {
-			if (!isTransient(error) || attempt >= attempts) throw error;
-			await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 25 * 2 ** attempt) * (0.5 + Math.random())));
-		}
-	}
-}
 
 function inList(ids: number[]): string {
 	return ids.map((id) => String(Math.trunc(id))).join(', ');
@@ -116,14 +50,7 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		if (filledGaps.length > 0) conditions.push(`id in (${inList(filledGaps)})`);
 		const absorbed = ids.length + filledGaps.length;
 
-		if (conditions.length > 0) {
-			for (const statement of stageBatchSql(dialect, conditions.join(' or '))) await trx.raw(statement);
-			for (const table of ROLLUP_TABLES) {
-				for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain));
-			}
-			const drop = dropBatchSql(dialect);
-			if (drop) await trx.raw(drop);
-		}
+		if (conditions.length > 0) await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1);
 
 		// Ids below the new watermark that are not there yet may belong to transactions still open.
 		const newGaps: number[] = [];

@@ -1,0 +1,188 @@
+import type { Knex } from 'knex';
+import { dialectOf, epochWholeSecondsSql, quoteIdentifier, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
+import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
+import { bumpGeneration, lockState, withRetry } from '../rollup/rollup-lock';
+import { ALERTS_TABLE, FAILED_LOGINS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../rollup/rollup-tables';
+import { anonymizeIp } from './anonymize-ip';
+
+export interface AnonymizeOptions {
+	/** IPs recorded before this many days ago (rounded down to a UTC midnight) are anonymized. */
+	olderThanDays: number;
+	batchSize: number;
+	now?: number;
+	onProgress?: (rows: number) => void;
+}
+
+export interface AnonymizeReport {
+	/** Everything before this instant is anonymized. */
+	before: string;
+	/** Where this run started: the previous run's `before`, or the oldest data. Null when there was nothing to do. */
+	from: string | null;
+	activityAnonymized: number;
+	archiveAnonymized: number;
+	failedLoginsAnonymized: number;
+	alertsAnonymized: number;
+	/** Rollup rows whose full IP was merged into its anonymized form. */
+	rollupRowsMerged: number;
+	durationMs: number;
+}
+
+// Progress: everything before this epoch second is anonymized, so a run reads only the days since the last.
+const ANONYMIZE_STATE_KEY = 'anonymize';
+const CHUNK_SECONDS = 7 * 86_400;
+const MAP_TABLE = 'activity_analytics_ip_map';
+const IP_TABLES = ROLLUP_TABLES.filter((table) => table.dims.includes('ip'));
+
+/**
+ * Anonymizes IPs older than N days in the raw activity, the archive, failed logins, alerts and the rollups,
+ * a week at a time. The cutoff is a UTC midnight, so every rollup bucket is wholly before or after it and
+ * merging a bucket's full IPs into their anonymized form keeps every figure equal to the raw rows. Raw rows
+ * go first, then the rollups under the refresh lock: a refresh that read a full IP has committed by then.
+ */
+export async function runAnonymize(database: Knex, options: AnonymizeOptions): Promise<AnonymizeReport> {
+	const started = performance.now();
+	const dialect = dialectOf(database);
+	const before = Math.floor(((options.now ?? Date.now()) - options.olderThanDays * 86_400_000) / 86_400_000) * 86_400;
+	const report: AnonymizeReport = { before: new Date(before * 1000).toISOString(), from: null, activityAnonymized: 0, archiveAnonymized: 0, failedLoginsAnonymized: 0, alertsAnonymized: 0, rollupRowsMerged: 0, durationMs: 0 };
+	const done = await readAnonymizedBefore(database);
+	const from = done ?? (await oldestSecond(database, dialect));
+	if (from !== null && from < before) {
+		report.from = new Date(from * 1000).toISOString();
+		for (let start = from; start < before; ) {
+			const end = Math.min(before, start + CHUNK_SECONDS);
+			report.activityAnonymized += await anonymizeRawRange(database, dialect, 'directus_activity', start, end, options);
+			report.archiveAnonymized += await anonymizeRawRange(database, dialect, ARCHIVE_ACTIVITY_TABLE, start, end, options);
+			report.failedLoginsAnonymized += await anonymizeFailedLogins(database, start, end, options.batchSize);
+			report.alertsAnonymized += await anonymizeAlerts(database, start, end);
+			report.rollupRowsMerged += await withRetry(() => anonymizeRollups(database, dialect, start, end));
+			await saveAnonymizedBefore(database, end);
+			options.onProgress?.(report.activityAnonymized + report.archiveAnonymized);
+			start = end;
+		}
+	} else if (done === null) {
+		await saveAnonymizedBefore(database, before);
+	}
+	report.durationMs = Math.round(performance.now() - started);
+	return report;
+}
+
+async function readAnonymizedBefore(database: Knex): Promise<number | null> {
+	const row = await database(STATE_TABLE).where({ key: ANONYMIZE_STATE_KEY }).first('watermark');
+	return row ? Number(row.watermark) : null;
+}
+
+async function saveAnonymizedBefore(database: Knex, before: number): Promise<void> {
+	await database(STATE_TABLE).insert({ key: ANONYMIZE_STATE_KEY, watermark: before, generation: 0, updated_at: Date.now() }).onConflict('key').merge(['watermark', 'updated_at']);
+}
+
+/** The UTC midnight before the oldest thing that can hold an IP, or null when there is nothing. */
+async function oldestSecond(database: Knex, dialect: Dialect): Promise<number | null> {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const candidates: number[] = [];
+	for (const table of ['directus_activity', ARCHIVE_ACTIVITY_TABLE]) {
+		const [row] = rowsOf<{ oldest: number | string | null }>(await database.raw(`select min(${epochWholeSecondsSql(dialect, q('timestamp'))}) as oldest from ${q(table)}`), dialect);
+		if (row?.oldest !== null && row?.oldest !== undefined) candidates.push(Number(row.oldest));
+	}
+	const bucket = await database(IP_TABLES[0]!.name).min({ oldest: 'bucket' }).first();
+	if (bucket?.oldest !== null && bucket?.oldest !== undefined) candidates.push(Number(bucket.oldest));
+	const login = await database(FAILED_LOGINS_TABLE).min({ oldest: 'at' }).first();
+	if (login?.oldest !== null && login?.oldest !== undefined) candidates.push(Math.floor(Number(login.oldest) / 1000));
+	if (candidates.length === 0) return null;
+	return Math.floor(Math.min(...candidates) / 86_400) * 86_400;
+}
+
+/** Rewrites changed IPs of one table's rows in [start, end), a batch of ids at a time. */
+async function anonymizeRawRange(database: Knex, dialect: Dialect, table: string, start: number, end: number, options: AnonymizeOptions): Promise<number> {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const range = timestampRangeSql(dialect, q('timestamp'), start, end);
+	let changed = 0;
+	for (let afterId = 0; ; ) {
+		const rows = rowsOf<{ id: number | string; ip: string }>(
+			await database.raw(`select id, ip from ${q(table)} where ${range.sql} and ip is not null and id > ? order by id limit ?`, [...range.bindings, afterId, options.batchSize]),
+			dialect,
+		);
+		if (rows.length === 0) return changed;
+		afterId = Number(rows[rows.length - 1]!.id);
+		changed += await rewriteIps(database, table, 'ip', rows);
+	}
+}
+
+/** Groups a batch's changed values by their new value: one UPDATE per distinct anonymized IP. */
+async function rewriteIps(database: Knex, table: string, column: string, rows: { id: number | string; ip: string | null }[]): Promise<number> {
+	const byNew = new Map<string, number[]>();
+	for (const row of rows) {
+		if (row.ip === null) continue;
+		const next = anonymizeIp(row.ip);
+		if (next === row.ip) continue;
+		byNew.set(next, [...(byNew.get(next) ?? []), Number(row.id)]);
+	}
+	if (byNew.size === 0) return 0;
+	let changed = 0;
+	await database.transaction(async (trx) => {
+		for (const [ip, ids] of byNew) {
+			await trx(table).whereIn('id', ids).update({ [column]: ip });
+			changed += ids.length;
+		}
+	});
+	return changed;
+}
+
+async function anonymizeFailedLogins(database: Knex, start: number, end: number, batchSize: number): Promise<number> {
+	let changed = 0;
+	for (let afterId = 0; ; ) {
+		const rows = (await database(FAILED_LOGINS_TABLE).select('id', 'ip').where('at', '>=', start * 1000).andWhere('at', '<', end * 1000).whereNotNull('ip').andWhere('id', '>', afterId).orderBy('id').limit(batchSize)) as { id: number; ip: string }[];
+		if (rows.length === 0) return changed;
+		afterId = Number(rows[rows.length - 1]!.id);
+		changed += await rewriteIps(database, FAILED_LOGINS_TABLE, 'ip', rows);
+	}
+}
+
+/** Alerts about an IP in [start, end): two alerts that become the same actor in one window keep one. */
+async function anonymizeAlerts(database: Knex, start: number, end: number): Promise<number> {
+	const rows = (await database(ALERTS_TABLE).select('id', 'actor', 'window_start').where({ by: 'ip' }).andWhere('window_start', '>=', start).andWhere('window_start', '<', end)) as { id: number; actor: string; window_start: number | string }[];
+	let changed = 0;
+	for (const row of rows) {
+		const next = anonymizeIp(row.actor);
+		if (next === row.actor) continue;
+		const clash = await database(ALERTS_TABLE).where({ by: 'ip', actor: next, window_start: row.window_start }).first('id');
+		if (clash) await database(ALERTS_TABLE).where({ id: row.id }).delete();
+		else await database(ALERTS_TABLE).where({ id: row.id }).update({ actor: next });
+		changed++;
+	}
+	return changed;
+}
+
+/** Merges every rollup row in [start, end) that holds a full IP into the row of its anonymized IP. */
+async function anonymizeRollups(database: Knex, dialect: Dialect, start: number, end: number): Promise<number> {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	return database.transaction(async (trx) => {
+		const state = await lockState(trx, dialect, Date.now());
+		const ips = (await trx(IP_TABLES[0]!.name).distinct('ip').where('bucket', '>=', start).andWhere('bucket', '<', end).andWhere('ip', '<>', '')).map((row: { ip: string }) => row.ip);
+		const mapping = ips.map((ip) => ({ old_ip: ip, new_ip: anonymizeIp(ip) })).filter((m) => m.old_ip !== m.new_ip);
+		if (mapping.length === 0) return 0;
+		const map = dialect === 'sqlite' ? `temp.${q(MAP_TABLE)}` : q(MAP_TABLE);
+		await trx.raw(dialect === 'mysql' ? `drop temporary table if exists ${map}` : `drop table if exists ${map}`);
+		await trx.raw(`create ${dialect === 'sqlite' ? 'temp' : 'temporary'} table ${map} (old_ip varchar(50) primary key, new_ip varchar(50) not null)`);
+		for (let i = 0; i < mapping.length; i += 500) {
+			const chunk = mapping.slice(i, i + 500);
+			await trx.raw(`insert into ${map} (old_ip, new_ip) values ${chunk.map(() => '(?, ?)').join(', ')}`, chunk.flatMap((m) => [m.old_ip, m.new_ip]));
+		}
+		let merged = 0;
+		for (const table of IP_TABLES) {
+			const others = table.dims.filter((d) => d !== 'ip');
+			const columns = ['grain', 'bucket', ...others, 'ip', 'events'].map(q).join(', ');
+			const select = ['t.grain', 't.bucket', ...others.map((d) => `t.${q(d)}`), 'm.new_ip'];
+			const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
+			const sql = `insert into ${q(table.name)} (${columns}) select ${select.join(', ')}, sum(t.events) from ${q(table.name)} t join ${map} m on t.ip = m.old_ip where t.bucket >= ? and t.bucket < ? group by ${select.join(', ')}`;
+			const upsert =
+				dialect === 'mysql'
+					? `${sql} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`
+					: `${sql} on conflict (${key}) do update set ${q('events')} = ${q(table.name)}.${q('events')} + excluded.${q('events')}`;
+			await trx.raw(upsert, [start, end]);
+			merged += Number(await trx(table.name).where('bucket', '>=', start).andWhere('bucket', '<', end).whereRaw(`ip in (select old_ip from ${map})`).delete());
+		}
+		await trx.raw(dialect === 'mysql' ? `drop temporary table if exists ${map}` : `drop table if exists ${map}`);
+		await bumpGeneration(trx, state);
+		return merged;
+	});
+}

@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+import { dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { DIMENSIONS, ROLLUP_TABLES, type Grain, type RollupTable } from './rollup-tables';
+
+// The refresh adds a batch of raw rows to every rollup; erasure subtracts one. Both go through one staging
+// table, grouped once by quarter hour and every dimension, so the fan-out never reads the raw table twice.
+const BATCH_TABLE = 'activity_analytics_batch';
+
+function stageBatchSql(dialect: Dialect, source: string, condition: string): string[] {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const epoch = epochWholeSecondsSql(dialect, q('timestamp'));
+	const bucket = dialect === 'sqlite' ? `(${epoch} / 900) * 900` : `floor(${epoch} / 900) * 900`;
+	const dims = DIMENSIONS.map((d) => `${dimensionTextSql(dialect, q(d))} as ${q(d)}`);
+	const select = `select ${bucket} as ${q('bucket')}, ${dims.join(', ')}, count(*) as ${q('n')} from ${q(source)} where ${condition} group by ${['1', ...DIMENSIONS.map((_, i) => String(i + 2))].join(', ')}`;
+	switch (dialect) {
+		case 'postgres':
+			return [`drop table if exists ${q(BATCH_TABLE)}`, `create temporary table ${q(BATCH_TABLE)} on commit drop as ${select}`];
+		case 'mysql':
+			return [`drop temporary table if exists ${q(BATCH_TABLE)}`, `create temporary table ${q(BATCH_TABLE)} as ${select}`];
+		case 'sqlite':
+			return [`drop table if exists temp.${q(BATCH_TABLE)}`, `create temp table ${q(BATCH_TABLE)} as ${select}`];
+	}
+}
+
+function dropBatchSql(dialect: Dialect): string {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	if (dialect === 'mysql') return `drop temporary table if exists ${q(BATCH_TABLE)}`;
+	if (dialect === 'sqlite') return `drop table if exists temp.${q(BATCH_TABLE)}`;
+	return `drop table if exists ${q(BATCH_TABLE)}`;
+}
+
+function bucketOf(dialect: Dialect, grain: Grain): string {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	if (grain.seconds === 900) return q('bucket');
+	return dialect === 'sqlite' ? `(${q('bucket')} / ${grain.seconds}) * ${grain.seconds}` : `floor(${q('bucket')} / ${grain.seconds}) * ${grain.seconds}`;
+}
+
+function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 | -1): string {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const dims = table.dims.map((d) => q(d));
+	const columns = ['grain', 'bucket', ...table.dims, 'events'].map(q).join(', ');
+	const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
+	const select = `select '${grain.key}', ${bucketOf(dialect, grain)}, ${dims.join(', ')}, ${sign < 0 ? '-' : ''}sum(${q('n')}) from ${q(BATCH_TABLE)} where 1 = 1 group by ${groupBy}`;
+	const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
+	if (dialect === 'mysql') return `insert into ${q(table.name)} (${columns}) ${select} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`;
+	return `insert into ${q(table.name)} (${columns}) ${select} on conflict (${key}) do update set ${q('events')} = ${q(table.name)}.${q('events')} + excluded.${q('events')}`;
+}
+
+/**
+ * Adds (sign 1) or subtracts (sign -1) the rows of `source` matching `condition` to or from every rollup, in
+ * the caller's transaction. Subtracting removes the rows it empties, so distinct counts stay exact.
+ */
+export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1): Promise<void> {
+	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	for (const table of ROLLUP_TABLES) {
+		for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain, sign));
+	}
+	if (sign < 0) {
+		const [range] = rowsOf<{ lo: number | string | null; hi: number | string | null }>(await trx.raw(`select min(${q('bucket')}) as lo, max(${q('bucket')}) as hi from ${q(BATCH_TABLE)}`), dialect);
+		if (range?.lo !== null && range?.lo !== undefined) {
+			// The day bucket holding the earliest quarter hour starts up to a day before it.
+			const lo = Math.floor(Number(range.lo) / 86_400) * 86_400;
+			for (const table of ROLLUP_TABLES) {
+				await trx(table.name).where('bucket', '>=', lo).andWhere('bucket', '<=', Number(range.hi)).andWhere('events', '<=', 0).delete();
+			}
+		}
+	}
+	await trx.raw(dropBatchSql(dialect));
+}
