@@ -41,7 +41,8 @@ export async function ensureMonthPartitions(database: Knex, fromSeconds: number,
 		for (const table of ARCHIVE_TABLES) {
 			const name = partitionName(table, month);
 			if (existing.has(name)) continue;
-			await database.raw(`create table if not exists ?? partition of ?? for values from (?) to (?)`, [name, parentOf(table), month.toISOString(), nextMonth(month).toISOString()]);
+			// DDL takes no bind parameters; the bounds are ISO strings we format ourselves.
+			await database.raw(`create table if not exists ?? partition of ?? for values from ('${month.toISOString()}') to ('${nextMonth(month).toISOString()}')`, [name, parentOf(table)]);
 			created.push(name);
 		}
 	}
