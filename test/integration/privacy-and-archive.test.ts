@@ -144,7 +144,7 @@ describe('anonymize', () => {
 		await db('activity_analytics_failed_logins').insert({ at: Date.parse('2019-05-10T10:00:00Z'), ip: '198.51.100.77', identifier: 'someone@example.com' });
 		const run = runHostCli(['analytics', 'anonymize', '--days', String(days)]);
 		expect(run.status, run.stderr).toBe(0);
-		const report = JSON.parse(run.last) as { before: string; activityAnonymized: number; archiveAnonymized: number; failedLoginsAnonymized: number; rollupRowsMerged: number };
+		const report = JSON.parse(run.last) as { before: string; activityAnonymized: number; archiveAnonymized: number; failedLoginsAnonymized: number; rollupRowsMerged: number; filesRewritten: number };
 		expect(report.before).toBe(cutoffIso.replace('Z', '.000Z'));
 		expect(report.activityAnonymized).toBeGreaterThan(1000);
 		expect(report.archiveAnonymized).toBeGreaterThan(1000);
@@ -160,6 +160,12 @@ describe('anonymize', () => {
 		expect(after.filter((r) => !ANONYMIZED.test(r.ip)).length).toBeGreaterThan(100);
 		const archived = (await db(ARCHIVE).whereNotNull('ip').pluck('ip')) as string[];
 		expect(archived.filter((ip) => !ANONYMIZED.test(ip))).toEqual([]);
+		// The NDJSON.gz archive of 2017 too.
+		const files = await filesInArchiveFolder();
+		expect(report).toMatchObject({ filesRewritten: files.length });
+		const inFiles = (await Promise.all(files.map(readArchiveFile))).flat().filter((l) => l.table === 'directus_activity' && l.row.ip);
+		expect(inFiles.length).toBeGreaterThan(5000);
+		expect(inFiles.filter((l) => !ANONYMIZED.test(String(l.row.ip)))).toEqual([]);
 		expect(await db('activity_analytics_failed_logins').where({ identifier: 'someone@example.com' }).pluck('ip')).toEqual(['198.51.100.0']);
 	});
 

@@ -168,7 +168,7 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 				const batchSize = parseRetentionSettings({ batch_size: options.batchSize }).batchSize;
 				const [{ n } = { n: 0 }] = await runtime.database('directus_activity').whereNotNull('ip').count<{ n: number | string }[]>({ n: '*' });
 				const bar = createProgressBar('anonymize', Number(n));
-				const result = await runAnonymize(runtime.database, { olderThanDays: anonymizeDays, batchSize, onProgress: (done) => bar.update(done) });
+				const result = await runAnonymize(runtime.database, { olderThanDays: anonymizeDays, batchSize, files, onProgress: (done) => bar.update(done) });
 				bar.finish();
 				await runtime.cache.clear();
 				process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -150,7 +150,7 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 			if (retention.keptUnabsorbed > 0) report.warnings.push(`${retention.keptUnabsorbed} old row(s) kept: the rollups have not absorbed them yet.`);
 			result = retention;
 		} else if (task === 'anonymize') {
-			const anonymized = await runAnonymize(runtime.database, { olderThanDays: (options.privacy ?? PRIVACY_DEFAULTS).anonymizeDays, batchSize: options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize });
+			const anonymized = await runAnonymize(runtime.database, { olderThanDays: (options.privacy ?? PRIVACY_DEFAULTS).anonymizeDays, batchSize: options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize, ...(options.files ? { files: options.files } : {}) });
 			report.anonymized += anonymized.activityAnonymized + anonymized.archiveAnonymized + anonymized.failedLoginsAnonymized;
 			if (anonymized.from !== null) await runtime.cache.clear();
 			result = anonymized;

@@ -3,7 +3,10 @@ import { dialectOf, epochWholeSecondsSql, quoteIdentifier, rowsOf, timestampRang
 import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
 import { bumpGeneration, lockState, withRetry } from '../rollup/rollup-lock';
 import { ALERTS_TABLE, FAILED_LOGINS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../rollup/rollup-tables';
+import type { ArchiveFileStore } from '../retention/archive-files';
+import { ARCHIVE_FILES_TABLE } from '../retention/retention-tables';
 import { anonymizeIp } from './anonymize-ip';
+import { rewriteArchiveFiles } from './rewrite-archive-files';
 
 export interface AnonymizeOptions {
 	/** IPs recorded before this many days ago (rounded down to a UTC midnight) are anonymized. */
@@ -11,6 +14,8 @@ export interface AnonymizeOptions {
 	batchSize: number;
 	now?: number;
 	onProgress?: (rows: number) => void;
+	/** The `files` archive: its NDJSON.gz files are rewritten too. */
+	files?: ArchiveFileStore;
 }
 
 export interface AnonymizeReport {
@@ -24,6 +29,7 @@ export interface AnonymizeReport {
 	alertsAnonymized: number;
 	/** Rollup rows whose full IP was merged into its anonymized form. */
 	rollupRowsMerged: number;
+	filesRewritten: number;
 	durationMs: number;
 }
 
@@ -43,7 +49,7 @@ export async function runAnonymize(database: Knex, options: AnonymizeOptions): P
 	const started = performance.now();
 	const dialect = dialectOf(database);
 	const before = Math.floor(((options.now ?? Date.now()) - options.olderThanDays * 86_400_000) / 86_400_000) * 86_400;
-	const report: AnonymizeReport = { before: new Date(before * 1000).toISOString(), from: null, activityAnonymized: 0, archiveAnonymized: 0, failedLoginsAnonymized: 0, alertsAnonymized: 0, rollupRowsMerged: 0, durationMs: 0 };
+	const report: AnonymizeReport = { before: new Date(before * 1000).toISOString(), from: null, activityAnonymized: 0, archiveAnonymized: 0, failedLoginsAnonymized: 0, alertsAnonymized: 0, rollupRowsMerged: 0, filesRewritten: 0, durationMs: 0 };
 	const done = await readAnonymizedBefore(database);
 	const from = done ?? (await oldestSecond(database, dialect));
 	if (from !== null && from < before) {
@@ -59,6 +65,7 @@ export async function runAnonymize(database: Knex, options: AnonymizeOptions): P
 			options.onProgress?.(report.activityAnonymized + report.archiveAnonymized);
 			start = end;
 		}
+		if (options.files) report.filesRewritten = await anonymizeArchiveFiles(database, options.files, from, before);
 	} else if (done === null) {
 		await saveAnonymizedBefore(database, before);
 	}
@@ -185,4 +192,21 @@ async function anonymizeRollups(database: Knex, dialect: Dialect, start: number,
 		await bumpGeneration(trx, state);
 		return merged;
 	});
+}
+
+/** Files whose newest row is at or after `from` may hold rows this run anonymized in the tables. */
+async function anonymizeArchiveFiles(database: Knex, store: ArchiveFileStore, from: number, before: number): Promise<number> {
+	const files = (await database(ARCHIVE_FILES_TABLE).where('newest', '>=', from).pluck('file')).map(String);
+	return rewriteArchiveFiles(store, files, (line) => {
+		if (line.table !== 'directus_activity' || typeof line.row['ip'] !== 'string') return line;
+		if (toEpochMs(line.row['timestamp']) >= before * 1000) return line;
+		const ip = anonymizeIp(line.row['ip']);
+		return ip === line.row['ip'] ? line : { ...line, row: { ...line.row, ip } };
+	});
+}
+
+function toEpochMs(value: unknown): number {
+	if (typeof value === 'number') return value;
+	const text = String(value);
+	return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`).getTime();
 }

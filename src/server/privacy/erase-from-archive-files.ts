@@ -1,7 +1,8 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
 import type { ArchiveFileStore } from '../retention/archive-files';
 import { ARCHIVE_FILES_TABLE } from '../retention/retention-tables';
+import { readArchiveLines } from './rewrite-archive-files';
 
 export interface FileErasure {
 	filesRewritten: number;
@@ -20,11 +21,7 @@ export async function eraseFromArchiveFiles(database: Knex, store: ArchiveFileSt
 	const result: FileErasure = { filesRewritten: 0, filesRemoved: 0, activityErased: 0, revisionsErased: 0 };
 	const files = (await database(ARCHIVE_FILES_TABLE).select('file')) as { file: string }[];
 	for (const { file } of files) {
-		const lines = gunzipSync(await store.read(file))
-			.toString('utf8')
-			.split('\n')
-			.filter(Boolean)
-			.map((text) => JSON.parse(text) as Line);
+		const lines = (await readArchiveLines(store, file)) as unknown as Line[];
 		const erased = new Set(lines.filter((l) => l.table === 'directus_activity' && l.row.user === user).map((l) => String(l.row.id)));
 		if (erased.size === 0) continue;
 		const kept = lines.filter((l) => !(l.table === 'directus_activity' ? erased.has(String(l.row.id)) : erased.has(String(l.row.activity))));
