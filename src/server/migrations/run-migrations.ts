@@ -28,19 +28,19 @@ const source: Knex.MigrationSource<Migration> = {
 	getMigration: async (migration) => migration,
 };
 
-const config: Knex.MigratorConfig = { migrationSource: source, tableName: MIGRATIONS_TABLE, disableMigrationsListValidation: true };
+export const MIGRATOR_CONFIG: Knex.MigratorConfig = { migrationSource: source, tableName: MIGRATIONS_TABLE, disableMigrationsListValidation: true };
 
 export async function migrateUp(database: Knex): Promise<string[]> {
-	const [, applied] = (await database.migrate.latest(config)) as [number, string[]];
+	const [, applied] = (await database.migrate.latest(MIGRATOR_CONFIG)) as [number, string[]];
 	return applied;
 }
 
 export async function migrateDown(database: Knex): Promise<string[]> {
-	const [, reverted] = (await database.migrate.rollback(config, true)) as [number, string[]];
+	const [, reverted] = (await database.migrate.rollback(MIGRATOR_CONFIG, true)) as [number, string[]];
 	return reverted;
 }
 
 export async function migrationStatus(database: Knex): Promise<{ applied: string[]; pending: string[] }> {
-	const [applied, pending] = (await database.migrate.list(config)) as [{ name: string }[], Migration[]];
+	const [applied, pending] = (await database.migrate.list(MIGRATOR_CONFIG)) as [{ name: string }[], Migration[]];
 	return { applied: applied.map((m) => m.name), pending: pending.map((m) => m.name) };
 }

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase, dropDatabase, openDatabase, runDir } from '../../scripts/host.mjs';
+import { MIGRATIONS, MIGRATOR_CONFIG, migrateDown, migrateUp, migrationStatus } from '../../src/server/migrations/run-migrations';
+import { dialectName } from '../support/ground-truth';
+
+// Our migrations on a database of their own (same engine as the host), holding just Directus's two tables.
+let env: Record<string, string>;
+let db: Knex;
+const ARCHIVE = 'activity_analytics_archive_activity';
+const ARCHIVE_REVISIONS = 'activity_analytics_archive_revisions';
+
+async function ourTables(): Promise<string[]> {
+	const name = dialectName(db);
+	const sql =
+		name === 'pg'
+			? `select tablename as name from pg_tables where schemaname = current_schema()`
+			: name === 'mysql'
+				? `select table_name as name from information_schema.tables where table_schema = database()`
+				: `select name from sqlite_master where type = 'table'`;
+	const result = await db.raw(sql);
+	const rows = (name === 'pg' ? result.rows : name === 'mysql' ? result[0] : result) as { name?: string; NAME?: string }[];
+	return rows.map((r) => String(r.name ?? r.NAME)).filter((n) => n.startsWith('activity_analytics_') && !/_y\d{4}m\d{2}$/.test(n)).sort();
+}
+
+async function isPartitioned(): Promise<boolean> {
+	const { rows } = await db.raw(`select relkind from pg_class where relname = ?`, [ARCHIVE]);
+	return rows[0]?.relkind === 'p';
+}
+
+beforeAll(async () => {
+	const host = inject('host').env;
+	env = host['DB_CLIENT'] === 'sqlite3' ? { ...host, DB_FILENAME: join(runDir, 'migrations-test', 'data.db') } : { ...host, DB_DATABASE: `aa_migrations_${process.pid}` };
+	await dropDatabase(env);
+	await createDatabase(env);
+	db = openDatabase(env) as Knex;
+	await db.schema.createTable('directus_activity', (t) => {
+		t.increments('id');
+		t.string('action', 45).notNullable();
+		t.uuid('user');
+		t.timestamp('timestamp', { useTz: true }).notNullable().defaultTo(db.fn.now());
+		t.string('ip', 50);
+		t.text('user_agent');
+		t.string('collection', 64).notNullable();
+		t.string('item', 255).notNullable();
+		t.string('origin', 255);
+	});
+	await db.schema.createTable('directus_revisions', (t) => {
+		t.increments('id');
+		t.integer('activity').notNullable();
+		t.string('collection', 64).notNullable();
+		t.string('item', 255).notNullable();
+		t.json('data');
+		t.json('delta');
+		t.integer('parent');
+		t.uuid('version');
+	});
+});
+
+afterAll(async () => {
+	await db?.destroy();
+	await dropDatabase(env);
+});
+
+describe('migrations', () => {
+	it('moving archived rows into the monthly partitions (007) and back loses none', async () => {
+		// Up to the plain archive tables, with rows in them.
+		const before007 = MIGRATIONS.findIndex((m) => m.name.includes('-007-'));
+		for (let i = 0; i < before007; i++) await db.migrate.up(MIGRATOR_CONFIG);
+		await db(ARCHIVE).insert([
+			{ id: 11, action: 'create', collection: 'orders', item: '1', timestamp: new Date('2026-01-15T10:00:00Z'), archived_at: 1 },
+			{ id: 12, action: 'update', collection: 'orders', item: '1', timestamp: new Date('2026-02-03T10:00:00Z'), archived_at: 1 },
+		]);
+		await db(ARCHIVE_REVISIONS).insert([
+			{ id: 21, activity: 11, collection: 'orders', item: '1', data: '{"a":1}', archived_at: 1 },
+			{ id: 22, activity: 12, collection: 'orders', item: '1', delta: '{"a":2}', parent: 21, archived_at: 1 },
+		]);
+
+		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(before007).map((m) => m.name));
+		if (dialectName(db) === 'pg') expect(await isPartitioned()).toBe(true);
+		const revisions = (await db(ARCHIVE_REVISIONS).orderBy('id').select('id', 'activity', 'parent', 'timestamp')) as { id: number; timestamp: unknown }[];
+		expect(revisions.map((r) => Number(r.id))).toEqual([21, 22]);
+		expect(((await db(ARCHIVE).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([11, 12]);
+		if (dialectName(db) === 'pg') expect(revisions.map((r) => (r.timestamp as Date).toISOString())).toEqual(['2026-01-15T10:00:00.000Z', '2026-02-03T10:00:00.000Z']);
+
+		// Down one step at a time to before 007: the rows are back in plain tables.
+		while ((await migrationStatus(db)).applied.length > before007) await db.migrate.down(MIGRATOR_CONFIG);
+		if (dialectName(db) === 'pg') expect(await isPartitioned()).toBe(false);
+		expect(((await db(ARCHIVE).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([11, 12]);
+		expect(((await db(ARCHIVE_REVISIONS).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([21, 22]);
+		expect(await migrateUp(db)).toHaveLength(MIGRATIONS.length - before007);
+	});
+
+	it('each up runs again without error or a second copy of anything', async () => {
+		const tables = await ourTables();
+		for (const migration of MIGRATIONS) await migration.up(db);
+		expect(await ourTables()).toEqual(tables);
+		expect(await migrateUp(db)).toEqual([]);
+		expect(((await db(ARCHIVE).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([11, 12]);
+	});
+
+	it('down removes every table and index of ours, and leaves Directus tables alone', async () => {
+		expect(await migrateDown(db)).toHaveLength(MIGRATIONS.length);
+		expect((await ourTables()).filter((t) => !t.startsWith('activity_analytics_migrations'))).toEqual([]);
+		expect(await db.schema.hasTable('directus_activity')).toBe(true);
+		expect(await db.schema.hasTable('directus_revisions')).toBe(true);
+		// Up again from nothing.
+		expect(await migrateUp(db)).toHaveLength(MIGRATIONS.length);
+	});
+});
