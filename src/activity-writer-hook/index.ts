@@ -54,6 +54,7 @@ export default defineHook(({ schedule, init, action }, context) => {
 	if (analytics.config.refreshCron) {
 		// Directus's schedule() runs each tick on one instance only when Redis is shared.
 		schedule(analytics.config.refreshCron, async () => {
+			analytics.scheduledRuns.refresh++;
 			try {
 				await runRefresh(analytics, { alertSink });
 			} catch (error) {
@@ -64,6 +65,7 @@ export default defineHook(({ schedule, init, action }, context) => {
 	if (analytics.config.retentionCron) {
 		const keepDays = analytics.config.retentionDays;
 		schedule(analytics.config.retentionCron, async () => {
+			analytics.scheduledRuns.retention++;
 			try {
 				const settings = { ...RETENTION_DEFAULTS, keepDays, mode: analytics.config.retentionArchive, archiveMonths: analytics.config.archiveMonths };
 				const report = await runCheckedRetention(analytics, settings, archiveFiles);

@@ -20,6 +20,8 @@ export interface AnalyticsRuntime {
 	writer: ActivityWriter;
 	/** True when this copy replaced one loaded earlier in this process (an extension reload). */
 	replacedPrevious: boolean;
+	/** Built-in scheduled runs this instance made (Directus's schedule() gives each tick to one instance). */
+	scheduledRuns: { refresh: number; retention: number };
 	/** Drains the writer, runs the cleanups, then lets go of Redis. */
 	dispose(): Promise<void>;
 	/** Something to undo when this runtime goes (shutdown, or replaced on extension reload). */
@@ -87,6 +89,7 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 		ready,
 		writer: undefined as unknown as ActivityWriter,
 		replacedPrevious: previous !== undefined,
+		scheduledRuns: { refresh: 0, retention: 0 },
 		addCleanup: (cleanup) => void cleanups.push(cleanup),
 		dispose: () =>
 			(disposing ??= (async () => {

@@ -24,12 +24,19 @@ export async function collectStatus(runtime: AnalyticsRuntime): Promise<Analytic
 		queue: { kind: config.queue },
 		writer,
 		views: await readViewRefreshes(database),
+		process: processFigures(),
+		schedule: { refreshRuns: runtime.scheduledRuns.refresh, retentionRuns: runtime.scheduledRuns.retention },
 		config: describeConfig(config),
 		activity,
 		revisions: { rows: revisionRows },
 		rollup,
 		cache: { store: cache.store.kind, ...cache.stats, hitRatio: cache.hitRatio() },
 	};
+}
+
+function processFigures(): AnalyticsStatus['process'] {
+	const memory = process.memoryUsage();
+	return { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, uptimeSeconds: Math.round(process.uptime()) };
 }
 
 /** The same figures in Prometheus text exposition format. */
@@ -47,6 +54,10 @@ export function formatPrometheus(status: AnalyticsStatus): string {
 	metric('rollup_last_refresh_duration_ms', 'gauge', 'Duration of the last refresh.', status.rollup.lastRefreshMs);
 	metric('rollup_staleness_seconds', 'gauge', 'Seconds since the last refresh.', status.rollup.stalenessSeconds);
 	const w = status.writer;
+	metric('process_rss_bytes', 'gauge', 'Resident memory of this instance.', status.process.rss);
+	metric('process_heap_used_bytes', 'gauge', 'V8 heap in use on this instance.', status.process.heapUsed);
+	metric('scheduled_refresh_runs_total', 'counter', 'Built-in scheduled refreshes this instance ran.', status.schedule.refreshRuns);
+	metric('scheduled_retention_runs_total', 'counter', 'Built-in scheduled retention runs this instance made.', status.schedule.retentionRuns);
 	metric('writer_events_captured_total', 'counter', 'Events captured by this instance.', w.eventsCaptured);
 	metric('writer_events_written_total', 'counter', 'Events this instance wrote to directus_activity.', w.eventsWritten);
 	metric('writer_events_skipped_total', 'counter', 'Events a retried batch found already written (not doubled).', w.eventsSkipped);

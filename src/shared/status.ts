@@ -79,6 +79,10 @@ export interface AnalyticsStatus {
 	revisions: { rows: number };
 	rollup: RollupStatus;
 	cache: CacheStatusFigures;
+	/** Memory of the instance that answered, in bytes. */
+	process: { rss: number; heapUsed: number; heapTotal: number; uptimeSeconds: number };
+	/** Built-in scheduled runs made by the instance that answered. */
+	schedule: { refreshRuns: number; retentionRuns: number };
 	/** The user's materialized views the refresh task keeps fresh (PostgreSQL). */
 	views: { view: string; refreshedAt: string; durationMs: number; concurrently: boolean }[];
 }

@@ -40,6 +40,12 @@ export async function migrateDown(database: Knex): Promise<string[]> {
 	return reverted;
 }
 
+/** Reverts only the most recent migration. */
+export async function migrateDownLast(database: Knex): Promise<string[]> {
+	const [, reverted] = (await database.migrate.down(MIGRATOR_CONFIG)) as [number, string[]];
+	return reverted;
+}
+
 export async function migrationStatus(database: Knex): Promise<{ applied: string[]; pending: string[] }> {
 	const [applied, pending] = (await database.migrate.list(MIGRATOR_CONFIG)) as [{ name: string }[], Migration[]];
 	return { applied: applied.map((m) => m.name), pending: pending.map((m) => m.name) };

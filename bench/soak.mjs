@@ -1,0 +1,42 @@
+// Soak: about 200 item writes/s and 20 dashboard reads/s on one Directus (PostgreSQL + Redis) for 10 minutes,
+// reporting memory over time, queue depth, p99 latencies and errors.
+// Usage: node scripts/host.mjs run-node bench/soak.mjs [--minutes 10] [--writes 200] [--reads 20]
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../scripts/host.mjs';
+import { runSoak } from './lib/soak.mjs';
+import { fmt, machineNote, markdownTable } from './lib/stats.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const minutes = Number(flag('minutes', '10'));
+const result = await runSoak({
+	name: 'bench-soak',
+	port: 18172,
+	seconds: Math.round(minutes * 60),
+	writesPerSecond: Number(flag('writes', '200')),
+	readsPerSecond: Number(flag('reads', '20')),
+	sampleEveryMs: 10_000,
+	log: (message) => process.stderr.write(`[soak] ${message}\n`),
+});
+const mb = (bytes) => `${(bytes / 1048576).toFixed(0)} MB`;
+const first = result.samples[Math.max(1, Math.floor(result.samples.length * 0.2))] ?? result.samples[0];
+const last = result.samples.at(-1);
+const table = markdownTable(
+	[`soak, ${minutes} min`, 'value'],
+	[
+		['writes acknowledged (per second)', `${result.writes.acked} (${result.writes.perSecond.toFixed(0)}/s)`],
+		['dashboard reads (per second)', `${result.reads.ok} (${result.reads.perSecond.toFixed(1)}/s)`],
+		['write p50 / p99', `${fmt(result.writes.p50)} / ${fmt(result.writes.p99)} ms`],
+		['dashboard read p50 / p99', `${fmt(result.reads.p50)} / ${fmt(result.reads.p99)} ms`],
+		['RSS after warm-up → end (growth)', `${mb(first.rss)} → ${mb(last.rss)} (${(result.rssGrowth * 100).toFixed(1)}%)`],
+		['heap after warm-up → end (growth)', `${mb(first.heapUsed)} → ${mb(last.heapUsed)} (${(result.heapGrowth * 100).toFixed(1)}%)`],
+		['writer queue depth, max', String(result.maxQueueDepth)],
+		['errors (any non-2xx or failure)', String(result.errorCount)],
+		['acknowledged writes without / with two activity rows', `${result.missing} / ${result.doubled}`],
+	],
+);
+process.stdout.write(`\n### Soak (${machineNote()})\n\n${table}\n\n`);
+writeFileSync(join(repoRoot, 'bench', 'results', `soak-${minutes}min.json`), JSON.stringify({ ...result, machine: machineNote(), at: new Date().toISOString() }, null, 2));
+const healthy = result.errorCount === 0 && result.missing === 0 && result.doubled === 0 && result.rssGrowth < 0.1 && result.heapGrowth < 0.1;
+process.exit(healthy ? 0 : 1);
