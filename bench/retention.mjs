@@ -5,7 +5,7 @@
 //   - retention (archive, then delete, batches of 5,000): time per million rows archived and the writers'
 //     p50 / p99 / longest wait during it against before it.
 // Usage: node scripts/host.mjs run-node bench/retention.mjs [--rows 1M|10M] [--writers 16]
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,11 +37,21 @@ const env = {
 };
 let cliEnv = {};
 
+// Asynchronous on purpose: the writers run in this process and must keep committing while the CLI works
+// (a blocked event loop would hold their transactions open, and CREATE INDEX CONCURRENTLY would wait on them).
 function cli(cliArgs) {
 	const started = performance.now();
-	const result = spawnSync(process.execPath, [join(hostDir, 'node_modules', 'directus', 'cli.js'), ...cliArgs], { env: { ...nodeEnv(), ...cliEnv, LOG_LEVEL: 'error' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-	if (result.status !== 0) throw new Error(`directus ${cliArgs.join(' ')}: ${result.stderr}`);
-	return { ms: performance.now() - started, value: JSON.parse(result.stdout.trim().split('\n').at(-1)) };
+	const child = spawn(process.execPath, [join(hostDir, 'node_modules', 'directus', 'cli.js'), ...cliArgs], { env: { ...nodeEnv(), ...cliEnv, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk) => (stdout += chunk));
+	child.stderr.on('data', (chunk) => (stderr += chunk));
+	return new Promise((resolve, reject) => {
+		child.once('exit', (code) => {
+			if (code !== 0) reject(new Error(`directus ${cliArgs.join(' ')}: ${stderr}`));
+			else resolve({ ms: performance.now() - started, value: JSON.parse(stdout.trim().split('\n').at(-1)) });
+		});
+	});
 }
 
 /** Writers inserting an activity row and its revision in one transaction, back to back, timing each. */
@@ -101,7 +111,7 @@ async function main() {
 		const loadStarted = performance.now();
 		await loadActivity(db, parseGeneratorOptions({ rows, days: 90, seed: 5, end: END, revisions: true }));
 		log(`generated in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s; absorbing into the rollups`);
-		cli(['analytics', 'refresh']);
+		await cli(['analytics', 'refresh']);
 		await db.raw('vacuum analyze directus_activity');
 		await db.raw('vacuum analyze directus_revisions');
 
@@ -111,9 +121,9 @@ async function main() {
 		log(`writers baseline: p50 ${fmt(baseline.p50)} ms, p99 ${fmt(baseline.p99)} ms, max ${fmt(baseline.max)} ms`);
 
 		// The index migration: our last migration builds directus_activity(timestamp) CONCURRENTLY.
-		cli(['analytics', 'migrate', 'down', '--last']);
+		await cli(['analytics', 'migrate', 'down', '--last']);
 		await sleep(1_000);
-		const concurrent = await during(writers, async () => cli(['analytics', 'migrate', 'up']).ms);
+		const concurrent = await during(writers, async () => (await cli(['analytics', 'migrate', 'up'])).ms);
 		log(`index migration (CONCURRENTLY): ${fmt(concurrent.result)} ms; writers max ${fmt(concurrent.stats.max)} ms`);
 		await sleep(1_000);
 		const plain = await during(writers, async () => {
@@ -127,7 +137,7 @@ async function main() {
 		await sleep(2_000);
 		const beforeRetention = windowStats(writers.samples, Date.now() - 2_000, Date.now());
 		const keepDays = String(Math.ceil((Date.now() - Date.parse(KEEP_FROM)) / 86_400_000));
-		const retention = await during(writers, async () => cli(['analytics', 'retention', '--days', keepDays, '--batch-size', '5000', '--archive-months', '0']).value);
+		const retention = await during(writers, async () => (await cli(['analytics', 'retention', '--days', keepDays, '--batch-size', '5000', '--archive-months', '0'])).value);
 		log(`retention: ${retention.result.activityArchived} rows archived in ${retention.result.durationMs} ms; writers p99 ${fmt(retention.stats.p99)} ms, max ${fmt(retention.stats.max)} ms`);
 		await writers.stop();
 		if (writers.errors > 0) throw new Error(`${writers.errors} writer transaction(s) failed`);

@@ -1,20 +1,65 @@
-// `npm run bench`: every benchmark suite that exists so far, side by side in one run.
-//   npm run bench            quick mode: write path (200k events), read path and retention on 1M rows
-//   npm run bench -- --full  full mode: write path (1M events), read path and retention on 1M and 10M rows
+// `npm run bench`: every benchmark suite, side by side in one run, then one Markdown table of the ratios.
+//   npm run bench            quick mode: write path (200k events), read path and retention on 1M rows, 2-minute soak
+//   npm run bench -- --full  full mode: write path (1M events), read path and retention on 1M and 10M rows, 10-minute soak
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmt, machineNote, markdownTable } from './lib/stats.mjs';
 
 const full = process.argv.includes('--full');
 const sizes = full ? ['1M', '10M'] : ['1M'];
-let failed = 0;
-const write = spawnSync(process.execPath, [fileURLToPath(new URL('./write-path.mjs', import.meta.url)), '--events', full ? '1000000' : '200000'], { stdio: 'inherit' });
-if (write.status !== 0) failed++;
-for (const rows of sizes) {
-	const result = spawnSync(process.execPath, [fileURLToPath(new URL('./read-path.mjs', import.meta.url)), '--rows', rows], { stdio: 'inherit' });
-	if (result.status !== 0) failed++;
+const soakMinutes = full ? '10' : '2';
+const started = Date.now();
+const results = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
+const suite = (script, args) => spawnSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: 'inherit' }).status === 0;
+
+const outcomes = [];
+outcomes.push(suite('./write-path.mjs', ['--events', full ? '1000000' : '200000']));
+for (const rows of sizes) outcomes.push(suite('./read-path.mjs', ['--rows', rows]));
+for (const rows of sizes) outcomes.push(suite('./retention.mjs', ['--rows', rows]));
+outcomes.push(suite('./soak.mjs', ['--minutes', soakMinutes]));
+
+/** A result file this run wrote, or null. */
+function fresh(name) {
+	const file = join(results, name);
+	if (!existsSync(file) || statSync(file).mtimeMs < started) return null;
+	return JSON.parse(readFileSync(file, 'utf8'));
 }
-for (const rows of sizes) {
-	const result = spawnSync(process.execPath, [fileURLToPath(new URL('./retention.mjs', import.meta.url)), '--rows', rows], { stdio: 'inherit' });
-	if (result.status !== 0) failed++;
+const x = (a, b) => `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×`;
+const rows = [];
+const write = fresh('write-path.json');
+if (write) {
+	const s = write.stats;
+	rows.push(['write path', 'single item writes: writer vs native accountability (req/s)', x(s.writer.rps, s.native.rps)]);
+	rows.push(['write path', 'bulk 1,000 items: writer vs native (speed)', x(s.native.bulkP50, s.writer.bulkP50)]);
+	rows.push(['write path', 'bulk: writer after the trigger swap vs 20 audit triggers', x(s.triggers.bulkP50, s.swapped.bulkP50)]);
+	rows.push(['write path', 'writer drain into PostgreSQL', `${Math.round(write.throughput.drainEventsPerSecond).toLocaleString('en')} events/s (${x(write.throughput.drainEventsPerSecond, write.copy.rowsPerSecond)} of raw COPY)`]);
 }
-process.exit(failed > 0 ? 1 : 0);
+for (const size of sizes) {
+	const read = fresh(`read-path-${size}.json`);
+	if (read) {
+		const r = read.results;
+		rows.push([`read path ${size}`, 'dashboard p50: /analytics uncached vs raw SQL', `${x(r.rawSql.p50, r.analyticsUncached.p50)} (${fmt(r.analyticsUncached.p50)} vs ${fmt(r.rawSql.p50)} ms)`]);
+		rows.push([`read path ${size}`, 'dashboard p50: /analytics cached vs raw SQL', `${x(r.rawSql.p50, r.analyticsCached.p50)} (${fmt(r.analyticsCached.p50)} ms)`]);
+		rows.push([`read path ${size}`, 'Directus /activity aggregate vs raw SQL', x(r.rawSql.p50, r.directusActivity.p50)]);
+		rows.push([`refresh ${size}`, 'incremental refresh (10k new rows) vs REFRESH MATERIALIZED VIEW', `${x(read.refresh.fullMaterializedViewMs, read.refresh.incrementalMs)} cheaper (${fmt(read.refresh.incrementalMs)} vs ${fmt(read.refresh.fullMaterializedViewMs)} ms)`]);
+	}
+	const retention = fresh(`retention-${size}.json`);
+	if (retention) {
+		rows.push([`retention ${size}`, 'archive, then delete', `${retention.retention.secondsPerMillion.toFixed(1)} s per million rows`]);
+		rows.push([`retention ${size}`, 'longest writer wait during retention vs writers alone', `${fmt(retention.retention.writersDuring.max)} vs ${fmt(retention.writersBaseline.max)} ms`]);
+		rows.push([`retention ${size}`, 'longest writer wait: index migration (CONCURRENTLY) vs plain CREATE INDEX', `${fmt(retention.indexConcurrently.writers.max)} vs ${fmt(retention.indexPlain.writers.max)} ms (build ${fmt(retention.indexPlain.buildMs)} ms)`]);
+	}
+}
+const soak = fresh(`soak-${soakMinutes}min.json`);
+if (soak) {
+	rows.push([`soak ${soakMinutes} min`, 'writes/s and dashboard reads/s sustained', `${soak.writes.perSecond.toFixed(0)} / ${soak.reads.perSecond.toFixed(1)}`]);
+	rows.push([`soak ${soakMinutes} min`, 'write p99 / dashboard read p99', `${fmt(soak.writes.p99)} / ${fmt(soak.reads.p99)} ms`]);
+	rows.push([`soak ${soakMinutes} min`, 'RSS / heap growth after warm-up', `${(soak.rssGrowth * 100).toFixed(1)}% / ${(soak.heapGrowth * 100).toFixed(1)}%`]);
+	rows.push([`soak ${soakMinutes} min`, 'max writer queue depth; errors; lost or doubled writes', `${soak.maxQueueDepth}; ${soak.errorCount}; ${soak.missing + soak.doubled}`]);
+}
+const table = markdownTable(['suite', 'measure (side by side, same run)', 'result'], rows);
+process.stdout.write(`\n## Benchmark summary (${full ? 'full' : 'quick'} mode, ${machineNote()}, ${new Date().toISOString().slice(0, 10)})\n\n${table}\n\n`);
+writeFileSync(join(results, `summary-${full ? 'full' : 'quick'}.json`), JSON.stringify({ machine: machineNote(), at: new Date().toISOString(), full, rows }, null, 2));
+process.exit(outcomes.every(Boolean) ? 0 : 1);
