@@ -107,8 +107,14 @@ export default defineOperationApp({
 });
 
 function problemNotice(values: Record<string, unknown>) {
-	// Values that are still templates ({{...}}) are only known when the Flow runs.
-	const known = Object.fromEntries(Object.entries(values ?? {}).filter(([, value]) => !(typeof value === 'string' && value.includes('{{'))));
+	// Values that are still templates ({{...}}) are only known when the Flow runs: skip their checks, but a
+	// templated user does count as given.
+	const templated = (value: unknown) => typeof value === 'string' && value.includes('{{');
+	const known = Object.fromEntries(
+		Object.entries(values ?? {})
+			.map(([key, value]) => [key, templated(value) ? (key === 'erase_user' ? '00000000-0000-4000-8000-000000000000' : undefined) : value])
+			.filter(([, value]) => value !== undefined),
+	);
 	const problems = maintenanceOptionProblems(known);
 	if (problems.length === 0) return [];
 	return [
