@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ActivityTableStatus } from '../shared/status';
-import { dialectOf, epochSecondsSql } from './dialect';
+import { dialectOf, epochSecondsSql, rowsOf } from './dialect';
 
 function isoFromEpochSeconds(value: unknown): string | null {
 	if (value === null || value === undefined) return null;
@@ -8,9 +8,23 @@ function isoFromEpochSeconds(value: unknown): string | null {
 	return Number.isFinite(seconds) ? new Date(Math.round(seconds * 1000)).toISOString() : null;
 }
 
+// Above this many rows an exact count(*) costs hundreds of milliseconds on every /status call: the planner's
+// estimate (kept fresh by autovacuum and our `analyze` task) is reported instead, and marked as such.
+const EXACT_COUNT_LIMIT = 1_000_000;
+
+async function countRows(database: Knex, table: string): Promise<{ rows: number; estimated: boolean }> {
+	const dialect = dialectOf(database);
+	let estimate = -1;
+	if (dialect === 'postgres') estimate = Number(rowsOf<{ n: string | number | null }>(await database.raw('select reltuples as n from pg_class where oid = to_regclass(?)', [table]), dialect)[0]?.n ?? -1);
+	else if (dialect === 'mysql') estimate = Number(rowsOf<{ n: string | number | null }>(await database.raw('select table_rows as n from information_schema.tables where table_schema = database() and table_name = ?', [table]), dialect)[0]?.n ?? -1);
+	if (estimate >= EXACT_COUNT_LIMIT) return { rows: Math.round(estimate), estimated: true };
+	const [counts] = await database(table).count<{ rows: string | number }[]>({ rows: '*' });
+	return { rows: Number(counts?.rows ?? 0), estimated: false };
+}
+
 /** Row count and time span of directus_activity, as UTC ISO strings. */
 export async function readActivityTableStatus(database: Knex): Promise<ActivityTableStatus> {
-	const [counts] = await database('directus_activity').count<{ rows: string | number }[]>({ rows: '*' });
+	const counts = await countRows(database, 'directus_activity');
 	const dialect = dialectOf(database);
 	// On PostgreSQL and MySQL min/max on the bare column use the timestamp index; SQLite mixes types, so normalise.
 	const column = dialect === 'sqlite' ? epochSecondsSql(dialect, 'timestamp') : 'timestamp';
@@ -18,10 +32,10 @@ export async function readActivityTableStatus(database: Knex): Promise<ActivityT
 		database.raw(`min(${column}) as oldest, max(${column}) as newest`),
 	);
 	const toIso = (value: unknown) => (dialect === 'sqlite' ? isoFromEpochSeconds(value) : value ? new Date(value as string | Date).toISOString() : null);
-	return { rows: Number(counts?.rows ?? 0), oldest: toIso(span?.oldest), newest: toIso(span?.newest) };
+	return { rows: counts.rows, rowsEstimated: counts.estimated, oldest: toIso(span?.oldest), newest: toIso(span?.newest) };
 }
 
-export async function countRevisions(database: Knex): Promise<number> {
-	const [counts] = await database('directus_revisions').count<{ rows: string | number }[]>({ rows: '*' });
-	return Number(counts?.rows ?? 0);
+export async function countRevisions(database: Knex): Promise<{ rows: number; rowsEstimated: boolean }> {
+	const counts = await countRows(database, 'directus_revisions');
+	return { rows: counts.rows, rowsEstimated: counts.estimated };
 }

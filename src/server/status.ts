@@ -28,7 +28,7 @@ export async function collectStatus(runtime: AnalyticsRuntime): Promise<Analytic
 		schedule: { refreshRuns: runtime.scheduledRuns.refresh, retentionRuns: runtime.scheduledRuns.retention },
 		config: describeConfig(config),
 		activity,
-		revisions: { rows: revisionRows },
+		revisions: revisionRows,
 		rollup,
 		cache: { store: cache.store.kind, ...cache.stats, hitRatio: cache.hitRatio() },
 	};

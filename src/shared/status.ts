@@ -1,6 +1,8 @@
 // The shape of GET /analytics/status, shared by the endpoint and the panel.
 export interface ActivityTableStatus {
 	rows: number;
+	/** True when `rows` is the database's estimate (tables over a million rows), not an exact count. */
+	rowsEstimated: boolean;
 	oldest: string | null;
 	newest: string | null;
 }
@@ -76,7 +78,7 @@ export interface AnalyticsStatus {
 	writer: WriterStatusFigures;
 	config: Record<string, unknown>;
 	activity: ActivityTableStatus;
-	revisions: { rows: number };
+	revisions: { rows: number; rowsEstimated: boolean };
 	rollup: RollupStatus;
 	cache: CacheStatusFigures;
 	/** Memory of the instance that answered, in bytes. */

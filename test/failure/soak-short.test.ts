@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { runSoak } from '../../bench/lib/soak.mjs';
 
-// The soak's short mode: the same mixed load for 40 s, correctness only (timings belong to bench/soak.mjs).
+// The soak's short mode: the same mixed load for 30 s, correctness only (timings belong to bench/soak.mjs).
 describe('soak, short mode', () => {
-	it('mixed writes and dashboard reads for 40 s: no error, every acknowledged write recorded once, queue bounded', async () => {
-		const result = await runSoak({ name: 'soak-short', port: 18165, seconds: 40, writesPerSecond: 100, readsPerSecond: 10, sampleEveryMs: 5_000 });
+	it('mixed writes and dashboard reads for 30 s: no error, every acknowledged write recorded once, queue bounded', async () => {
+		const result = await runSoak({ name: 'soak-short', port: 18165, seconds: 30, writesPerSecond: 100, readsPerSecond: 10, sampleEveryMs: 5_000 });
 		expect(result.errors).toEqual({});
-		expect(result.writes.acked).toBeGreaterThan(2_000);
-		expect(result.reads.ok).toBeGreaterThan(200);
+		expect(result.writes.acked).toBeGreaterThan(1_500);
+		expect(result.reads.ok).toBeGreaterThan(150);
 		expect(result.missing).toBe(0);
 		expect(result.doubled).toBe(0);
 		expect(result.maxQueueDepth).toBeLessThan(10_000);
-		expect(result.samples.length).toBeGreaterThanOrEqual(6);
+		expect(result.samples.length).toBeGreaterThanOrEqual(5);
 	});
 });
