@@ -62,12 +62,14 @@ function startWriters(db, count) {
 	const loops = Array.from({ length: count }, async (_, w) => {
 		for (let i = 0; running; i++) {
 			const started = performance.now();
+			const startedAt = Date.now();
 			try {
 				await db.transaction(async (trx) => {
 					const [row] = await trx('directus_activity').insert({ action: 'create', collection: 'bench_writes', item: `${w}-${i}`, ip: '203.0.113.9', timestamp: new Date() }).returning('id');
 					await trx('directus_revisions').insert({ activity: row.id, collection: 'bench_writes', item: `${w}-${i}`, data: JSON.stringify({ w, i }) });
 				});
-				samples.push({ at: Date.now(), ms: performance.now() - started });
+				// Keyed by when the transaction began: one blocked by a lock counts in the window that blocked it.
+				samples.push({ at: startedAt, ms: performance.now() - started });
 			} catch (error) {
 				errors++;
 				log(`writer error: ${error.message}`);

@@ -107,7 +107,9 @@ export async function runSoak({ name, port, seconds, writesPerSecond = 200, read
 		});
 		let r = 0;
 		const reads = paced(readsPerSecond, 32, async () => {
-			const path = r % 10 === 9 ? `/analytics/overview?from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date().toISOString()}` : DASHBOARD[r % DASHBOARD.length];
+			// The API takes whole seconds.
+			const iso = (ms) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+			const path = r % 10 === 9 ? `/analytics/overview?from=${iso(Date.now() - 3_600_000)}&to=${iso(Date.now())}` : DASHBOARD[r % DASHBOARD.length];
 			r++;
 			const started = performance.now();
 			try {

@@ -12,6 +12,8 @@ import type { ArchiveFileStore } from '../retention/archive-files';
 import { refreshMaterializedViews } from '../maintenance/refresh-materialized-views';
 import { analyzeActivityTables } from '../retention/analyze-tables';
 import { runRetention } from '../retention/run-retention';
+import { absorbArchive } from '../rollup/absorb-archive';
+import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
 import { createProgressBar } from './progress-bar';
 
 interface Command {
@@ -43,18 +45,20 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 	const analytics = program.command('analytics').description('Activity analytics: rollups and migrations');
 	analytics
 		.command('backfill')
-		.description('Rebuild every rollup from scratch, with a progress bar')
+		.description('Rebuild every rollup from scratch (archived rows included), with a progress bar')
 		.option('--batch-size <rows>', 'rows per transaction', '50000')
 		.action(async (options: { batchSize: string }) =>
 			finish(async () => {
 				await runtime.ready;
 				const batchSize = positiveInteger(options.batchSize, '--batch-size');
 				await resetRollups(runtime.database);
-				const [{ total } = { total: 0 }] = await runtime.database('directus_activity').count<{ total: number | string }[]>({ total: '*' });
-				const bar = createProgressBar('backfill', Number(total));
-				const result = await refreshRollups(runtime.database, { batchSize, maxBatches: Number.POSITIVE_INFINITY, onProgress: (done) => bar.update(done) });
+				const count = async (table: string) => Number((await runtime.database(table).count<{ total: number | string }[]>({ total: '*' }))[0]?.total ?? 0);
+				const archived = await count(ARCHIVE_ACTIVITY_TABLE);
+				const bar = createProgressBar('backfill', archived + (await count('directus_activity')));
+				const fromArchive = await absorbArchive(runtime.database, batchSize, (done) => bar.update(done));
+				const result = await refreshRollups(runtime.database, { batchSize, maxBatches: Number.POSITIVE_INFINITY, onProgress: (done) => bar.update(fromArchive + done) });
 				bar.finish();
-				process.stdout.write(`${JSON.stringify({ rows: result.rows, watermark: result.watermark, durationMs: result.durationMs })}\n`);
+				process.stdout.write(`${JSON.stringify({ rows: fromArchive + result.rows, archivedRows: fromArchive, liveRows: result.rows, watermark: result.watermark, durationMs: result.durationMs })}\n`);
 			}),
 		);
 	analytics

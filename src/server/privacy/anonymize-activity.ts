@@ -92,6 +92,9 @@ async function oldestSecond(database: Knex, dialect: Dialect): Promise<number | 
 	}
 	const bucket = await database(IP_TABLES[0]!.name).min({ oldest: 'bucket' }).first();
 	if (bucket?.oldest !== null && bucket?.oldest !== undefined) candidates.push(Number(bucket.oldest));
+	// An archive file is read whole when its newest row is at or after the start.
+	const file = await database(ARCHIVE_FILES_TABLE).min({ oldest: 'newest' }).first();
+	if (file?.oldest !== null && file?.oldest !== undefined) candidates.push(Number(file.oldest));
 	const login = await database(FAILED_LOGINS_TABLE).min({ oldest: 'at' }).first();
 	if (login?.oldest !== null && login?.oldest !== undefined) candidates.push(Math.floor(Number(login.oldest) / 1000));
 	if (candidates.length === 0) return null;
