@@ -2,7 +2,7 @@
 // sampling the instance's memory and the writer's queue. Used by bench/soak.mjs (10 minutes, a report) and by
 // the failure suite's short run (correctness only).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { completeProjectSetup } from '../../scripts/demo-data/demo-schema.mjs';
+import { completeProjectSetup, createItemCollection } from '../../scripts/demo-data/demo-schema.mjs';
 import { DEMO_ADMIN, dropDatabase, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
 import { percentile } from './stats.mjs';
 
@@ -81,16 +81,7 @@ export async function runSoak({ name, port, seconds, writesPerSecond = 200, read
 	const error = (key) => (result.errors[key] = (result.errors[key] ?? 0) + 1);
 	try {
 		await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
-		await call(host.url, '/collections', 'POST', {
-			collection: COLLECTION,
-			meta: { accountability: 'all' },
-			schema: {},
-			fields: [
-				{ field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } },
-				{ field: 'title', type: 'string' },
-			],
-		});
-		await call(host.url, '/analytics/writer/enable', 'POST', { collections: [COLLECTION] });
+		await createItemCollection(host.url, DEMO_ADMIN.token, COLLECTION, { writer: true });
 		const acked = [];
 		let n = 0;
 		const writes = paced(writesPerSecond, 64, async () => {

@@ -49,3 +49,20 @@ export async function applyDemoSchema(url, token, seed = 42) {
 export async function completeProjectSetup(url, token, ownerEmail) {
 	await call(url, token, 'PATCH', '/settings', { project_owner: ownerEmail, project_usage: 'personal', product_updates: false });
 }
+
+/**
+ * A collection with an auto-increment key and a `title`, for load tests: `accountability` as Directus has it,
+ * and optionally put under the batched writer.
+ */
+export async function createItemCollection(url, token, collection, { accountability = 'all', writer = false } = {}) {
+	await call(url, token, 'POST', '/collections', {
+		collection,
+		meta: { accountability },
+		schema: {},
+		fields: [
+			{ field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } },
+			{ field: 'title', type: 'string' },
+		],
+	});
+	if (writer) await call(url, token, 'POST', '/analytics/writer/enable', { collections: [collection] });
+}

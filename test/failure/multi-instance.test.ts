@@ -2,10 +2,11 @@ import type { Knex } from 'knex';
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeProjectSetup } from '../../scripts/demo-data/demo-schema.mjs';
+import { completeProjectSetup, createItemCollection } from '../../scripts/demo-data/demo-schema.mjs';
 import { DEMO_ADMIN, dropDatabase, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
 import type { AnalyticsStatus } from '../../src/shared/status';
 import { FaultRedis } from '../support/fault-services';
+import { postgresHostEnv } from '../support/pg-env';
 import { startWriteLoad } from '../support/write-load';
 
 // Three Directus instances on one PostgreSQL and one Redis, as behind a load balancer.
@@ -18,13 +19,7 @@ const INSTANCES = [
 	{ name: 'multi-2', port: 18163 },
 	{ name: 'multi-3', port: 18164 },
 ];
-const env: Record<string, string> = {
-	DB_CLIENT: 'pg',
-	DB_HOST: process.env['TEST_PG_HOST'] ?? '127.0.0.1',
-	DB_PORT: process.env['TEST_PG_PORT'] ?? '5432',
-	DB_USER: process.env['TEST_PG_USER'] ?? 'postgres',
-	DB_PASSWORD: process.env['TEST_PG_PASSWORD'] ?? '',
-	DB_DATABASE: `aa_multi_${runId}`,
+const env = postgresHostEnv(`aa_multi_${runId}`, {
 	REDIS: redis.url,
 	// What a multi-instance Directus needs anyway: schedules, messages and caches shared through Redis.
 	SYNCHRONIZATION_STORE: 'redis',
@@ -36,7 +31,7 @@ const env: Record<string, string> = {
 	ACTIVITY_ANALYTICS_CLAIM_IDLE_MS: '2000',
 	ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '200',
 	LOG_LEVEL: 'warn',
-};
+});
 const urls: string[] = [];
 const pids: number[] = [];
 let db: Knex;
@@ -87,17 +82,7 @@ beforeAll(async () => {
 		if (i === 0) {
 			db = openDatabase(host.env) as Knex;
 			await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
-			const created = await call(host.url, '/collections', 'POST', {
-				collection: COLLECTION,
-				meta: { accountability: 'all' },
-				schema: {},
-				fields: [
-					{ field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } },
-					{ field: 'title', type: 'string' },
-				],
-			});
-			expect(created.status, created.text).toBe(200);
-			expect((await call(host.url, '/analytics/writer/enable', 'POST', { collections: [COLLECTION] })).status).toBe(200);
+			await createItemCollection(host.url, DEMO_ADMIN.token, COLLECTION, { writer: true });
 		}
 	}
 }, 300_000);

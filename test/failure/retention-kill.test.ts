@@ -5,21 +5,14 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mjs';
 import { loadActivity } from '../../scripts/demo-data/write-activity.mjs';
+import { createItemCollection } from '../../scripts/demo-data/demo-schema.mjs';
 import { DEMO_ADMIN, dropDatabase, hostDir, nodeEnv, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
+import { postgresHostEnv } from '../support/pg-env';
 import { percentile, startWriteLoad } from '../support/write-load';
 
 // Retention over 1M rows, hard-killed half way, then run again: archive plus live must equal the original.
 const HOST = 'fault-retention';
-const env: Record<string, string> = {
-	DB_CLIENT: 'pg',
-	DB_HOST: process.env['TEST_PG_HOST'] ?? '127.0.0.1',
-	DB_PORT: process.env['TEST_PG_PORT'] ?? '5432',
-	DB_USER: process.env['TEST_PG_USER'] ?? 'postgres',
-	DB_PASSWORD: process.env['TEST_PG_PASSWORD'] ?? '',
-	DB_DATABASE: `aa_fault_retention_${process.pid}_${Date.now().toString(36)}`,
-	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
-	LOG_LEVEL: 'error',
-};
+const env = postgresHostEnv(`aa_fault_retention_${process.pid}_${Date.now().toString(36)}`, { ACTIVITY_ANALYTICS_REFRESH_CRON: 'off', LOG_LEVEL: 'error' });
 let db: Knex;
 let hostEnv: Record<string, string>;
 
@@ -96,13 +89,7 @@ describe('retention beside 50 concurrent writers', () => {
 	it('every item write succeeds while retention archives ~270k rows; p99 reported against no retention', async () => {
 		// Directus's pressure limiter answers 503 when 50 clients saturate two cores, retention or not.
 		const host = await startHost({ name: HOST, port: 18161, env: { ...env, PRESSURE_LIMITER_ENABLED: 'false' }, bootstrapFirst: false });
-		const headers = { authorization: `Bearer ${DEMO_ADMIN.token}`, 'content-type': 'application/json' };
-		const created = await fetch(`${host.url}/collections`, {
-			method: 'POST',
-			headers,
-			body: JSON.stringify({ collection: 'retention_writes', schema: {}, meta: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }, { field: 'title', type: 'string' }] }),
-		});
-		expect(created.status).toBe(200);
+		await createItemCollection(host.url, DEMO_ADMIN.token, 'retention_writes');
 		const count = async (table: string) => Number((await db(table).count({ n: '*' }))[0]?.['n']);
 		const archivedBefore = await count('activity_analytics_archive_activity');
 

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN, dropDatabase, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
-import { completeProjectSetup } from '../../scripts/demo-data/demo-schema.mjs';
+import { completeProjectSetup, createItemCollection } from '../../scripts/demo-data/demo-schema.mjs';
 import type { WriterStatusFigures } from '../../src/shared/status';
 import { FaultPostgres, FaultRedis } from '../support/fault-services';
+import { postgresHostEnv } from '../support/pg-env';
 import { startWriteLoad } from '../support/write-load';
 
 // Each test counts the creates Directus acknowledged and asserts exactly one activity row for each of them,
@@ -21,18 +22,12 @@ const COLLECTION = 'fault_items';
 let bootedEnv: Record<string, string> = {};
 
 function hostEnv(label: string, extra: Record<string, string> = {}): Record<string, string> {
-	const env = {
-		DB_CLIENT: 'pg',
-		DB_HOST: process.env['TEST_PG_HOST'] ?? '127.0.0.1',
-		DB_PORT: process.env['TEST_PG_PORT'] ?? '5432',
-		DB_USER: process.env['TEST_PG_USER'] ?? 'postgres',
-		DB_PASSWORD: process.env['TEST_PG_PASSWORD'] ?? '',
-		DB_DATABASE: `aa_fault_${runId}_${label}`,
+	const env = postgresHostEnv(`aa_fault_${runId}_${label}`, {
 		ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
 		ACTIVITY_ANALYTICS_CLAIM_IDLE_MS: '2000',
 		ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '200',
 		...extra,
-	};
+	});
 	created.push(env);
 	return env;
 }
@@ -52,16 +47,7 @@ async function bootWriterHost(env: Record<string, string>): Promise<string> {
 	const host = await startHost({ name: HOST, port: PORT, env });
 	bootedEnv = host.env;
 	await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
-	await request(host.url, '/collections', 'POST', {
-		collection: COLLECTION,
-		meta: { accountability: 'all' },
-		schema: {},
-		fields: [
-			{ field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } },
-			{ field: 'title', type: 'string' },
-		],
-	});
-	await request(host.url, '/analytics/writer/enable', 'POST', { collections: [COLLECTION] });
+	await createItemCollection(host.url, DEMO_ADMIN.token, COLLECTION, { writer: true });
 	return host.url;
 }
 
