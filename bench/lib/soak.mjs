@@ -149,13 +149,17 @@ export async function runSoak({ name, port, seconds, writesPerSecond = 200, read
 	return summarize(result);
 }
 
-/** Memory growth after warm-up (first 20% of samples), queue bounds, p99s. */
-function summarize(result) {
+/**
+ * Memory growth after warm-up (the first 20% of samples): the floor (minimum) of the last fifth of the run
+ * against the floor of the first fifth. The heap swings by hundreds of MB between collections; a leak raises
+ * its floor. Also queue bounds and p99s.
+ */
+export function summarize(result) {
 	const samples = result.samples;
 	const warm = samples.slice(Math.max(1, Math.floor(samples.length * 0.2)));
 	const window = Math.max(1, Math.floor(warm.length / 5));
-	const mean = (list, key) => list.reduce((sum, s) => sum + s[key], 0) / Math.max(1, list.length);
-	const growth = (key) => (warm.length >= 2 ? mean(warm.slice(-window), key) / mean(warm.slice(0, window), key) - 1 : 0);
+	const floor = (list, key) => Math.min(...list.map((s) => s[key]));
+	const growth = (key) => (warm.length >= 2 ? floor(warm.slice(-window), key) / floor(warm.slice(0, window), key) - 1 : 0);
 	return {
 		...result,
 		writes: { acked: result.writes.acked, p50: percentile(result.writes.latencies, 50), p99: percentile(result.writes.latencies, 99), perSecond: result.writes.acked / result.seconds },
