@@ -68,8 +68,8 @@ function startWriters(db, count) {
 					const [row] = await trx('directus_activity').insert({ action: 'create', collection: 'bench_writes', item: `${w}-${i}`, ip: '203.0.113.9', timestamp: new Date() }).returning('id');
 					await trx('directus_revisions').insert({ activity: row.id, collection: 'bench_writes', item: `${w}-${i}`, data: JSON.stringify({ w, i }) });
 				});
-				// Keyed by when the transaction began: one blocked by a lock counts in the window that blocked it.
-				samples.push({ at: startedAt, ms: performance.now() - started });
+				// A transaction counts in every window it overlaps: one blocked by a lock counts where it was blocked.
+				samples.push({ at: startedAt, end: Date.now(), ms: performance.now() - started });
 			} catch (error) {
 				errors++;
 				log(`writer error: ${error.message}`);
@@ -90,7 +90,7 @@ function startWriters(db, count) {
 }
 
 function windowStats(samples, from, to) {
-	const ms = samples.filter((s) => s.at >= from && s.at < to).map((s) => s.ms);
+	const ms = samples.filter((s) => s.at < to && s.end >= from).map((s) => s.ms);
 	return { writes: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.length ? Math.max(...ms) : NaN };
 }
 

@@ -8,22 +8,27 @@ import { fileURLToPath } from 'node:url';
 import { fmt, machineNote, markdownTable } from './lib/stats.mjs';
 
 const full = process.argv.includes('--full');
+// --summary-only: print the table from the result files already in bench/results/, running nothing.
+const summaryOnly = process.argv.includes('--summary-only');
 const sizes = full ? ['1M', '10M'] : ['1M'];
 const soakMinutes = full ? '10' : '2';
+const sizesForSummary = summaryOnly ? ['1M', '10M'] : sizes;
 const started = Date.now();
 const results = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
 const suite = (script, args) => spawnSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: 'inherit' }).status === 0;
 
 const outcomes = [];
-outcomes.push(suite('./write-path.mjs', ['--events', full ? '1000000' : '200000']));
-for (const rows of sizes) outcomes.push(suite('./read-path.mjs', ['--rows', rows]));
-for (const rows of sizes) outcomes.push(suite('./retention.mjs', ['--rows', rows]));
-outcomes.push(suite('./soak.mjs', ['--minutes', soakMinutes]));
+if (!summaryOnly) {
+	outcomes.push(suite('./write-path.mjs', ['--events', full ? '1000000' : '200000']));
+	for (const rows of sizes) outcomes.push(suite('./read-path.mjs', ['--rows', rows]));
+	for (const rows of sizes) outcomes.push(suite('./retention.mjs', ['--rows', rows]));
+	outcomes.push(suite('./soak.mjs', ['--minutes', soakMinutes]));
+}
 
 /** A result file this run wrote, or null. */
 function fresh(name) {
 	const file = join(results, name);
-	if (!existsSync(file) || statSync(file).mtimeMs < started) return null;
+	if (!existsSync(file) || (!summaryOnly && statSync(file).mtimeMs < started)) return null;
 	return JSON.parse(readFileSync(file, 'utf8'));
 }
 const x = (a, b) => `${(a / b).toFixed(a / b >= 10 ? 0 : 2)}×`;
@@ -36,8 +41,8 @@ if (write) {
 	rows.push(['write path', 'bulk: writer after the trigger swap vs 20 audit triggers', x(s.triggers.bulkP50, s.swapped.bulkP50)]);
 	rows.push(['write path', 'writer drain into PostgreSQL', `${Math.round(write.throughput.drainEventsPerSecond).toLocaleString('en')} events/s (${x(write.throughput.drainEventsPerSecond, write.copy.rowsPerSecond)} of raw COPY)`]);
 }
-for (const size of sizes) {
-	const read = fresh(`read-path-${size}.json`);
+for (const size of sizesForSummary) {
+	const read = fresh(`read-path-${Number(size.replace('M', '')) * 1_000_000}.json`);
 	if (read) {
 		const r = read.results;
 		rows.push([`read path ${size}`, 'dashboard p50: /analytics uncached vs raw SQL', `${x(r.rawSql.p50, r.analyticsUncached.p50)} (${fmt(r.analyticsUncached.p50)} vs ${fmt(r.rawSql.p50)} ms)`]);
@@ -52,12 +57,14 @@ for (const size of sizes) {
 		rows.push([`retention ${size}`, 'longest writer wait: index migration (CONCURRENTLY) vs plain CREATE INDEX', `${fmt(retention.indexConcurrently.writers.max)} vs ${fmt(retention.indexPlain.writers.max)} ms (build ${fmt(retention.indexPlain.buildMs)} ms)`]);
 	}
 }
-const soak = fresh(`soak-${soakMinutes}min.json`);
-if (soak) {
-	rows.push([`soak ${soakMinutes} min`, 'writes/s and dashboard reads/s sustained', `${soak.writes.perSecond.toFixed(0)} / ${soak.reads.perSecond.toFixed(1)}`]);
-	rows.push([`soak ${soakMinutes} min`, 'write p99 / dashboard read p99', `${fmt(soak.writes.p99)} / ${fmt(soak.reads.p99)} ms`]);
-	rows.push([`soak ${soakMinutes} min`, 'RSS / heap growth after warm-up', `${(soak.rssGrowth * 100).toFixed(1)}% / ${(soak.heapGrowth * 100).toFixed(1)}%`]);
-	rows.push([`soak ${soakMinutes} min`, 'max writer queue depth; errors; lost or doubled writes', `${soak.maxQueueDepth}; ${soak.errorCount}; ${soak.missing + soak.doubled}`]);
+for (const minutes of ['10', '2']) {
+	const soak = fresh(`soak-${minutes}min.json`);
+	if (!soak) continue;
+	const judged = Number(minutes) >= 5;
+	rows.push([`soak ${minutes} min`, 'writes/s and dashboard reads/s sustained', `${soak.writes.perSecond.toFixed(0)} / ${soak.reads.perSecond.toFixed(1)}`]);
+	rows.push([`soak ${minutes} min`, 'write p99 / dashboard read p99', `${fmt(soak.writes.p99)} / ${fmt(soak.reads.p99)} ms`]);
+	rows.push([`soak ${minutes} min`, 'RSS / heap floor growth after warm-up', judged ? `${(soak.rssGrowth * 100).toFixed(1)}% / ${(soak.heapGrowth * 100).toFixed(1)}%` : 'not judged (under 5 minutes)']);
+	rows.push([`soak ${minutes} min`, 'max writer queue depth; errors; lost or doubled writes', `${soak.maxQueueDepth}; ${soak.errorCount}; ${soak.missing + soak.doubled}`]);
 }
 const table = markdownTable(['suite', 'measure (side by side, same run)', 'result'], rows);
 process.stdout.write(`\n## Benchmark summary (${full ? 'full' : 'quick'} mode, ${machineNote()}, ${new Date().toISOString().slice(0, 10)})\n\n${table}\n\n`);
