@@ -189,7 +189,11 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 				await runtime.ready;
 				const { eraseUser } = parsePrivacySettings({ erase_user: user }, ['erase']);
 				const batchSize = parseRetentionSettings({ batch_size: options.batchSize }).batchSize;
-				process.stdout.write(`${JSON.stringify(await runErase(runtime, eraseUser ?? '', batchSize, files))}\n`);
+				const rowsOfUser = async (table: string) => Number((await runtime.database(table).where({ user: eraseUser }).count<{ n: number | string }[]>({ n: '*' }))[0]?.n ?? 0);
+				const bar = createProgressBar('erase', (await rowsOfUser('directus_activity')) + (await rowsOfUser(ARCHIVE_ACTIVITY_TABLE)));
+				const result = await runErase(runtime, eraseUser ?? '', batchSize, files, (done) => bar.update(done));
+				bar.finish();
+				process.stdout.write(`${JSON.stringify(result)}\n`);
 			}),
 		);
 	analytics

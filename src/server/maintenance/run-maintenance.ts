@@ -48,6 +48,7 @@ export function parsePrivacySettings(options: { anonymize_days?: unknown; erase_
 	}
 	const user = options.erase_user === undefined || options.erase_user === null ? '' : String(options.erase_user).trim();
 	if (tasks.includes('erase') && user === '') problems.push('"erase_user" is required for the erase task');
+	if (user !== '' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(user)) problems.push(`"erase_user" must be a user id (a UUID), got "${user}"`);
 	if (problems.length > 0) throw new MaintenanceOptionsError(problems.join('; '));
 	return { anonymizeDays, eraseUser: user === '' ? null : user };
 }
@@ -182,9 +183,9 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 }
 
 /** Erasure as the operation and the CLI run it: an unknown user is a bad option; the cache is cleared after. */
-export async function runErase(runtime: AnalyticsRuntime, user: string, batchSize: number, files?: ArchiveFileStore) {
+export async function runErase(runtime: AnalyticsRuntime, user: string, batchSize: number, files?: ArchiveFileStore, onProgress?: (rows: number) => void) {
 	try {
-		const erased = await eraseUser(runtime.database, { user, batchSize });
+		const erased = await eraseUser(runtime.database, { user, batchSize, ...(onProgress ? { onProgress } : {}) });
 		let fileErasure = null;
 		let warning: string | null = null;
 		const archivedInFiles = Number((await runtime.database(ARCHIVE_FILES_TABLE).count({ n: '*' }).first())?.n ?? 0);
