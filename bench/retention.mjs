@@ -97,7 +97,10 @@ function windowStats(samples, from, to) {
 async function during(writers, work) {
 	const from = Date.now();
 	const result = await work();
-	return { result, stats: windowStats(writers.samples, from, Date.now() + 1) };
+	const to = Date.now();
+	// Transactions the work blocked finish just after it: wait for them before reading the window.
+	await sleep(2_000);
+	return { result, stats: windowStats(writers.samples, from, to) };
 }
 
 async function main() {
