@@ -91,7 +91,7 @@ function startWriters(db, count) {
 
 function windowStats(samples, from, to) {
 	const ms = samples.filter((s) => s.at < to && s.end >= from).map((s) => s.ms);
-	return { writes: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.length ? Math.max(...ms) : NaN };
+	return { writes: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.length ? ms.reduce((a, b) => Math.max(a, b), 0) : NaN };
 }
 
 async function during(writers, work) {
