@@ -68,3 +68,11 @@ export function rowsOf<T = Record<string, unknown>>(result: unknown, dialect: Di
 	if (dialect === 'mysql') return (result as [T[]])[0];
 	return result as T[];
 }
+
+/** Epoch ms of a timestamp as a driver or JSON gives it: a Date, SQLite's epoch-ms number or UTC text, or ISO text. */
+export function epochMsOf(value: unknown): number {
+	if (value instanceof Date) return value.getTime();
+	if (typeof value === 'number') return value;
+	const text = String(value);
+	return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`).getTime();
+}

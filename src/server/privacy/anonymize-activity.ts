@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, epochWholeSecondsSql, quoteIdentifier, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
+import { dialectOf, epochMsOf, epochWholeSecondsSql, quoteIdentifier, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
 import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
 import { bumpGeneration, lockState, withRetry } from '../rollup/rollup-lock';
 import { ALERTS_TABLE, FAILED_LOGINS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../rollup/rollup-tables';
@@ -202,14 +202,8 @@ async function anonymizeArchiveFiles(database: Knex, store: ArchiveFileStore, fr
 	const files = (await database(ARCHIVE_FILES_TABLE).where('newest', '>=', from).pluck('file')).map(String);
 	return rewriteArchiveFiles(store, files, (line) => {
 		if (line.table !== 'directus_activity' || typeof line.row['ip'] !== 'string') return line;
-		if (toEpochMs(line.row['timestamp']) >= before * 1000) return line;
+		if (epochMsOf(line.row['timestamp']) >= before * 1000) return line;
 		const ip = anonymizeIp(line.row['ip']);
 		return ip === line.row['ip'] ? line : { ...line, row: { ...line.row, ip } };
 	});
-}
-
-function toEpochMs(value: unknown): number {
-	if (typeof value === 'number') return value;
-	const text = String(value);
-	return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`).getTime();
 }

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
-import { dialectOf, rowsOf, timestampRangeSql, epochSecondsSql, type Dialect } from '../dialect';
+import { dialectOf, epochMsOf, epochSecondsSql, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
 import { readUnabsorbed } from '../rollup/rollup-state';
 import type { ArchiveFileStore } from './archive-files';
 import { archiveCutoff, dropPartitionsBefore, ensureMonthPartitions } from './archive-partitions';
@@ -160,15 +160,9 @@ async function saveBatchFile(database: Knex, store: ArchiveFileStore, ids: numbe
 	const activity = await database('directus_activity').whereIn('id', ids).orderBy('id');
 	const revisions = await database('directus_revisions').whereIn('activity', ids).orderBy('id');
 	const lines = [...activity.map((row) => JSON.stringify({ table: 'directus_activity', row })), ...revisions.map((row) => JSON.stringify({ table: 'directus_revisions', row }))];
-	const newest = Math.max(...activity.map((row) => toSeconds(row.timestamp)));
+	const newest = Math.floor(activity.reduce((max, row) => Math.max(max, epochMsOf(row.timestamp)), 0) / 1000);
 	const id = await store.save(`activity-${ids[0]}-${ids[ids.length - 1]}.ndjson.gz`, gzipSync(`${lines.join('\n')}\n`));
 	return { id, revisions: revisions.length, newest };
-}
-
-function toSeconds(value: unknown): number {
-	if (value instanceof Date) return Math.floor(value.getTime() / 1000);
-	if (typeof value === 'number') return Math.floor(value / 1000);
-	return Math.floor(new Date(String(value).includes('T') || String(value).includes('Z') ? String(value) : `${String(value).replace(' ', 'T')}Z`).getTime() / 1000);
 }
 
 async function removeOrphanFiles(database: Knex, store: ArchiveFileStore): Promise<number> {
