@@ -12,7 +12,8 @@ export interface MaintenanceOptionValues {
 	since?: unknown;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A Directus user id. */
+export const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isEmpty(value: unknown): boolean {
 	return value === undefined || value === null || value === '';
@@ -43,7 +44,7 @@ export function maintenanceOptionProblems(options: MaintenanceOptionValues): str
 	if (!isEmpty(options.archive) && !['archive', 'files', 'none'].includes(String(options.archive))) problems.push(`"archive" must be archive, files or none (got "${String(options.archive)}")`);
 	const user = isEmpty(options.erase_user) ? '' : String(options.erase_user).trim();
 	if (tasks.includes('erase') && user === '') problems.push('"erase_user" is required for the erase task');
-	if (user !== '' && !UUID.test(user)) problems.push(`"erase_user" must be a user id (a UUID), got "${user}"`);
+	if (user !== '' && !USER_ID.test(user)) problems.push(`"erase_user" must be a user id (a UUID), got "${user}"`);
 	if (!isEmpty(options.since) && Number.isNaN(new Date(String(options.since)).getTime())) problems.push(`"since" must be an ISO date (got "${String(options.since)}").`);
 	return problems;
 }

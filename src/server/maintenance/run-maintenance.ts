@@ -14,6 +14,7 @@ import { EraseError, eraseUser } from '../privacy/erase-user';
 import { eraseFromArchiveFiles } from '../privacy/erase-from-archive-files';
 import { dialectOf } from '../dialect';
 import { ARCHIVE_FILES_TABLE } from '../retention/retention-tables';
+import { USER_ID } from '../../shared/maintenance-options';
 import { readRollupLag } from '../rollup/rollup-lag';
 import { refreshMaterializedViews, UnknownViewError, type ViewRefresh } from './refresh-materialized-views';
 
@@ -48,7 +49,7 @@ export function parsePrivacySettings(options: { anonymize_days?: unknown; erase_
 	}
 	const user = options.erase_user === undefined || options.erase_user === null ? '' : String(options.erase_user).trim();
 	if (tasks.includes('erase') && user === '') problems.push('"erase_user" is required for the erase task');
-	if (user !== '' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(user)) problems.push(`"erase_user" must be a user id (a UUID), got "${user}"`);
+	if (user !== '' && !USER_ID.test(user)) problems.push(`"erase_user" must be a user id (a UUID), got "${user}"`);
 	if (problems.length > 0) throw new MaintenanceOptionsError(problems.join('; '));
 	return { anonymizeDays, eraseUser: user === '' ? null : user };
 }
@@ -188,9 +189,11 @@ export async function runErase(runtime: AnalyticsRuntime, user: string, batchSiz
 		const erased = await eraseUser(runtime.database, { user, batchSize, ...(onProgress ? { onProgress } : {}) });
 		let fileErasure = null;
 		let warning: string | null = null;
-		const archivedInFiles = Number((await runtime.database(ARCHIVE_FILES_TABLE).count({ n: '*' }).first())?.n ?? 0);
 		if (files) fileErasure = await eraseFromArchiveFiles(runtime.database, files, erased.user);
-		else if (archivedInFiles > 0) warning = `${archivedInFiles} NDJSON archive file(s) were not searched: file storage is not available here`;
+		else {
+			const archivedInFiles = Number((await runtime.database(ARCHIVE_FILES_TABLE).count({ n: '*' }).first())?.n ?? 0);
+			if (archivedInFiles > 0) warning = `${archivedInFiles} NDJSON archive file(s) were not searched: file storage is not available here`;
+		}
 		await runtime.cache.clear();
 		return { ...erased, files: fileErasure, warning };
 	} catch (error) {

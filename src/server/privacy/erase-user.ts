@@ -3,6 +3,7 @@ import { dialectOf, rowsOf, type Dialect } from '../dialect';
 import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../retention/retention-tables';
 import { applyRowsToRollups } from '../rollup/rollup-batch';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from '../rollup/rollup-lock';
+import { USER_ID } from '../../shared/maintenance-options';
 import { ALERTS_TABLE, FAILED_LOGINS_TABLE, GAPS_TABLE, ROLLUP_TABLES } from '../rollup/rollup-tables';
 
 export interface EraseOptions {
@@ -26,7 +27,6 @@ export interface EraseReport {
 
 export class EraseError extends Error {}
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const USER_TABLES = ROLLUP_TABLES.filter((table) => table.dims.includes('user'));
 
 /**
@@ -39,7 +39,7 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 	const started = performance.now();
 	const dialect = dialectOf(database);
 	const user = options.user.trim();
-	if (!UUID.test(user)) throw new EraseError(`"erase_user" must be a user id (a UUID), got "${options.user}"`);
+	if (!USER_ID.test(user)) throw new EraseError(`"erase_user" must be a user id (a UUID), got "${options.user}"`);
 	const known = await database('directus_users').where({ id: user }).first('email');
 	if (!known && !(await database('directus_activity').where({ user }).first('id')) && !(await database(ARCHIVE_ACTIVITY_TABLE).where({ user }).first('id'))) {
 		throw new EraseError(`No user "${user}" exists, and no activity names them.`);
