@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GRAINS } from '../../src/server/rollup/rollup-tables';
 import { mergeRanges, splitWindow } from '../../src/server/query/window-segments';
-import { calendarBuckets } from '../../src/server/query/time-buckets';
+import { bucketIndexSql, calendarBuckets } from '../../src/server/query/time-buckets';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 
@@ -35,5 +35,29 @@ describe('calendarBuckets', () => {
 		expect(autumn.map((b) => (b.to - b.from) / 3600)).toEqual([25]);
 		const kathmandu = calendarBuckets(at('2026-01-01T00:00:00Z'), at('2026-01-01T03:00:00Z'), 'hour', 'Asia/Kathmandu');
 		expect(new Date(kathmandu[1]!.from * 1000).toISOString()).toBe('2026-01-01T00:15:00.000Z');
+	});
+});
+
+describe('bucketIndexSql', () => {
+	// The SQL is nothing but nested `case when at < N then A else B end`; read it back as JS to check every edge.
+	const evaluate = (sql: string, at: number): number => Function('at', `return ${sql.replace(/case when at < (\d+) then /g, '(at < $1 ? ').replace(/ else /g, ' : ').replace(/ end/g, ')')};`)(at) as number;
+
+	it('places every instant of a DST week, hour by hour, in the bucket that holds it', () => {
+		const buckets = calendarBuckets(at('2026-10-21T13:17:00Z'), at('2026-10-28T09:00:05Z'), 'hour', 'Europe/Berlin');
+		const sql = bucketIndexSql(buckets, 'at');
+		expect(sql).not.toMatch(/[^a-z0-9 <()]/);
+		buckets.forEach((bucket, i) => {
+			for (const instant of [bucket.from, bucket.from + 1, bucket.to - 1]) expect(evaluate(sql, instant)).toBe(i);
+		});
+		expect(buckets.length).toBe(165);
+	});
+
+	it('handles one bucket and uneven counts', () => {
+		for (const count of [1, 2, 3, 7, 31]) {
+			const buckets = calendarBuckets(at('2026-01-01T00:00:00Z'), at('2026-01-01T00:00:00Z') + count * 86_400, 'day', 'Asia/Kathmandu');
+			const sql = bucketIndexSql(buckets, 'at');
+			buckets.forEach((bucket, i) => expect(evaluate(sql, bucket.from)).toBe(i));
+			buckets.forEach((bucket, i) => expect(evaluate(sql, bucket.to - 1)).toBe(i));
+		}
 	});
 });

@@ -2,7 +2,7 @@ import { quoteIdentifier } from '../dialect';
 import type { TimeseriesQuery } from './analytics-query';
 import type { QueryContext } from './read-snapshot';
 import { querySource, toNumber } from './source-query';
-import { bucketIndexOf, calendarBuckets, localLabel } from './time-buckets';
+import { bucketIndexSql, calendarBuckets, localLabel } from './time-buckets';
 
 export interface TimeseriesPoint {
 	/** Local wall-clock start of the calendar bucket, with its offset. */
@@ -22,33 +22,28 @@ export interface TimeseriesResult {
 
 /**
  * Counts and unique users per calendar bucket in the query's time zone, zero-filled. Each bucket is read
- * on its own ranges, so no rollup row straddles two buckets; rows are then placed by their time.
+ * on its own ranges, so no rollup row straddles two buckets; the database places rows by their time.
  */
 export async function runTimeseries(context: QueryContext, query: TimeseriesQuery): Promise<TimeseriesResult> {
 	const q = (name: string) => quoteIdentifier(context.dialect, name);
 	const buckets = calendarBuckets(query.from, query.to, query.interval, query.tz);
 	const ranges = buckets.map((b) => ({ from: b.from, to: b.to }));
 	const events = new Array<number>(buckets.length).fill(0);
-	const users = buckets.map(() => new Set<string>());
+	const users = new Array<number>(buckets.length).fill(0);
 
+	const bucket = bucketIndexSql(buckets, q('at'));
 	const countRows = await querySource(
 		context,
 		{ select: [], filters: query.filters, ranges },
-		(s) => `select ${q('at')}, sum(${q('events')}) as ${q('events')} from ${s} group by ${q('at')}`,
+		(s) => `select ${bucket} as ${q('i')}, sum(${q('events')}) as ${q('events')} from ${s} group by 1`,
 	);
-	for (const row of countRows) {
-		const index = bucketIndexOf(buckets, toNumber(row['at']));
-		if (index >= 0) events[index]! += toNumber(row['events']);
-	}
+	for (const row of countRows) events[toNumber(row['i'])] = toNumber(row['events']);
 	const userRows = await querySource(
 		context,
 		{ select: ['user'], filters: query.filters, ranges },
-		(s) => `select ${q('at')}, ${q('user')} from ${s} where ${q('user')} <> '' group by ${q('at')}, ${q('user')}`,
+		(s) => `select ${q('i')}, count(*) as ${q('users')} from (select distinct ${bucket} as ${q('i')}, ${q('user')} from ${s} where ${q('user')} <> '') ${q('d')} group by ${q('i')}`,
 	);
-	for (const row of userRows) {
-		const index = bucketIndexOf(buckets, toNumber(row['at']));
-		if (index >= 0) users[index]!.add(String(row['user']));
-	}
+	for (const row of userRows) users[toNumber(row['i'])] = toNumber(row['users']);
 	return {
 		interval: query.interval,
 		tz: query.tz,
@@ -57,7 +52,7 @@ export async function runTimeseries(context: QueryContext, query: TimeseriesQuer
 			from: new Date(bucket.from * 1000).toISOString(),
 			to: new Date(bucket.to * 1000).toISOString(),
 			events: events[i]!,
-			users: users[i]!.size,
+			users: users[i]!,
 		})),
 	};
 }

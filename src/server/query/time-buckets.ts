@@ -58,18 +58,18 @@ export function calendarBuckets(from: number, to: number, interval: Interval, tz
 	return buckets;
 }
 
-/** Index of the bucket holding the instant (epoch seconds), or -1. Buckets are sorted and contiguous. */
-export function bucketIndexOf(buckets: readonly Bucket[], at: number): number {
-	let lo = 0;
-	let hi = buckets.length - 1;
-	while (lo <= hi) {
-		const mid = (lo + hi) >> 1;
-		const bucket = buckets[mid]!;
-		if (at < bucket.from) hi = mid - 1;
-		else if (at >= bucket.to) lo = mid + 1;
-		else return mid;
-	}
-	return -1;
+/**
+ * SQL for the index of the bucket holding `at` (epoch seconds), as a balanced tree of CASEs: the
+ * database places each row in its bucket, so only one row per bucket comes back, whatever the row count.
+ * Boundaries are integers computed here, never input. Buckets are sorted and contiguous.
+ */
+export function bucketIndexSql(buckets: readonly Bucket[], at: string): string {
+	const tree = (lo: number, hi: number): string => {
+		if (lo === hi) return String(lo);
+		const mid = (lo + hi + 1) >> 1;
+		return `case when ${at} < ${Math.trunc(buckets[mid]!.from)} then ${tree(lo, mid - 1)} else ${tree(mid, hi)} end`;
+	};
+	return buckets.length === 0 ? 'null' : tree(0, buckets.length - 1);
 }
 
 /** The bucket's local wall-clock label, e.g. 2026-03-29T03:00:00+02:00. */
