@@ -1,21 +1,23 @@
 import type { Knex } from 'knex';
-import { ALERTS_TABLE, DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { ALERTS_TABLE, DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE, type RollupTable } from '../src/server/rollup/rollup-tables';
 
 export const name = '20261123-001-rollup-tables';
 
+export async function createRollupTable(knex: Knex, table: RollupTable): Promise<void> {
+	if (await knex.schema.hasTable(table.name)) return;
+	await knex.schema.createTable(table.name, (t) => {
+		t.string('grain', 1).notNullable();
+		t.bigInteger('bucket').notNullable();
+		// '' stands for NULL so the primary key can hold it; queries map it back.
+		for (const dim of table.dims) t.string(dim, DIMENSION_LENGTH[dim]).notNullable().defaultTo('');
+		t.bigInteger('events').notNullable();
+		t.primary(['grain', 'bucket', ...table.dims]);
+	});
+}
+
 // Idempotent both ways: safe to rerun after a crash half-way.
 export async function up(knex: Knex): Promise<void> {
-	for (const table of ROLLUP_TABLES) {
-		if (await knex.schema.hasTable(table.name)) continue;
-		await knex.schema.createTable(table.name, (t) => {
-			t.string('grain', 1).notNullable();
-			t.bigInteger('bucket').notNullable();
-			// '' stands for NULL so the primary key can hold it; queries map it back.
-			for (const dim of table.dims) t.string(dim, DIMENSION_LENGTH[dim]).notNullable().defaultTo('');
-			t.bigInteger('events').notNullable();
-			t.primary(['grain', 'bucket', ...table.dims]);
-		});
-	}
+	for (const table of ROLLUP_TABLES) await createRollupTable(knex, table);
 	if (!(await knex.schema.hasTable(STATE_TABLE))) {
 		await knex.schema.createTable(STATE_TABLE, (t) => {
 			t.string('key', 64).primary();

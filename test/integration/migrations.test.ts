@@ -100,6 +100,37 @@ describe('migrations', () => {
 		expect(((await db(ARCHIVE).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([11, 12]);
 	});
 
+	it('009 fills the collection rollups by summing the wide tables they project', async () => {
+		while ((await migrationStatus(db)).applied.some((m) => m.includes('-009-'))) await db.migrate.down(MIGRATOR_CONFIG);
+		const row = (grain: string, bucket: number, collection: string, action: string, origin: string, extra: Record<string, string>, events: number) => ({ grain, bucket, collection, action, origin, ...extra, events });
+		await db('activity_analytics_rollup_user_dims').insert([
+			row('d', 86_400, 'orders', 'create', '', { user: 'u1' }, 3),
+			row('d', 86_400, 'orders', 'update', 'https://a', { user: 'u1' }, 4),
+			row('d', 86_400, 'orders', 'update', '', { user: '' }, 2),
+			row('h', 90_000, 'articles', 'create', '', { user: 'u2' }, 5),
+		]);
+		await db('activity_analytics_rollup_ip_dims').insert([
+			row('d', 86_400, 'orders', 'create', '', { ip: '10.0.0.1' }, 3),
+			row('d', 86_400, 'orders', 'delete', '', { ip: '10.0.0.1' }, 1),
+			row('h', 90_000, 'articles', 'create', '', { ip: '' }, 5),
+		]);
+		expect(await migrateUp(db)).toEqual([MIGRATIONS.at(-1)!.name]);
+		const read = async (table: string, dim: string) =>
+			((await db(table).orderBy(['grain', 'bucket', 'collection', dim]).select('grain', 'bucket', 'collection', dim, 'events')) as Record<string, unknown>[]).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
+		expect(await read('activity_analytics_rollup_collection_users', 'user')).toEqual([
+			{ grain: 'd', bucket: 86_400, collection: 'orders', user: '', events: 2 },
+			{ grain: 'd', bucket: 86_400, collection: 'orders', user: 'u1', events: 7 },
+			{ grain: 'h', bucket: 90_000, collection: 'articles', user: 'u2', events: 5 },
+		]);
+		expect(await read('activity_analytics_rollup_collection_ips', 'ip')).toEqual([
+			{ grain: 'd', bucket: 86_400, collection: 'orders', ip: '10.0.0.1', events: 4 },
+			{ grain: 'h', bucket: 90_000, collection: 'articles', ip: '', events: 5 },
+		]);
+		// Filled once: running it again adds nothing.
+		for (const migration of MIGRATIONS.slice(-1)) await migration.up(db);
+		expect(await read('activity_analytics_rollup_collection_ips', 'ip')).toHaveLength(2);
+	});
+
 	it('down removes every table and index of ours, and leaves Directus tables alone', async () => {
 		expect(await migrateDown(db)).toHaveLength(MIGRATIONS.length);
 		expect((await ourTables()).filter((t) => !t.startsWith('activity_analytics_migrations'))).toEqual([]);

@@ -7,6 +7,7 @@ import * as archiveTables from '../../../migrations/20261123-005-archive-tables'
 import * as viewRefreshes from '../../../migrations/20261123-006-view-refreshes';
 import * as archivePartitions from '../../../migrations/20261127-007-archive-partitions';
 import * as timestampIndex from '../../../migrations/20261127-008-activity-timestamp-index';
+import * as collectionRollups from '../../../migrations/20261127-009-collection-rollups';
 
 interface Migration {
 	name: string;
@@ -17,7 +18,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

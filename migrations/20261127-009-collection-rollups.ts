@@ -1,0 +1,34 @@
+import type { Knex } from 'knex';
+import { COLLECTION_ROLLUPS, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { createRollupTable } from './20261123-001-rollup-tables';
+
+export const name = '20261127-009-collection-rollups';
+
+/**
+ * Users and IPs per collection get tables of their own. Each is a projection of a wide table, so an
+ * existing installation fills it by summing that table: exact, and without rereading directus_activity.
+ */
+export async function up(knex: Knex): Promise<void> {
+	// The state row lock keeps a refresh on another instance from adding to the wide table meanwhile.
+	if (await knex.schema.hasTable(STATE_TABLE)) await knex(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: Date.now() });
+	for (const { table, from } of COLLECTION_ROLLUPS) {
+		const spec = ROLLUP_TABLES.find((t) => t.name === table);
+		if (!spec) throw new Error(`${table} is not a rollup table`);
+		await createRollupTable(knex, spec);
+		if (await knex(table).first('grain')) continue;
+		const columns = ['grain', 'bucket', ...spec.dims];
+		await knex.raw(`insert into ?? (${columns.map(() => '??').join(', ')}, ??) select ${columns.map(() => '??').join(', ')}, sum(??) from ?? group by ${columns.map(() => '??').join(', ')}`, [
+			table,
+			...columns,
+			'events',
+			...columns,
+			'events',
+			from,
+			...columns,
+		]);
+	}
+}
+
+export async function down(knex: Knex): Promise<void> {
+	for (const { table } of COLLECTION_ROLLUPS) await knex.schema.dropTableIfExists(table);
+}
