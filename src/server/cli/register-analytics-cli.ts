@@ -169,7 +169,7 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 		.action(async (options: { days: string; batchSize: string }) =>
 			finish(async () => {
 				await runtime.ready;
-				const { anonymizeDays } = parsePrivacySettings({ anonymize_days: options.days }, []);
+				const { anonymizeDays } = parsePrivacySettings({ anonymize_days: options.days }, ['anonymize']);
 				const batchSize = parseRetentionSettings({ batch_size: options.batchSize }).batchSize;
 				const [{ n } = { n: 0 }] = await runtime.database('directus_activity').whereNotNull('ip').count<{ n: number | string }[]>({ n: '*' });
 				const bar = createProgressBar('anonymize', Number(n));

@@ -14,7 +14,7 @@ import { EraseError, eraseUser } from '../privacy/erase-user';
 import { eraseFromArchiveFiles } from '../privacy/erase-from-archive-files';
 import { dialectOf } from '../dialect';
 import { ARCHIVE_FILES_TABLE } from '../retention/retention-tables';
-import { USER_ID } from '../../shared/maintenance-options';
+import { maintenanceOptionProblems, type MaintenanceOptionValues } from '../../shared/maintenance-options';
 import { readRollupLag } from '../rollup/rollup-lag';
 import { refreshMaterializedViews, UnknownViewError, type ViewRefresh } from './refresh-materialized-views';
 
@@ -40,18 +40,19 @@ export const PRIVACY_DEFAULTS: PrivacySettings = { anonymizeDays: 30, eraseUser:
 
 /** The operation's anonymize and erase options; the user is required only when `erase` runs. */
 export function parsePrivacySettings(options: { anonymize_days?: unknown; erase_user?: unknown }, tasks: readonly string[]): PrivacySettings {
-	const problems: string[] = [];
-	let anonymizeDays = PRIVACY_DEFAULTS.anonymizeDays;
-	if (options.anonymize_days !== undefined && options.anonymize_days !== null && options.anonymize_days !== '') {
-		const n = Number(options.anonymize_days);
-		if (!Number.isInteger(n) || n < 1 || n > 36_500) problems.push(`"anonymize_days" must be a whole number from 1 to 36500 (got "${String(options.anonymize_days)}")`);
-		else anonymizeDays = n;
-	}
-	const user = options.erase_user === undefined || options.erase_user === null ? '' : String(options.erase_user).trim();
-	if (tasks.includes('erase') && user === '') problems.push('"erase_user" is required for the erase task');
-	if (user !== '' && !USER_ID.test(user)) problems.push(`"erase_user" must be a user id (a UUID), got "${user}"`);
+	throwProblems({ anonymize_days: options.anonymize_days, erase_user: options.erase_user, tasks: [...tasks] });
+	const user = isEmpty(options.erase_user) ? '' : String(options.erase_user).trim();
+	return { anonymizeDays: isEmpty(options.anonymize_days) ? PRIVACY_DEFAULTS.anonymizeDays : Number(options.anonymize_days), eraseUser: user === '' ? null : user };
+}
+
+function isEmpty(value: unknown): boolean {
+	return value === undefined || value === null || value === '';
+}
+
+/** The shared check (the same one the Flow editor shows), as one error naming every bad option. */
+function throwProblems(options: MaintenanceOptionValues): void {
+	const problems = maintenanceOptionProblems(options);
 	if (problems.length > 0) throw new MaintenanceOptionsError(problems.join('; '));
-	return { anonymizeDays, eraseUser: user === '' ? null : user };
 }
 
 /** The operation's "Materialized views" option: a list or comma-separated names. */
@@ -74,24 +75,15 @@ export const RETENTION_DEFAULTS: RetentionSettings = { keepDays: 90, batchSize: 
 
 /** The operation's retention options, each checked and named when wrong. */
 export function parseRetentionSettings(options: { keep_days?: unknown; batch_size?: unknown; archive?: unknown; archive_months?: unknown; dry_run?: unknown }): RetentionSettings {
-	const problems: string[] = [];
-	const integer = (value: unknown, name: string, fallback: number, min: number, max: number) => {
-		if (value === undefined || value === null || value === '') return fallback;
-		const n = Number(value);
-		if (!Number.isInteger(n) || n < min || n > max) {
-			problems.push(`"${name}" must be a whole number from ${min} to ${max} (got "${String(value)}")`);
-			return fallback;
-		}
-		return n;
+	throwProblems({ keep_days: options.keep_days, batch_size: options.batch_size, archive: options.archive, archive_months: options.archive_months });
+	const integer = (value: unknown, fallback: number) => (isEmpty(value) ? fallback : Number(value));
+	return {
+		keepDays: integer(options.keep_days, RETENTION_DEFAULTS.keepDays),
+		batchSize: integer(options.batch_size, RETENTION_DEFAULTS.batchSize),
+		mode: (isEmpty(options.archive) ? 'archive' : String(options.archive)) as ArchiveMode,
+		archiveMonths: integer(options.archive_months, RETENTION_DEFAULTS.archiveMonths),
+		dryRun: options.dry_run === true || options.dry_run === 'true',
 	};
-	const keepDays = integer(options.keep_days, 'keep_days', RETENTION_DEFAULTS.keepDays, 1, 36_500);
-	const batchSize = integer(options.batch_size, 'batch_size', RETENTION_DEFAULTS.batchSize, 100, 100_000);
-	const archiveMonths = integer(options.archive_months, 'archive_months', RETENTION_DEFAULTS.archiveMonths, 0, 1_200);
-	const archive = options.archive === undefined || options.archive === null || options.archive === '' ? 'archive' : String(options.archive);
-	if (archive !== 'archive' && archive !== 'files' && archive !== 'none') problems.push(`"archive" must be archive, files or none (got "${archive}")`);
-	const dryRun = options.dry_run === true || options.dry_run === 'true';
-	if (problems.length > 0) throw new MaintenanceOptionsError(problems.join('; '));
-	return { keepDays, batchSize, mode: archive as ArchiveMode, archiveMonths, dryRun };
 }
 
 /** The operation's "Validate since" option: empty, or an ISO date. */
@@ -126,58 +118,71 @@ export function parseMaintenanceTasks(value: unknown): MaintenanceTask[] {
 	return [...new Set(tasks)] as MaintenanceTask[];
 }
 
+interface TaskContext {
+	runtime: AnalyticsRuntime;
+	report: MaintenanceReport;
+	options: MaintenanceOptions;
+	alertSink: AlertSink | undefined;
+}
+
+/** One runner per task; each adds its figures and warnings to the report and returns its own result. */
+const TASK_RUNNERS: Record<MaintenanceTask, (context: TaskContext) => Promise<unknown>> = {
+	refresh: async ({ runtime, report, options, alertSink }) => {
+		const refreshed = await runRefresh(runtime, alertSink ? { alertSink } : {});
+		report.rolledUp += refreshed.rows;
+		if (refreshed.gapsOpen > 0) report.warnings.push(`${refreshed.gapsOpen} activity id(s) below the watermark are still awaited (open transactions or rollbacks).`);
+		let views: ViewRefresh[] = [];
+		try {
+			views = await refreshMaterializedViews(runtime.database, options.views ?? []);
+		} catch (error) {
+			if (error instanceof UnknownViewError) throw new MaintenanceOptionsError(error.message);
+			throw error;
+		}
+		return { ...refreshed, views };
+	},
+	retention: async ({ runtime, report, options }) => {
+		const retention = await runCheckedRetention(runtime, options.retention ?? RETENTION_DEFAULTS, options.files);
+		report.archived += retention.activityArchived + retention.revisionsArchived;
+		report.deleted += retention.activityDeleted + retention.revisionsDeleted;
+		if (retention.keptUnabsorbed > 0) report.warnings.push(`${retention.keptUnabsorbed} old row(s) kept: the rollups have not absorbed them yet.`);
+		return retention;
+	},
+	anonymize: async ({ runtime, report, options }) => {
+		const anonymized = await runAnonymize(runtime.database, { olderThanDays: (options.privacy ?? PRIVACY_DEFAULTS).anonymizeDays, batchSize: options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize, ...(options.files ? { files: options.files } : {}) });
+		report.anonymized += anonymized.activityAnonymized + anonymized.archiveAnonymized + anonymized.failedLoginsAnonymized;
+		if (anonymized.from !== null) await runtime.cache.clear();
+		return anonymized;
+	},
+	erase: async ({ runtime, report, options }) => {
+		const erased = await runErase(runtime, options.privacy?.eraseUser ?? '', options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize, options.files);
+		report.erased += erased.activityErased + erased.archivedActivityErased + (erased.files?.activityErased ?? 0);
+		if (erased.warning) report.warnings.push(erased.warning);
+		return erased;
+	},
+	partitions: async ({ runtime, report, options }) => {
+		const result = await managePartitions(runtime, options.retention ?? RETENTION_DEFAULTS);
+		if (!result.supported) report.warnings.push('monthly archive partitions need PostgreSQL; here retention expires archived rows with batched deletes');
+		return result;
+	},
+	analyze: ({ runtime }) => analyzeActivityTables(runtime.database),
+	'triggers-analyze': ({ runtime }) => analyzeTriggers(runtime.database),
+	'triggers-plan': ({ runtime }) => planTriggerReplacement(runtime.database),
+	'triggers-validate': async ({ runtime, report, options }) => {
+		const validation = await validateTriggerReplacement(runtime.database, options.since ?? new Date(Date.now() - 86_400_000));
+		if (!validation.allMatch) report.warnings.push('audit triggers and the writer recorded different counts; see tasks["triggers-validate"].rows');
+		report.warnings.push(...validation.warnings);
+		return validation;
+	},
+	report: ({ runtime }) => readActivityTableStatus(runtime.database),
+};
+
 /** Runs each task in order and returns a JSON report later Flow operations can read. */
 export async function runMaintenance(runtime: AnalyticsRuntime, tasks: MaintenanceTask[], alertSink?: AlertSink, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
 	await runtime.ready;
 	const report: MaintenanceReport = { tasks: {}, rolledUp: 0, archived: 0, deleted: 0, anonymized: 0, erased: 0, warnings: [] };
 	for (const task of tasks) {
 		const started = performance.now();
-		let result: unknown;
-		if (task === 'refresh') {
-			const refreshed = await runRefresh(runtime, alertSink ? { alertSink } : {});
-			report.rolledUp += refreshed.rows;
-			if (refreshed.gapsOpen > 0) report.warnings.push(`${refreshed.gapsOpen} activity id(s) below the watermark are still awaited (open transactions or rollbacks).`);
-			let views: ViewRefresh[] = [];
-			try {
-				views = await refreshMaterializedViews(runtime.database, options.views ?? []);
-			} catch (error) {
-				if (error instanceof UnknownViewError) throw new MaintenanceOptionsError(error.message);
-				throw error;
-			}
-			result = { ...refreshed, views };
-		} else if (task === 'retention') {
-			const retention = await runCheckedRetention(runtime, options.retention ?? RETENTION_DEFAULTS, options.files);
-			report.archived += retention.activityArchived + retention.revisionsArchived;
-			report.deleted += retention.activityDeleted + retention.revisionsDeleted;
-			if (retention.keptUnabsorbed > 0) report.warnings.push(`${retention.keptUnabsorbed} old row(s) kept: the rollups have not absorbed them yet.`);
-			result = retention;
-		} else if (task === 'anonymize') {
-			const anonymized = await runAnonymize(runtime.database, { olderThanDays: (options.privacy ?? PRIVACY_DEFAULTS).anonymizeDays, batchSize: options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize, ...(options.files ? { files: options.files } : {}) });
-			report.anonymized += anonymized.activityAnonymized + anonymized.archiveAnonymized + anonymized.failedLoginsAnonymized;
-			if (anonymized.from !== null) await runtime.cache.clear();
-			result = anonymized;
-		} else if (task === 'erase') {
-			const erased = await runErase(runtime, options.privacy?.eraseUser ?? '', options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize, options.files);
-			report.erased += erased.activityErased + erased.archivedActivityErased + (erased.files?.activityErased ?? 0);
-			if (erased.warning) report.warnings.push(erased.warning);
-			result = erased;
-		} else if (task === 'partitions') {
-			result = await managePartitions(runtime, options.retention ?? RETENTION_DEFAULTS);
-			if (!(result as { supported: boolean }).supported) report.warnings.push('monthly archive partitions need PostgreSQL; here retention expires archived rows with batched deletes');
-		} else if (task === 'analyze') {
-			result = await analyzeActivityTables(runtime.database);
-		} else if (task === 'triggers-analyze') {
-			result = await analyzeTriggers(runtime.database);
-		} else if (task === 'triggers-plan') {
-			result = await planTriggerReplacement(runtime.database);
-		} else if (task === 'triggers-validate') {
-			const validation = await validateTriggerReplacement(runtime.database, options.since ?? new Date(Date.now() - 86_400_000));
-			if (!validation.allMatch) report.warnings.push('audit triggers and the writer recorded different counts; see tasks["triggers-validate"].rows');
-			report.warnings.push(...validation.warnings);
-			result = validation;
-		} else {
-			result = await readActivityTableStatus(runtime.database);
-		}
+		const result = await TASK_RUNNERS[task]({ runtime, report, options, alertSink });
 		report.tasks[task] = { durationMs: Math.round(performance.now() - started), result };
 	}
 	return report;
