@@ -6,10 +6,12 @@ import { api, apiData } from '../support/api';
 import { openHostDatabase, toEpochMs } from '../support/database';
 import { runHostCli } from '../support/host-cli';
 
-// This file's rows live in 2020, so retention's cutoff touches no other suite's data.
+// This file's rows live in 2020, so retention's cutoff touches no other suite's data. The runs use a fixed
+// cutoff (--before): with --days it moves with the clock, and a row seconds past it would make a later run
+// find one more row to archive.
 const END = '2020-06-01T00:00:00Z';
 const CUTOFF = Date.parse('2020-05-20T00:00:00Z');
-const keepDays = Math.ceil((Date.now() - CUTOFF) / 86_400_000);
+const BEFORE = ['--before', new Date(CUTOFF).toISOString()];
 const WINDOW = 'from=2020-05-01T00:00:00Z&to=2020-06-02T00:00:00Z';
 
 let db: Knex;
@@ -58,12 +60,12 @@ describe('retention: archive, then delete', () => {
 		await api('/analytics/cache', { method: 'DELETE' });
 		overviewBefore = await apiData(`/analytics/overview?${WINDOW}`);
 
-		const dry = runHostCli(['analytics', 'retention', '--days', String(keepDays), '--dry-run']);
+		const dry = runHostCli(['analytics', 'retention', ...BEFORE, '--dry-run']);
 		expect(dry.status, dry.stderr).toBe(0);
 		const preview = JSON.parse(dry.last) as { cutoff: string };
 		// The rows older than the cutoff the run reports, timestamps converted in JS (SQLite holds text and numbers).
 		const cutoff = Date.parse(preview.cutoff);
-		expect(Math.abs(cutoff - CUTOFF)).toBeLessThan(86_400_000);
+		expect(cutoff).toBe(CUTOFF);
 		const oldIds = async () => ((await db('directus_activity').select('id', 'timestamp')) as { id: number; timestamp: unknown }[]).filter((r) => toEpochMs(r.timestamp) < cutoff).map((r) => Number(r.id)).sort((a, b) => a - b);
 		const old = await oldIds();
 		originalActivity = old.filter((id) => !unabsorbed.includes(id));
@@ -74,7 +76,7 @@ describe('retention: archive, then delete', () => {
 	});
 
 	it('moves every old, absorbed row to the archive, once, in small batches, and keeps the rest', async () => {
-		const run = runHostCli(['analytics', 'retention', '--days', String(keepDays), '--batch-size', '1500', '--archive-months', '0']);
+		const run = runHostCli(['analytics', 'retention', ...BEFORE, '--batch-size', '1500', '--archive-months', '0']);
 		expect(run.status, run.stderr).toBe(0);
 		expect(run.stderr).toMatch(/retention .*100%/);
 		const report = JSON.parse(run.last) as { activityArchived: number; activityDeleted: number; revisionsArchived: number; batches: number; keptUnabsorbed: number };
@@ -103,7 +105,7 @@ describe('retention: archive, then delete', () => {
 	});
 
 	it('a second run finds nothing more to do', () => {
-		const again = runHostCli(['analytics', 'retention', '--days', String(keepDays), '--archive-months', '0']);
+		const again = runHostCli(['analytics', 'retention', ...BEFORE, '--archive-months', '0']);
 		expect(again.status, again.stderr).toBe(0);
 		expect(JSON.parse(again.last)).toMatchObject({ activityDeleted: 0, revisionsDeleted: 0, keptUnabsorbed: 5 });
 	});
@@ -113,5 +115,8 @@ describe('retention: archive, then delete', () => {
 		expect(bad.status).toBe(1);
 		expect(bad.stderr).toContain('"keep_days" must be a whole number from 1 to 36500 (got "-3")');
 		expect(bad.stderr).toContain('"archive" must be archive, files or none (got "ftp")');
+		const badDate = runHostCli(['analytics', 'retention', '--before', 'last tuesday']);
+		expect(badDate.status).toBe(1);
+		expect(badDate.stderr).toContain('--before must be an ISO date (got "last tuesday")');
 	});
 });

@@ -147,15 +147,20 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 		.option('--batch-size <rows>', 'rows per transaction', '5000')
 		.option('--archive <mode>', 'archive (tables) | files (NDJSON.gz in Directus storage) | none', 'archive')
 		.option('--archive-months <n>', 'archived rows and files older than this many months expire (0 keeps them)', '24')
+		.option('--before <date>', 'a fixed cutoff instead of --days: rows before this ISO date go')
 		.option('--dry-run', 'only count what would go')
-		.action(async (options: { days: string; batchSize: string; archive: string; archiveMonths: string; dryRun?: boolean }) =>
+		.action(async (options: { days: string; batchSize: string; archive: string; archiveMonths: string; before?: string; dryRun?: boolean }) =>
 			finish(async () => {
 				await runtime.ready;
 				const settings = parseRetentionSettings({ keep_days: options.days, batch_size: options.batchSize, archive: options.archive, archive_months: options.archiveMonths, dry_run: options.dryRun === true });
-				const preview = await runRetention(runtime.database, { ...settings, dryRun: true });
+				const before = options.before === undefined ? undefined : Date.parse(options.before);
+				if (before !== undefined && Number.isNaN(before)) throw new Error(`--before must be an ISO date (got "${options.before}")`);
+				// One clock for the preview and the run, so both name the same cutoff.
+				const cutoff = { now: Date.now(), ...(before === undefined ? {} : { before }) };
+				const preview = await runRetention(runtime.database, { ...settings, ...cutoff, dryRun: true });
 				if (settings.dryRun) return void process.stdout.write(`${JSON.stringify(preview)}\n`);
 				const bar = createProgressBar('retention', preview.activityDeleted);
-				const result = await runRetention(runtime.database, { ...settings, files, onProgress: (done) => bar.update(done) });
+				const result = await runRetention(runtime.database, { ...settings, ...cutoff, files, onProgress: (done) => bar.update(done) });
 				bar.finish();
 				await runtime.cache.clear();
 				process.stdout.write(`${JSON.stringify(result)}\n`);

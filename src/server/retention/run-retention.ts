@@ -20,6 +20,8 @@ export interface RetentionOptions {
 	/** Required for mode 'files'. */
 	files?: ArchiveFileStore;
 	now?: number;
+	/** A fixed cutoff (epoch ms) instead of now minus keepDays. */
+	before?: number;
 	onProgress?: (done: number) => void;
 }
 
@@ -59,7 +61,7 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 	const started = performance.now();
 	const dialect = dialectOf(database);
 	const now = options.now ?? Date.now();
-	const cutoffSeconds = Math.floor((now - options.keepDays * 86_400_000) / 1000);
+	const cutoffSeconds = Math.floor((options.before ?? now - options.keepDays * 86_400_000) / 1000);
 	const range = timestampRangeSql(dialect, q(dialect, 'timestamp'), 0, cutoffSeconds);
 	const { watermark, gaps } = await readUnabsorbed(database);
 	const report: RetentionReport = {
