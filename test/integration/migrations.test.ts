@@ -114,7 +114,8 @@ describe('migrations', () => {
 			row('d', 86_400, 'orders', 'delete', '', { ip: '10.0.0.1' }, 1),
 			row('h', 90_000, 'articles', 'create', '', { ip: '' }, 5),
 		]);
-		expect(await migrateUp(db)).toEqual([MIGRATIONS.at(-1)!.name]);
+		const from009 = MIGRATIONS.findIndex((m) => m.name.includes('-009-'));
+		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from009).map((m) => m.name));
 		const read = async (table: string, dim: string) =>
 			((await db(table).orderBy(['grain', 'bucket', 'collection', dim]).select('grain', 'bucket', 'collection', dim, 'events')) as Record<string, unknown>[]).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
 		expect(await read('activity_analytics_rollup_collection_users', 'user')).toEqual([
@@ -127,7 +128,7 @@ describe('migrations', () => {
 			{ grain: 'h', bucket: 90_000, collection: 'articles', ip: '', events: 5 },
 		]);
 		// Filled once: running it again adds nothing.
-		for (const migration of MIGRATIONS.slice(-1)) await migration.up(db);
+		await MIGRATIONS[from009]!.up(db);
 		expect(await read('activity_analytics_rollup_collection_ips', 'ip')).toHaveLength(2);
 	});
 

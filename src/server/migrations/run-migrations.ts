@@ -8,6 +8,7 @@ import * as viewRefreshes from '../../../migrations/20261123-006-view-refreshes'
 import * as archivePartitions from '../../../migrations/20261127-007-archive-partitions';
 import * as timestampIndex from '../../../migrations/20261127-008-activity-timestamp-index';
 import * as collectionRollups from '../../../migrations/20261127-009-collection-rollups';
+import * as rollupKeyIndexes from '../../../migrations/20261127-010-rollup-key-indexes';
 
 interface Migration {
 	name: string;
@@ -18,7 +19,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

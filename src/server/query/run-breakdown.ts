@@ -24,6 +24,8 @@ async function metricByKey(context: QueryContext, query: BreakdownQuery, metric:
 	const q = (name: string) => quoteIdentifier(context.dialect, name);
 	const by = query.by;
 	const counted = metric === 'events' ? null : METRIC_DIMENSION[metric];
+	// Distinct IPs of one IP (users of one user) is 1, or 0 for the NULL key: nothing to read.
+	if (keys && counted === by) return new Map(keys.map((key) => [key, key === null ? 0 : 1]));
 	const select: Dimension[] = counted && counted !== by ? [by, counted] : [by];
 	const filters = keys ? { ...query.filters, [by]: keys.map((k) => k ?? '') } : query.filters;
 	const limit = keys ? '' : ` order by ${q('value')} desc, ${q('key')} asc limit ${Math.trunc(query.limit)}`;

@@ -47,6 +47,15 @@ export const COLLECTION_ROLLUPS: readonly { table: string; from: string }[] = [
 	{ table: 'activity_analytics_rollup_collection_ips', from: 'activity_analytics_rollup_ip_dims' },
 ];
 
+/**
+ * The primary keys lead with the bucket; these lead with the key, so "users of these 10 IPs" (top IPs) and
+ * "IPs of these users" read only those keys' rows instead of every row in the window (migration 010).
+ */
+export const ROLLUP_KEY_INDEXES = [
+	{ name: 'activity_analytics_rollup_ip_users_by_ip', table: 'activity_analytics_rollup_ip_users', columns: ['grain', 'ip', 'bucket', 'user'] },
+	{ name: 'activity_analytics_rollup_ip_users_by_user', table: 'activity_analytics_rollup_ip_users', columns: ['grain', 'user', 'bucket', 'ip'] },
+] as const;
+
 export const STATE_TABLE = 'activity_analytics_state';
 export const GAPS_TABLE = 'activity_analytics_gaps';
 export const ROLLUP_STATE_KEY = 'rollup';
