@@ -27,7 +27,7 @@ export default defineHook(({ schedule, init, action }, context) => {
 	const directus = context as unknown as DirectusContextLike;
 
 	// capture -> queue -> store: Directus's synchronous tracking is off for these collections, the writer does it.
-	const writerCollections = new WriterCollections(analytics.database, analytics.ready);
+	const writerCollections = new WriterCollections(analytics.database, () => analytics.ready);
 	const capture = createItemEventCapture({
 		services: directus.services,
 		database: analytics.database,

@@ -67,16 +67,26 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 			context.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: cache unavailable, answering from the database');
 		},
 	});
-	const ready = migrateUp(context.database).then(
-		(applied) => {
-			if (applied.length > 0) context.logger.info({ applied }, 'activity analytics: migrations applied');
-		},
-		(error: unknown) => {
-			context.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: migrations failed');
-			throw error;
-		},
-	);
-	ready.catch(() => undefined);
+	// Our migrations start when something needs them (server start, a request, our CLI commands), never merely
+	// because Directus loaded extensions: a short-lived CLI process (bootstrap) exiting mid-migration would leave
+	// the migration lock held.
+	let migrated: Promise<void> | null = null;
+	const migrate = (): Promise<void> => {
+		if (migrated) return migrated;
+		migrated = migrateUp(context.database).then(
+			(applied) => {
+				if (applied.length > 0) context.logger.info({ applied }, 'activity analytics: migrations applied');
+			},
+			(error: unknown) => {
+				const message = error instanceof Error ? error.message : String(error);
+				const hint = /already locked/i.test(message) ? ' (if no migration is running, `npx directus analytics migrate unlock` frees the lock)' : '';
+				context.logger.error({ err: message }, `activity analytics: migrations failed${hint}`);
+				throw error;
+			},
+		);
+		migrated.catch(() => undefined);
+		return migrated;
+	};
 	let disposing: Promise<void> | null = null;
 	const cleanups: (() => void)[] = [];
 	const runtime: AnalyticsRuntime & { moduleId: symbol } = {
@@ -86,7 +96,9 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 		logger: context.logger,
 		cache,
 		redis,
-		ready,
+		get ready() {
+			return migrate();
+		},
 		writer: undefined as unknown as ActivityWriter,
 		replacedPrevious: previous !== undefined,
 		scheduledRuns: { refresh: 0, retention: 0 },

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, dropDatabase, openDatabase, runDir } from '../../scripts/host.mjs';
+import { bootstrap, createDatabase, dropDatabase, openDatabase, runDir } from '../../scripts/host.mjs';
 import { MIGRATIONS, MIGRATOR_CONFIG, migrateDown, migrateUp, migrationStatus } from '../../src/server/migrations/run-migrations';
 import { dialectName } from '../support/ground-truth';
+import { runHostCli } from '../support/host-cli';
 
 // Our migrations on a database of their own (same engine as the host), holding just Directus's two tables.
 let env: Record<string, string>;
@@ -139,5 +140,53 @@ describe('migrations', () => {
 		expect(await db.schema.hasTable('directus_revisions')).toBe(true);
 		// Up again from nothing.
 		expect(await migrateUp(db)).toHaveLength(MIGRATIONS.length);
+	});
+});
+
+describe('migrations and Directus CLI processes', () => {
+	let fresh: Record<string, string>;
+	let freshDb: Knex;
+
+	beforeAll(async () => {
+		const host = inject('host').env;
+		fresh = host['DB_CLIENT'] === 'sqlite3' ? { ...host, DB_FILENAME: join(runDir, 'migrations-test', 'bootstrap.db') } : { ...host, DB_DATABASE: `aa_bootstrap_${process.pid}` };
+		await dropDatabase(fresh);
+		await createDatabase(fresh);
+		freshDb = openDatabase(fresh) as Knex;
+	});
+
+	afterAll(async () => {
+		await freshDb?.destroy();
+		await dropDatabase(fresh);
+	});
+
+	it('a short-lived CLI process (bootstrap) starts none of our migrations; our own commands run them to the end', async () => {
+		bootstrap(fresh);
+		const up = runHostCli(['analytics', 'migrate', 'up'], fresh);
+		expect(up.status, up.stderr).toBe(0);
+		expect(await migrationStatus(freshDb)).toEqual({ applied: MIGRATIONS.map((m) => m.name), pending: [] });
+		const down = runHostCli(['analytics', 'migrate', 'down', '--last'], fresh);
+		expect(down.status, down.stderr).toBe(0);
+
+		// bootstrap loads the bundle and exits; a migration it started could be cut off holding the lock
+		// (seen with an index build on 10M rows). It must leave the pending one alone.
+		bootstrap(fresh);
+		expect(await migrationStatus(freshDb)).toEqual({ applied: MIGRATIONS.slice(0, -1).map((m) => m.name), pending: [MIGRATIONS.at(-1)!.name] });
+		expect(((await freshDb('activity_analytics_migrations_lock').pluck('is_locked')) as unknown[]).map(Number)).toEqual([0]);
+
+		const status = runHostCli(['analytics', 'migrate', 'status'], fresh);
+		expect(status.status, status.stderr).toBe(0);
+		expect(JSON.parse(status.last)).toEqual({ applied: MIGRATIONS.map((m) => m.name), pending: [] });
+	});
+
+	it('`analytics migrate unlock` frees a lock a killed process left behind', async () => {
+		await freshDb('activity_analytics_migrations_lock').update({ is_locked: 1 });
+		const up = runHostCli(['analytics', 'migrate', 'up'], fresh);
+		expect(up.status).toBe(1);
+		expect(up.stderr).toContain('already locked');
+		const unlock = runHostCli(['analytics', 'migrate', 'unlock'], fresh);
+		expect(unlock.status, unlock.stderr).toBe(0);
+		expect(((await freshDb('activity_analytics_migrations_lock').pluck('is_locked')) as unknown[]).map(Number)).toEqual([0]);
+		expect(runHostCli(['analytics', 'migrate', 'up'], fresh).status).toBe(0);
 	});
 });

@@ -1,5 +1,5 @@
 import type { AnalyticsRuntime } from '../analytics-runtime';
-import { migrateDown, migrateDownLast, migrateUp, migrationStatus } from '../migrations/run-migrations';
+import { MIGRATOR_CONFIG, migrateDown, migrateDownLast, migrateUp, migrationStatus } from '../migrations/run-migrations';
 import { refreshRollups, resetRollups } from '../rollup/refresh-rollups';
 import { readRollupState } from '../rollup/rollup-state';
 import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } from '../writer/swap-collections';
@@ -75,16 +75,20 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 		);
 	analytics
 		.command('migrate')
-		.description('Our migrations: up, down or status')
-		.argument('<direction>', 'up | down | status')
+		.description('Our migrations: up, down, status, or unlock (free a lock a killed process left behind)')
+		.argument('<direction>', 'up | down | status | unlock')
 		.option('--last', 'down: revert only the most recent migration')
 		.action(async (direction: string, options: { last?: boolean }) =>
 			finish(async () => {
+				if (direction === 'unlock') {
+					await runtime.database.migrate.forceFreeMigrationsLock(MIGRATOR_CONFIG);
+					return void process.stdout.write(`${JSON.stringify({ unlocked: true })}\n`);
+				}
 				await runtime.ready.catch(() => undefined);
 				if (direction === 'up') process.stdout.write(`${JSON.stringify({ applied: await migrateUp(runtime.database) })}\n`);
 				else if (direction === 'down') process.stdout.write(`${JSON.stringify({ reverted: options.last ? await migrateDownLast(runtime.database) : await migrateDown(runtime.database) })}\n`);
 				else if (direction === 'status') process.stdout.write(`${JSON.stringify(await migrationStatus(runtime.database))}\n`);
-				else throw new Error(`Unknown direction "${direction}": use up, down or status.`);
+				else throw new Error(`Unknown direction "${direction}": use up, down, status or unlock.`);
 			}),
 		);
 	analytics

@@ -13,10 +13,13 @@ export class WriterCollections {
 	private readonly seenSchemas = new WeakSet<object>();
 	private loading: Promise<boolean> | null = null;
 
-	constructor(private readonly database: Knex, private readonly ready: Promise<void>) {}
+	constructor(
+		private readonly database: Knex,
+		private readonly ready: () => Promise<void>,
+	) {}
 
 	async load(): Promise<Map<string, Accountability>> {
-		await this.ready;
+		await this.ready();
 		const rows = (await this.database(WRITER_COLLECTIONS_TABLE).select('collection', 'original_accountability')) as { collection: string; original_accountability: string | null }[];
 		this.originals = new Map(rows.map((r) => [r.collection, r.original_accountability as Accountability]));
 		return this.originals;
