@@ -81,6 +81,8 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 				const message = error instanceof Error ? error.message : String(error);
 				const hint = /already locked/i.test(message) ? ' (if no migration is running, `npx directus analytics migrate unlock` frees the lock)' : '';
 				context.logger.error({ err: message }, `activity analytics: migrations failed${hint}`);
+				// The next need tries again: once the lock is freed, this process recovers without a restart.
+				migrated = null;
 				throw error;
 			},
 		);

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { toDirectusError } from '../to-directus-error';
 import type { AnalyticsRuntime } from '../../server/analytics-runtime';
 import type { AlertSink } from '../../server/rollup/detect-new-suspicious';
 import { runRefresh } from '../../server/rollup/run-refresh';
@@ -15,7 +16,7 @@ export function mountMaintenanceRoutes(router: Router, runtime: AnalyticsRuntime
 			if (!authorize(runtime, req).admin) throw new ForbiddenError();
 			res.json({ data: await runRefresh(runtime, { alertSink }) });
 		} catch (error) {
-			next(error);
+			next(toDirectusError(error));
 		}
 	});
 	router.delete('/cache', async (req, res, next) => {
@@ -23,7 +24,7 @@ export function mountMaintenanceRoutes(router: Router, runtime: AnalyticsRuntime
 			if (!authorize(runtime, req).admin) throw new ForbiddenError();
 			res.json({ data: { cleared: await runtime.cache.clear() } });
 		} catch (error) {
-			next(error);
+			next(toDirectusError(error));
 		}
 	});
 }

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { toDirectusError } from '../to-directus-error';
 import type { AnalyticsRuntime } from '../../server/analytics-runtime';
 import { collectStatus, formatPrometheus } from '../../server/status';
 import { authorize } from '../analytics-route';
@@ -9,7 +10,7 @@ export function mountStatusRoutes(router: Router, runtime: AnalyticsRuntime): vo
 			authorize(runtime, req);
 			res.json({ data: await collectStatus(runtime) });
 		} catch (error) {
-			next(error);
+			next(toDirectusError(error));
 		}
 	});
 	router.get('/metrics', async (req, res, next) => {
@@ -17,7 +18,7 @@ export function mountStatusRoutes(router: Router, runtime: AnalyticsRuntime): vo
 			authorize(runtime, req);
 			res.type('text/plain; version=0.0.4').send(formatPrometheus(await collectStatus(runtime)));
 		} catch (error) {
-			next(error);
+			next(toDirectusError(error));
 		}
 	});
 }

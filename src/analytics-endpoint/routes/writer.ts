@@ -1,4 +1,5 @@
 import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
+import { toDirectusError } from '../to-directus-error';
 import type { Router } from 'express';
 import type { AnalyticsRuntime } from '../../server/analytics-runtime';
 import { disableWriter, enableWriter, listWriterCollections, WriterCollectionsError, type SwapDeps } from '../../server/writer/swap-collections';
@@ -23,7 +24,7 @@ export function mountWriterRoutes(router: Router, runtime: AnalyticsRuntime, swa
 			await runtime.ready;
 			res.json({ data: await listWriterCollections(runtime.database) });
 		} catch (error) {
-			next(error);
+			next(toDirectusError(error));
 		}
 	});
 	for (const command of ['enable', 'disable'] as const) {
