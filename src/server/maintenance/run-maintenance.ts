@@ -14,7 +14,7 @@ import { EraseError, eraseUser } from '../privacy/erase-user';
 import { eraseFromArchiveFiles } from '../privacy/erase-from-archive-files';
 import { dialectOf } from '../dialect';
 import { ARCHIVE_FILES_TABLE } from '../retention/retention-tables';
-import { maintenanceOptionProblems, type MaintenanceOptionValues } from '../../shared/maintenance-options';
+import { isEmpty, maintenanceOptionProblems, type MaintenanceOptionValues } from '../../shared/maintenance-options';
 import { readRollupLag } from '../rollup/rollup-lag';
 import { refreshMaterializedViews, UnknownViewError, type ViewRefresh } from './refresh-materialized-views';
 
@@ -43,10 +43,6 @@ export function parsePrivacySettings(options: { anonymize_days?: unknown; erase_
 	throwProblems({ anonymize_days: options.anonymize_days, erase_user: options.erase_user, tasks: [...tasks] });
 	const user = isEmpty(options.erase_user) ? '' : String(options.erase_user).trim();
 	return { anonymizeDays: isEmpty(options.anonymize_days) ? PRIVACY_DEFAULTS.anonymizeDays : Number(options.anonymize_days), eraseUser: user === '' ? null : user };
-}
-
-function isEmpty(value: unknown): boolean {
-	return value === undefined || value === null || value === '';
 }
 
 /** The shared check (the same one the Flow editor shows), as one error naming every bad option. */
