@@ -1,4 +1,5 @@
 import { InvalidQueryError, ServiceUnavailableError } from '@directus/errors';
+import { isMigrationLocked, UNLOCK_COMMAND } from '../server/migrations/run-migrations';
 import { AnalyticsQueryError } from '../server/query/query-error';
 import { AnalyticsTimeoutError } from '../server/query/read-snapshot';
 
@@ -6,9 +7,9 @@ import { AnalyticsTimeoutError } from '../server/query/read-snapshot';
 export function toDirectusError(error: unknown): unknown {
 	if (error instanceof AnalyticsQueryError) return new InvalidQueryError({ reason: error.message });
 	if (error instanceof AnalyticsTimeoutError) return new ServiceUnavailableError({ service: 'analytics', reason: error.message });
-	// knex's MigrationLocked: another instance is migrating (or a killed one left the lock); this one retries.
-	if ((error as { name?: unknown } | null)?.name === 'MigrationLocked') {
-		return new ServiceUnavailableError({ service: 'analytics', reason: 'its migrations are running elsewhere; try again shortly (a lock left by a killed process: `npx directus analytics migrate unlock`)' });
+	// Another instance is migrating (or a killed one left the lock); this one retries at the next request.
+	if (isMigrationLocked(error)) {
+		return new ServiceUnavailableError({ service: 'analytics', reason: `its migrations are running elsewhere; try again shortly (a lock left by a killed process: \`${UNLOCK_COMMAND}\`)` });
 	}
 	return error;
 }

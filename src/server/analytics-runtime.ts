@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { AnalyticsCache } from './cache/analytics-cache';
 import { createMemoryStore, createRedisStore } from './cache/cache-store';
 import { parseConfig, type AnalyticsConfig } from './config';
-import { migrateUp } from './migrations/run-migrations';
+import { isMigrationLocked, migrateUp, UNLOCK_COMMAND } from './migrations/run-migrations';
 import type { Logger } from './logger';
 import { createActivityWriter, type ActivityWriter } from './writer/activity-writer';
 
@@ -79,7 +79,7 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 			},
 			(error: unknown) => {
 				const message = error instanceof Error ? error.message : String(error);
-				const hint = /already locked/i.test(message) ? ' (if no migration is running, `npx directus analytics migrate unlock` frees the lock)' : '';
+				const hint = isMigrationLocked(error) ? ` (if no migration is running, \`${UNLOCK_COMMAND}\` frees the lock)` : '';
 				context.logger.error({ err: message }, `activity analytics: migrations failed${hint}`);
 				// The next need tries again: once the lock is freed, this process recovers without a restart.
 				migrated = null;

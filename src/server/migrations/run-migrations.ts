@@ -23,6 +23,14 @@ export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, wri
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 
+/** Frees a migration lock a killed process left behind. */
+export const UNLOCK_COMMAND = 'npx directus analytics migrate unlock';
+
+/** knex's MigrationLocked: another process holds the migration lock (or a killed one left it). */
+export function isMigrationLocked(error: unknown): boolean {
+	return (error as { name?: unknown } | null)?.name === 'MigrationLocked';
+}
+
 // knex's migrator brings the lock table, so several instances starting at once apply each migration once.
 const source: Knex.MigrationSource<Migration> = {
 	getMigrations: async () => [...MIGRATIONS],
