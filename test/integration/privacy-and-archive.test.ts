@@ -7,6 +7,7 @@ import { api, apiData, apiOk } from '../support/api';
 import { openHostDatabase, toEpochMs } from '../support/database';
 import { dialectName, truthBreakdown, truthOverview } from '../support/ground-truth';
 import { runHostCli } from '../support/host-cli';
+import { memberSetDifferences } from '../support/member-sets';
 
 // Three datasets in years no other suite uses: 2017 goes to NDJSON.gz files, 2018 to the archive tables,
 // 2019 stays live for anonymization and erasure.
@@ -188,6 +189,14 @@ describe('anonymize', () => {
 		expect(inFiles.length).toBeGreaterThan(5000);
 		expect(inFiles.filter((l) => !ANONYMIZED.test(String(l.row.ip)))).toEqual([]);
 		expect(await db('activity_analytics_failed_logins').where({ identifier: 'someone@example.com' }).pluck('ip')).toEqual(['198.51.100.0']);
+		// The member sets were renamed with the rollups; the dictionary keeps no full IP of before the cutoff.
+		const members = await memberSetDifferences(db);
+		expect(members.checked).toBeGreaterThan(1000);
+		expect(members).toMatchObject({ missing: [], extra: [], orphans: [] });
+		const later = new Set(live.filter((r) => toEpochMs(r.timestamp) >= cutoff).map((r) => r.ip));
+		const dictionary = (await db('activity_analytics_members').where({ kind: 'ip' }).pluck('value')) as string[];
+		expect(dictionary.filter((ip) => !ANONYMIZED.test(ip)).length).toBeGreaterThan(100);
+		expect(dictionary.filter((ip) => !ANONYMIZED.test(ip) && !later.has(ip))).toEqual([]);
 	});
 
 	it('leaves every figure equal to SQL over the raw rows, live and archived', async () => {
@@ -254,6 +263,9 @@ describe('erase (a Flow operation)', () => {
 		for (const year of YEARS) expect(await breakdownKeys(year, 'user'), String(year)).not.toContain(user);
 		const { data } = await apiOk<{ data: { current: unknown } }>(`/analytics/overview?${qs(2019)}`);
 		expect(data.current).toEqual(await truthOverview(db, from, to));
+		const members = await memberSetDifferences(db);
+		expect(members).toMatchObject({ missing: [], extra: [], orphans: [] });
+		expect(await db('activity_analytics_members').where({ kind: 'user', value: user }).first()).toBeUndefined();
 		const w18 = windowOf(2018);
 		const { data: archived } = await apiOk<{ data: { current: unknown } }>(`/analytics/overview?${qs(2018)}`);
 		expect(archived.current).toEqual(await truthOverview(db, w18.from, w18.to, {}, ARCHIVE));

@@ -11,6 +11,7 @@ import { openDatabase } from '../../scripts/host.mjs';
 import { apiOk } from '../support/api';
 import { openHostDatabase } from '../support/database';
 import { truthOverview } from '../support/ground-truth';
+import { memberSetDifferences } from '../support/member-sets';
 
 let db: Knex;
 const client = inject('host').env['DB_CLIENT'];
@@ -30,7 +31,8 @@ async function archivedRows(): Promise<number> {
 }
 
 /**
- * Every grain of every rollup must hold exactly the absorbed rows: no row lost, none counted twice. Rows
+ * Every grain of every rollup must hold exactly the absorbed rows: no row lost, none counted twice; the
+ * member sets hold exactly the collection rollups' members. Rows
  * another suite archived count too (retention moves only absorbed rows; a backfill re-reads the archive).
  */
 async function expectRollupsHoldAbsorbedRows(): Promise<number> {
@@ -45,6 +47,9 @@ async function expectRollupsHoldAbsorbedRows(): Promise<number> {
 			expect(Number(total), `${table.name} grain ${grain.key}`).toBe(Number(n));
 		}
 	}
+	const members = await memberSetDifferences(db);
+	expect(members.checked).toBeGreaterThan(1000);
+	expect(members).toMatchObject({ missing: [], extra: [], orphans: [] });
 	return Number(n);
 }
 

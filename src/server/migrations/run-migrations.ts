@@ -9,6 +9,7 @@ import * as archivePartitions from '../../../migrations/20261127-007-archive-par
 import * as timestampIndex from '../../../migrations/20261127-008-activity-timestamp-index';
 import * as collectionRollups from '../../../migrations/20261127-009-collection-rollups';
 import * as rollupKeyIndexes from '../../../migrations/20261127-010-rollup-key-indexes';
+import * as memberSets from '../../../migrations/20261127-011-member-sets';
 
 interface Migration {
 	name: string;
@@ -19,7 +20,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

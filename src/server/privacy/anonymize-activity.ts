@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { dialectOf, epochMsOf, epochWholeSecondsSql, quoteIdentifier, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
 import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
+import { renameMembers } from '../members/update-member-sets';
 import { bumpGeneration, lockState, withRetry } from '../rollup/rollup-lock';
 import { ALERTS_TABLE, FAILED_LOGINS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../rollup/rollup-tables';
 import type { ArchiveFileStore } from '../retention/archive-files';
@@ -192,6 +193,7 @@ async function anonymizeRollups(database: Knex, dialect: Dialect, start: number,
 			merged += Number(await trx(table.name).where('bucket', '>=', start).andWhere('bucket', '<', end).whereRaw(`ip in (select old_ip from ${map})`).delete());
 		}
 		await trx.raw(dialect === 'mysql' ? `drop temporary table if exists ${map}` : `drop table if exists ${map}`);
+		await renameMembers(trx, 'ip', new Map(mapping.map((m) => [m.old_ip, m.new_ip])), start, end);
 		await bumpGeneration(trx, state);
 		return merged;
 	});

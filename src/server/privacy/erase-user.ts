@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { dialectOf, rowsOf, type Dialect } from '../dialect';
 import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../retention/retention-tables';
+import { forgetMembers } from '../members/member-dictionary';
+import { MEMBER_SOURCES, type MemberSetKey } from '../members/member-tables';
+import { removeMembersFromSets } from '../members/update-member-sets';
 import { applyRowsToRollups } from '../rollup/rollup-batch';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from '../rollup/rollup-lock';
 import { USER_ID } from '../../shared/maintenance-options';
@@ -28,6 +31,7 @@ export interface EraseReport {
 export class EraseError extends Error {}
 
 const USER_TABLES = ROLLUP_TABLES.filter((table) => table.dims.includes('user'));
+const USER_MEMBERS_SOURCE = MEMBER_SOURCES.find((source) => source.kind === 'user')!.table;
 
 /**
  * Erases one user's trail for an erasure request: their activity and its revisions, live and archived, a
@@ -66,7 +70,10 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 		database.transaction(async (trx) => {
 			const state = await lockState(trx, dialect, Date.now());
 			let removed = 0;
+			const keys: MemberSetKey[] = (await trx(USER_MEMBERS_SOURCE).where({ user }).select('grain', 'bucket', 'collection')).map((k: MemberSetKey) => ({ ...k, bucket: Number(k.bucket) }));
 			for (const table of USER_TABLES) removed += Number(await trx(table.name).where({ user }).delete());
+			await removeMembersFromSets(trx, 'user', user, keys);
+			await forgetMembers(trx, 'user', [user]);
 			if (removed > 0) await bumpGeneration(trx, state);
 			return removed;
 		}),

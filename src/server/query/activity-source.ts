@@ -1,7 +1,7 @@
 import { dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../dialect';
 import { DIMENSIONS, ROLLUP_TABLES, type Dimension, type RollupTable } from '../rollup/rollup-tables';
 import type { UnabsorbedRows } from '../rollup/rollup-state';
-import { mergeRanges, splitWindow } from './window-segments';
+import { mergeRanges, splitWindow, type Segment } from './window-segments';
 
 /** Values to keep per dimension: the route's filters, plus any key restriction of its own. */
 export type DimensionFilters = Partial<Record<Dimension, readonly string[]>>;
@@ -54,6 +54,54 @@ export function rawFiltersSql(dialect: Dialect, filters: DimensionFilters): Buil
 	return filtersSql(filters, (dim) => dimensionTextSql(dialect, quoteIdentifier(dialect, dim)));
 }
 
+function rawSelectSql(dialect: Dialect, select: readonly Dimension[]): string {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const columns = select.map((dim) => `${dimensionTextSql(dialect, q(dim))} as ${q(dim)}`);
+	return `select ${[`${epochWholeSecondsSql(dialect, q('timestamp'))} as ${q('at')}`, ...columns, `1 as ${q('events')}`].join(', ')} from ${q('directus_activity')}`;
+}
+
+/**
+ * The raw rows a rollup read over `segments` leaves out: rows of its whole buckets the rollups have not
+ * absorbed yet (above the watermark, or in an open gap), and every row of the raw edges.
+ */
+export function rawRowParts(dialect: Dialect, spec: SourceSpec, segments: readonly Segment[]): BuiltSql[] {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	const parts: BuiltSql[] = [];
+	const rawSelect = rawSelectSql(dialect, spec.select);
+	const rawFilters = rawFiltersSql(dialect, spec.filters);
+	const rawRange = (from: number, to: number) => timestampRangeSql(dialect, q('timestamp'), from, to);
+	const rollupRanges = mergeRanges(segments.filter((s) => s.kind === 'rollup'));
+	if (rollupRanges.length > 0) {
+		const gaps = spec.unabsorbed.gaps.map((id) => String(Math.trunc(id)));
+		const tail = `(${q('id')} > ?${gaps.length > 0 ? ` or ${q('id')} in (${gaps.join(', ')})` : ''})`;
+		const range = rangesSql(rawRange, rollupRanges);
+		parts.push({ sql: `${rawSelect} where ${tail} and ${range.sql}${rawFilters.sql}`, bindings: [spec.unabsorbed.watermark, ...range.bindings, ...rawFilters.bindings] });
+	}
+	const rawRanges = mergeRanges(segments.filter((s) => s.kind === 'raw'));
+	if (rawRanges.length > 0) {
+		const range = rangesSql(rawRange, rawRanges);
+		parts.push({ sql: `${rawSelect} where ${range.sql}${rawFilters.sql}`, bindings: [...range.bindings, ...rawFilters.bindings] });
+	}
+	return parts;
+}
+
+/** Rollup segments of the same grain, as one list of merged bucket ranges per grain. */
+export function rollupRangesByGrain(segments: readonly Segment[]): Map<string, { from: number; to: number }[]> {
+	const byGrain = new Map<string, { from: number; to: number }[]>();
+	for (const segment of segments) {
+		if (segment.kind !== 'rollup') continue;
+		byGrain.set(segment.grain.key, [...(byGrain.get(segment.grain.key) ?? []), segment]);
+	}
+	for (const [grain, ranges] of byGrain) byGrain.set(grain, mergeRanges(ranges));
+	return byGrain;
+}
+
+/** `bucket >= ? and bucket < ?` for each range, or-ed. */
+export function bucketRangesSql(dialect: Dialect, ranges: readonly { from: number; to: number }[]): BuiltSql {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	return rangesSql((from, to) => ({ sql: `${q('bucket')} >= ? and ${q('bucket')} < ?`, bindings: [from, to] }), ranges);
+}
+
 /**
  * One derived table of (at, <dims>, events) covering the ranges exactly once: rollup rows for whole UTC
  * buckets, raw rows the rollups have not absorbed yet inside those buckets, and raw rows at the edges.
@@ -63,39 +111,17 @@ export function buildActivitySource(dialect: Dialect, spec: SourceSpec): Activit
 	const table = chooseRollup(spec.select, spec.filters);
 	const segments = spec.ranges.flatMap((r) => (table ? splitWindow(r.from, r.to, table.grains) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
 	const parts: BuiltSql[] = [];
-
-	const rawColumns = spec.select.map((dim) => `${dimensionTextSql(dialect, q(dim))} as ${q(dim)}`);
-	const rawSelect = `select ${[`${epochWholeSecondsSql(dialect, q('timestamp'))} as ${q('at')}`, ...rawColumns, `1 as ${q('events')}`].join(', ')} from ${q('directus_activity')}`;
-	const rawFilters = rawFiltersSql(dialect, spec.filters);
-	const rawRange = (from: number, to: number) => timestampRangeSql(dialect, q('timestamp'), from, to);
-
 	if (table) {
 		const rollupFilters = filtersSql(spec.filters, (dim) => q(dim));
 		const rollupSelect = `select ${[`${q('bucket')} as ${q('at')}`, ...spec.select.map((dim) => q(dim)), q('events')].join(', ')} from ${q(table.name)}`;
-		const byGrain = new Map<string, { from: number; to: number }[]>();
-		for (const segment of segments) {
-			if (segment.kind !== 'rollup') continue;
-			byGrain.set(segment.grain.key, [...(byGrain.get(segment.grain.key) ?? []), segment]);
-		}
-		for (const [grain, ranges] of byGrain) {
-			const range = rangesSql((from, to) => ({ sql: `${q('bucket')} >= ? and ${q('bucket')} < ?`, bindings: [from, to] }), mergeRanges(ranges));
+		for (const [grain, ranges] of rollupRangesByGrain(segments)) {
+			const range = bucketRangesSql(dialect, ranges);
 			parts.push({ sql: `${rollupSelect} where ${q('grain')} = ? and ${range.sql}${rollupFilters.sql}`, bindings: [grain, ...range.bindings, ...rollupFilters.bindings] });
 		}
-		const rollupRanges = mergeRanges(segments.filter((s) => s.kind === 'rollup'));
-		if (rollupRanges.length > 0) {
-			const gaps = spec.unabsorbed.gaps.map((id) => String(Math.trunc(id)));
-			const tail = `(${q('id')} > ?${gaps.length > 0 ? ` or ${q('id')} in (${gaps.join(', ')})` : ''})`;
-			const range = rangesSql(rawRange, rollupRanges);
-			parts.push({ sql: `${rawSelect} where ${tail} and ${range.sql}${rawFilters.sql}`, bindings: [spec.unabsorbed.watermark, ...range.bindings, ...rawFilters.bindings] });
-		}
 	}
-	const rawRanges = mergeRanges(segments.filter((s) => s.kind === 'raw'));
-	if (rawRanges.length > 0) {
-		const range = rangesSql(rawRange, rawRanges);
-		parts.push({ sql: `${rawSelect} where ${range.sql}${rawFilters.sql}`, bindings: [...range.bindings, ...rawFilters.bindings] });
-	}
+	parts.push(...rawRowParts(dialect, spec, segments));
 	if (parts.length === 0) {
-		return { sql: `${rawSelect} where 1 = 0`, bindings: [], table: table?.name ?? null };
+		return { sql: `${rawSelectSql(dialect, spec.select)} where 1 = 0`, bindings: [], table: table?.name ?? null };
 	}
 	return { sql: parts.map((p) => p.sql).join(' union all '), bindings: parts.flatMap((p) => p.bindings), table: table?.name ?? null };
 }

@@ -1,6 +1,7 @@
 import { quoteIdentifier } from '../dialect';
 import type { Dimension } from '../rollup/rollup-tables';
 import type { BreakdownQuery, BreakdownSort } from './analytics-query';
+import { countMembers, memberSetsServe } from './count-members';
 import type { QueryContext } from './read-snapshot';
 import { querySource, toKey, toNumber } from './source-query';
 
@@ -28,6 +29,12 @@ async function metricByKey(context: QueryContext, query: BreakdownQuery, metric:
 	if (keys && counted === by) return new Map(keys.map((key) => [key, key === null ? 0 : 1]));
 	const select: Dimension[] = counted && counted !== by ? [by, counted] : [by];
 	const filters = keys ? { ...query.filters, [by]: keys.map((k) => k ?? '') } : query.filters;
+	if (by === 'collection' && counted && memberSetsServe(filters)) {
+		const counts = await countMembers(context, counted, filters, [{ from: query.from, to: query.to }], (_, collection) => collection, { byTime: false });
+		let entries = [...counts];
+		if (!keys) entries = entries.sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).slice(0, Math.trunc(query.limit));
+		return new Map(entries.map(([key, n]) => [toKey(key), n]));
+	}
 	const limit = keys ? '' : ` order by ${q('value')} desc, ${q('key')} asc limit ${Math.trunc(query.limit)}`;
 	let statement: (s: string) => string;
 	if (!counted) {

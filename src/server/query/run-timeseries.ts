@@ -1,5 +1,6 @@
 import { quoteIdentifier } from '../dialect';
 import type { TimeseriesQuery } from './analytics-query';
+import { countMembers, memberSetsServe } from './count-members';
 import type { QueryContext } from './read-snapshot';
 import { querySource, toNumber } from './source-query';
 import { bucketIndexSql, calendarBuckets, localLabel } from './time-buckets';
@@ -20,6 +21,18 @@ export interface TimeseriesResult {
 	points: TimeseriesPoint[];
 }
 
+/** The index of the last bucket starting at or before `at` (buckets are contiguous and sorted). */
+function bucketAt(starts: readonly number[], at: number): number {
+	let lo = 0;
+	let hi = starts.length - 1;
+	while (lo < hi) {
+		const mid = (lo + hi + 1) >> 1;
+		if (starts[mid]! <= at) lo = mid;
+		else hi = mid - 1;
+	}
+	return lo;
+}
+
 /**
  * Counts and unique users per calendar bucket in the query's time zone, zero-filled. Each bucket is read
  * on its own ranges, so no rollup row straddles two buckets; the database places rows by their time.
@@ -38,12 +51,18 @@ export async function runTimeseries(context: QueryContext, query: TimeseriesQuer
 		(s) => `select ${bucket} as ${q('i')}, sum(${q('events')}) as ${q('events')} from ${s} group by 1`,
 	);
 	for (const row of countRows) events[toNumber(row['i'])] = toNumber(row['events']);
-	const userRows = await querySource(
-		context,
-		{ select: ['user'], filters: query.filters, ranges },
-		(s) => `select ${q('i')}, count(*) as ${q('users')} from (select distinct ${bucket} as ${q('i')}, ${q('user')} from ${s} where ${q('user')} <> '') ${q('d')} group by ${q('i')}`,
-	);
-	for (const row of userRows) users[toNumber(row['i'])] = toNumber(row['users']);
+	if (memberSetsServe(query.filters)) {
+		const starts = buckets.map((b) => b.from);
+		const perBucket = await countMembers(context, 'user', query.filters, ranges, (at) => bucketAt(starts, at), { byTime: true });
+		for (const [i, n] of perBucket) users[i] = n;
+	} else {
+		const userRows = await querySource(
+			context,
+			{ select: ['user'], filters: query.filters, ranges },
+			(s) => `select ${q('i')}, count(*) as ${q('users')} from (select distinct ${bucket} as ${q('i')}, ${q('user')} from ${s} where ${q('user')} <> '') ${q('d')} group by ${q('i')}`,
+		);
+		for (const row of userRows) users[toNumber(row['i'])] = toNumber(row['users']);
+	}
 	return {
 		interval: query.interval,
 		tz: query.tz,

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
 import { DIMENSIONS, ROLLUP_TABLES, type Grain, type RollupTable } from './rollup-tables';
 
 // The refresh adds a batch of raw rows to every rollup; erasure subtracts one. Both go through one staging
@@ -48,7 +49,8 @@ function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 |
 
 /**
  * Adds (sign 1) or subtracts (sign -1) the rows of `source` matching `condition` to or from every rollup, in
- * the caller's transaction. Subtracting removes the rows it empties, so distinct counts stay exact.
+ * the caller's transaction, and to or from the member sets. Subtracting removes the rows it empties, so
+ * distinct counts stay exact.
  */
 export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1): Promise<void> {
 	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
@@ -65,6 +67,9 @@ export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect
 				await trx(table.name).where('bucket', '>=', lo).andWhere('bucket', '<=', Number(range.hi)).andWhere('events', '<=', 0).delete();
 			}
 		}
+		await removeVanishedMembers(trx, dialect, BATCH_TABLE);
+	} else {
+		await addStagedMembers(trx, dialect, BATCH_TABLE);
 	}
 	await trx.raw(dropBatchSql(dialect));
 }

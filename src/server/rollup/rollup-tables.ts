@@ -26,7 +26,7 @@ export const GRAINS: readonly Grain[] = [
 	{ key: 'h', seconds: 3_600 },
 	{ key: 'q', seconds: 900 },
 ];
-const HOUR_AND_DAY: readonly Grain[] = GRAINS.filter((g) => g.key !== 'q');
+export const HOUR_AND_DAY: readonly Grain[] = GRAINS.filter((g) => g.key !== 'q');
 
 /** Smallest first: the planner takes the first table that has every dimension a query needs. */
 export const ROLLUP_TABLES: readonly RollupTable[] = [

@@ -1,0 +1,39 @@
+import type { Knex } from 'knex';
+import { MEMBERS_TABLE, type MemberKind } from './member-tables';
+
+const CHUNK = 500;
+
+/** The ids the dictionary holds for these values; values it does not hold are left out. */
+export async function lookupMemberIds(db: Knex | Knex.Transaction, kind: MemberKind, values: Iterable<string>): Promise<Map<string, number>> {
+	const ids = new Map<string, number>();
+	const all = [...new Set(values)];
+	for (let i = 0; i < all.length; i += CHUNK) {
+		const rows: { value: string; id: number | string }[] = await db(MEMBERS_TABLE).where({ kind }).whereIn('value', all.slice(i, i + CHUNK)).select('value', 'id');
+		for (const row of rows) ids.set(row.value, Number(row.id));
+	}
+	return ids;
+}
+
+/**
+ * The ids of the values, giving the missing ones the next free ids. Only callers holding the rollup state
+ * lock write to the dictionary, so two instances never hand out one id twice.
+ */
+export async function ensureMemberIds(trx: Knex.Transaction, kind: MemberKind, values: Iterable<string>): Promise<Map<string, number>> {
+	const wanted = [...new Set(values)];
+	const ids = await lookupMemberIds(trx, kind, wanted);
+	const missing = wanted.filter((value) => !ids.has(value));
+	if (missing.length === 0) return ids;
+	const [{ top } = { top: null }] = await trx(MEMBERS_TABLE).where({ kind }).max({ top: 'id' });
+	let next = top === null || top === undefined ? 0 : Number(top) + 1;
+	const rows = missing.map((value) => ({ kind, value, id: next++ }));
+	for (let i = 0; i < rows.length; i += CHUNK) await trx(MEMBERS_TABLE).insert(rows.slice(i, i + CHUNK));
+	for (const row of rows) ids.set(row.value, row.id);
+	return ids;
+}
+
+/** Forgets values (an erased user, anonymized IPs). Callers take them out of every set first, so a reused id is harmless. */
+export async function forgetMembers(trx: Knex.Transaction, kind: MemberKind, values: readonly string[]): Promise<number> {
+	let removed = 0;
+	for (let i = 0; i < values.length; i += CHUNK) removed += Number(await trx(MEMBERS_TABLE).where({ kind }).whereIn('value', values.slice(i, i + CHUNK)).delete());
+	return removed;
+}

@@ -1,0 +1,30 @@
+import { HOUR_AND_DAY } from '../rollup/rollup-tables';
+
+// Distinct users and IPs per collection, one row per bucket instead of one per member: the dashboard's
+// unique counts read a few kilobytes per bucket and union them in memory. See docs/rollups.md.
+export const MEMBERS_TABLE = 'activity_analytics_members';
+export const MEMBER_SETS_TABLE = 'activity_analytics_member_sets';
+
+export type MemberKind = 'user' | 'ip';
+
+/**
+ * Each kind's sets hold exactly the members of one collection rollup's rows, at its grains. `presence` is
+ * the rollup that tells fastest whether a value is still anywhere (for forgetting erased ones).
+ */
+export const MEMBER_SOURCES: readonly { kind: MemberKind; table: string; presence: string }[] = [
+	{ kind: 'user', table: 'activity_analytics_rollup_collection_users', presence: 'activity_analytics_rollup_users' },
+	// Migration 010's IP-first index serves this lookup.
+	{ kind: 'ip', table: 'activity_analytics_rollup_collection_ips', presence: 'activity_analytics_rollup_ip_users' },
+];
+
+export const MEMBER_GRAINS = HOUR_AND_DAY;
+
+export interface MemberSetKey {
+	grain: string;
+	bucket: number;
+	collection: string;
+}
+
+export function memberSetKeyString(key: MemberSetKey): string {
+	return `${key.grain}\u0000${key.bucket}\u0000${key.collection}`;
+}

@@ -1,0 +1,38 @@
+import type { Knex } from 'knex';
+import { decodeMemberSet } from '../../src/server/members/member-set-codec';
+
+const SOURCES = [
+	{ kind: 'user', table: 'activity_analytics_rollup_collection_users' },
+	{ kind: 'ip', table: 'activity_analytics_rollup_collection_ips' },
+] as const;
+
+/**
+ * Compares the member sets, decoded through the dictionary, with the members of the collection rollups they
+ * mirror: every (kind, grain, bucket, collection, value) on one side and not the other, and dictionary
+ * values no rollup holds any more; up to 20 of each.
+ */
+export async function memberSetDifferences(db: Knex): Promise<{ checked: number; missing: string[]; extra: string[]; orphans: string[] }> {
+	let checked = 0;
+	const orphans: string[] = [];
+	const missing: string[] = [];
+	const extra: string[] = [];
+	for (const { kind, table } of SOURCES) {
+		const values = new Map<number, string>();
+		for (const row of (await db('activity_analytics_members').where({ kind }).select('id', 'value')) as { id: number | string; value: string }[]) values.set(Number(row.id), row.value);
+		const actual = new Set<string>();
+		for (const row of (await db('activity_analytics_member_sets').where({ kind }).select('grain', 'bucket', 'collection', 'members')) as { grain: string; bucket: number | string; collection: string; members: Buffer }[]) {
+			for (const id of decodeMemberSet(row.members).array()) actual.add(`${kind} ${row.grain} ${Number(row.bucket)} ${row.collection} ${values.get(id) ?? `<id ${id} not in the dictionary>`}`);
+		}
+		const expected = new Set<string>();
+		for (const row of (await db(table).whereNot(kind, '').select('grain', 'bucket', 'collection', kind)) as Record<string, string | number>[]) {
+			expected.add(`${kind} ${row['grain']} ${Number(row['bucket'])} ${row['collection']} ${row[kind]}`);
+		}
+		checked += expected.size;
+		// Every value the dictionary keeps is still in the rollups: an erased user or a full IP is not kept.
+		const used = new Set(((await db(table).distinct(kind)) as Record<string, string>[]).map((row) => row[kind]));
+		for (const value of values.values()) if (!used.has(value) && orphans.length < 20) orphans.push(`${kind} ${value}`);
+		for (const entry of expected) if (!actual.has(entry) && missing.length < 20) missing.push(entry);
+		for (const entry of actual) if (!expected.has(entry) && extra.length < 20) extra.push(entry);
+	}
+	return { checked, missing, extra, orphans };
+}
