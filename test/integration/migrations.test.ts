@@ -5,6 +5,7 @@ import { bootstrap, createDatabase, dropDatabase, openDatabase, runDir } from '.
 import { MIGRATIONS, MIGRATOR_CONFIG, migrateDown, migrateUp, migrationStatus } from '../../src/server/migrations/run-migrations';
 import { dialectName } from '../support/ground-truth';
 import { runHostCli } from '../support/host-cli';
+import { memberSetDifferences } from '../support/member-sets';
 
 // Our migrations on a database of their own (same engine as the host), holding just Directus's two tables.
 let env: Record<string, string>;
@@ -106,7 +107,7 @@ describe('migrations', () => {
 		expect(((await db(ARCHIVE).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([11, 12]);
 	});
 
-	it('009 fills the collection rollups by summing the wide tables they project', async () => {
+	it('009 fills the collection rollups by summing the wide tables they project, and 011 the member sets from them', async () => {
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-009-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		const row = (grain: string, bucket: number, collection: string, action: string, origin: string, extra: Record<string, string>, events: number) => ({ grain, bucket, collection, action, origin, ...extra, events });
 		await db('activity_analytics_rollup_user_dims').insert([
@@ -136,6 +137,9 @@ describe('migrations', () => {
 		// Filled once: running it again adds nothing.
 		await MIGRATIONS[from009]!.up(db);
 		expect(await read('activity_analytics_rollup_collection_ips', 'ip')).toHaveLength(2);
+		// 011 derived the member sets from those collection rollups: u1, u2 and 10.0.0.1, each in its bucket.
+		expect(await memberSetDifferences(db)).toEqual({ checked: 3, missing: [], extra: [], orphans: [] });
+		expect(Number((await db('activity_analytics_member_sets').count({ n: '*' }).first())?.['n'])).toBe(3);
 	});
 
 	it('down removes every table and index of ours, and leaves Directus tables alone', async () => {
