@@ -30,7 +30,7 @@ describe(`analytics cache on ${client}`, () => {
 		const second = await api(path);
 		expect(first.headers.get('x-cache')).toBe('MISS');
 		expect(second.headers.get('x-cache')).toBe('HIT');
-		expect(first.headers.get('server-timing')).toMatch(/db;dur=[\d.]+, cache;desc="MISS";dur=[\d.]+/);
+		expect(first.headers.get('server-timing')).toMatch(/db;dur=[\d.]+, cache;desc="MISS";dur=[\d.]+, total;dur=[\d.]+/);
 		expect(second.body).toEqual(first.body);
 	});
 
