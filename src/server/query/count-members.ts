@@ -1,8 +1,7 @@
 import { TypedFastBitSet } from 'typedfastbitset';
 import { quoteIdentifier } from '../dialect';
-import { lookupMemberIds } from '../members/member-dictionary';
 import { addEncodedMembers } from '../members/member-set-codec';
-import { MEMBER_GRAINS, MEMBER_SETS_TABLE, type MemberKind } from '../members/member-tables';
+import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBERS_TABLE, type MemberKind } from '../members/member-tables';
 import { DIMENSIONS } from '../rollup/rollup-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
@@ -61,21 +60,22 @@ export async function countMembers<K>(
 
 	const parts = rawRowParts(context.dialect, { select: ['collection', kind], filters, ranges, unabsorbed: context.unabsorbed }, segments);
 	if (parts.length > 0) {
+		// Each distinct raw value comes with its dictionary id, looked up by key (a correlated subquery: a hash
+		// join would read the whole dictionary). `kind` is one of two literals, so it is inlined.
 		const time = options.byTime ? `${q('at')}, ` : '';
-		const rows = rowsOf<{ at?: number | string; collection: string; v: string }>(
+		const id = `(select ${q('m')}.${q('id')} from ${q(MEMBERS_TABLE)} ${q('m')} where ${q('m')}.${q('kind')} = '${kind}' and ${q('m')}.${q('value')} = ${q('r')}.${q('v')})`;
+		const rows = rowsOf<{ at?: number | string; collection: string; v: string; id: number | string | null }>(
 			await context.db.raw(
-				`select distinct ${time}${q('collection')}, ${q(kind)} as ${q('v')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('r')} where ${q(kind)} <> ''`,
+				`select ${q('r')}.*, ${id} as ${q('id')} from (select distinct ${time}${q('collection')}, ${q(kind)} as ${q('v')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('s')} where ${q(kind)} <> '') ${q('r')}`,
 				parts.flatMap((p) => p.bindings),
 			),
 			context.dialect,
 		);
-		const ids = await lookupMemberIds(context.db, kind, rows.map((row) => row.v));
 		for (const row of rows) {
 			const key = groupOf(Number(row.at ?? 0), row.collection);
 			if (key === undefined) continue;
-			const id = ids.get(row.v);
-			if (id === undefined) group(key).unknown.add(row.v);
-			else group(key).ids.add(id);
+			if (row.id === null || row.id === undefined) group(key).unknown.add(row.v);
+			else group(key).ids.add(Number(row.id));
 		}
 	}
 	return new Map([...groups].map(([key, members]) => [key, members.ids.size() + members.unknown.size]));
