@@ -35,6 +35,11 @@ export function epochWholeSecondsSql(dialect: Dialect, column: string): string {
 	return dialect === 'sqlite' ? `cast(${epoch} as integer)` : `floor(${epoch})`;
 }
 
+/** `floor(value / divisor)` for whole-number values: SQLite's integer division already floors non-negative ones. */
+export function floorDivSql(dialect: Dialect, value: string, divisor: number): string {
+	return dialect === 'sqlite' ? `(${value} / ${divisor})` : `floor(${value} / ${divisor})`;
+}
+
 /**
  * `column` in [from, to) (epoch seconds), written so PostgreSQL and MySQL use the timestamp index.
  * MySQL's from_unixtime() goes through the session time zone (ambiguous around DST), so its index range

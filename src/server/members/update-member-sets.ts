@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
-import { quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { ensureMemberIds, forgetMembers, lookupMemberIds } from './member-dictionary';
 import { addEncodedMembers, encodeMemberSet } from './member-set-codec';
 import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, memberSetKeyString, type MemberKind, type MemberSetKey } from './member-tables';
@@ -10,7 +10,7 @@ const CHUNK = 200;
 type Change = { key: MemberSetKey; ids: number[] };
 
 function floorTo(dialect: Dialect, column: string, seconds: number): string {
-	return dialect === 'sqlite' ? `(${column} / ${seconds}) * ${seconds}` : `floor(${column} / ${seconds}) * ${seconds}`;
+	return `${floorDivSql(dialect, column, seconds)} * ${seconds}`;
 }
 
 /** Reads the sets of these keys, applies `change` to each and writes back the ones that changed. */

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { quoteIdentifier } from '../dialect';
+import { floorDivSql, quoteIdentifier } from '../dialect';
 import { FAILED_LOGINS_TABLE } from '../rollup/rollup-tables';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import type { QueryContext } from './read-snapshot';
@@ -20,7 +20,7 @@ export interface FailedLoginBurst {
 export async function runFailedLoginBursts(context: QueryContext, query: SuspiciousQuery): Promise<FailedLoginBurst[]> {
 	const q = (name: string) => quoteIdentifier(context.dialect, name);
 	const windowMs = SUSPICIOUS_WINDOWS[query.window] * 1000;
-	const windowIndex = context.dialect === 'sqlite' ? `(${q('at')} / ${windowMs})` : `floor(${q('at')} / ${windowMs})`;
+	const windowIndex = floorDivSql(context.dialect, q('at'), windowMs);
 	const bursts = rowsOf(
 		await context.db.raw(
 			`select coalesce(${q('ip')}, '') as ${q('ip')}, ${windowIndex} as ${q('w')}, count(*) as ${q('n')}, min(${q('at')}) as ${q('first')}, max(${q('at')}) as ${q('last')} from ${q(FAILED_LOGINS_TABLE)} where ${q('at')} >= ? and ${q('at')} < ? group by coalesce(${q('ip')}, ''), ${windowIndex} having count(*) >= ? order by count(*) desc limit ?`,

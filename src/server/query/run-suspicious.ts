@@ -1,4 +1,4 @@
-import { dimensionTextSql, epochSecondsSql, quoteIdentifier, timestampRangeSql } from '../dialect';
+import { dimensionTextSql, epochSecondsSql, floorDivSql, quoteIdentifier, timestampRangeSql } from '../dialect';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import type { QueryContext } from './read-snapshot';
 import { rawFiltersSql } from './activity-source';
@@ -45,7 +45,7 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 	const seconds = SUSPICIOUS_WINDOWS[query.window];
 	const ranges = suspiciousWindows(query.from, query.to, seconds);
 	const by = query.by;
-	const windowIndex = context.dialect === 'sqlite' ? `(${q('at')} / ${seconds})` : `floor(${q('at')} / ${seconds})`;
+	const windowIndex = floorDivSql(context.dialect, q('at'), seconds);
 	const overRows = await querySource(
 		context,
 		{ select: [by], filters: query.filters, ranges },

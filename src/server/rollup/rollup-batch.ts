@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { dimensionTextSql, epochWholeSecondsSql, floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
 import { DIMENSIONS, ROLLUP_TABLES, type Grain, type RollupTable } from './rollup-tables';
 
@@ -10,7 +10,7 @@ const BATCH_TABLE = 'activity_analytics_batch';
 function stageBatchSql(dialect: Dialect, source: string, condition: string): string[] {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	const epoch = epochWholeSecondsSql(dialect, q('timestamp'));
-	const bucket = dialect === 'sqlite' ? `(${epoch} / 900) * 900` : `floor(${epoch} / 900) * 900`;
+	const bucket = `${floorDivSql(dialect, epoch, 900)} * 900`;
 	const dims = DIMENSIONS.map((d) => `${dimensionTextSql(dialect, q(d))} as ${q(d)}`);
 	const select = `select ${bucket} as ${q('bucket')}, ${dims.join(', ')}, count(*) as ${q('n')} from ${q(source)} where ${condition} group by ${['1', ...DIMENSIONS.map((_, i) => String(i + 2))].join(', ')}`;
 	switch (dialect) {
@@ -33,7 +33,7 @@ function dropBatchSql(dialect: Dialect): string {
 function bucketOf(dialect: Dialect, grain: Grain): string {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	if (grain.seconds === 900) return q('bucket');
-	return dialect === 'sqlite' ? `(${q('bucket')} / ${grain.seconds}) * ${grain.seconds}` : `floor(${q('bucket')} / ${grain.seconds}) * ${grain.seconds}`;
+	return `${floorDivSql(dialect, q('bucket'), grain.seconds)} * ${grain.seconds}`;
 }
 
 function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 | -1): string {
