@@ -21,7 +21,7 @@ import {
 
 export { DIRECTUS_VERSION, hostDir, repoRoot, runDir };
 
-/** Our internal tables (src/server/rollup/rollup-tables.ts, src/server/writer/writer-tables.ts); activity_analytics_alerts stays a collection. */
+/** Our internal tables (src/server/rollup/rollup-tables.ts, src/server/members/member-tables.ts, src/server/writer/writer-tables.ts); activity_analytics_alerts stays a collection. */
 export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_rollup_events',
 	'activity_analytics_rollup_users',
@@ -31,6 +31,8 @@ export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_rollup_ip_users',
 	'activity_analytics_rollup_user_dims',
 	'activity_analytics_rollup_ip_dims',
+	'activity_analytics_members',
+	'activity_analytics_member_sets',
 	'activity_analytics_state',
 	'activity_analytics_gaps',
 	'activity_analytics_migrations',
