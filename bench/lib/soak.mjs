@@ -114,8 +114,9 @@ export async function runSoak({ name, port, seconds, writesPerSecond = 200, read
 			}
 		});
 		const startedAt = Date.now();
-		while (Date.now() - startedAt < seconds * 1000) {
-			await sleep(Math.min(sampleEveryMs, seconds * 1000 - (Date.now() - startedAt)));
+		// Samples on a fixed schedule from the start, so a slow status call delays one sample, not every later one.
+		for (let tick = 1; Date.now() - startedAt < seconds * 1000; tick++) {
+			await sleep(Math.max(0, Math.min(startedAt + tick * sampleEveryMs, startedAt + seconds * 1000) - Date.now()));
 			const status = await call(host.url, '/analytics/status');
 			if (status.status !== 200) {
 				error(`status ${status.status}`);

@@ -142,6 +142,9 @@ describe(`analytics events and limits on ${client}`, () => {
 		expect(again.data.alerts).toBe(0);
 		await new Promise((resolve) => setTimeout(resolve, 300));
 		expect((await apiOk<{ data: unknown[] }>('/items/alert_inbox?filter[actor][_eq]=203.0.113.77')).data).toHaveLength(1);
+		// Later suites refresh too: a Flow left active would write activity of its own whenever one of their
+		// refreshes raised an alert, rows no refresh expected (this made rollup-refresh fail in CI).
+		await apiOk(`/flows/${flow.data.id}`, { method: 'DELETE' });
 	});
 
 	it('cancels a query that runs past the statement timeout with a clear error', async () => {
