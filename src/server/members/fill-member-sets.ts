@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
 import { quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { encodeMemberSet } from './member-set-codec';
-import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, MEMBERS_TABLE } from './member-tables';
+import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, MEMBERS_TABLE, memberSetKeyString } from './member-tables';
 
 /**
  * Derives every member set from the collection rollups (an installation upgrading to migration 011):
@@ -30,7 +30,7 @@ export async function fillMemberSets(trx: Knex.Transaction | Knex, dialect: Dial
 				);
 				const sets = new Map<string, { bucket: number; collection: string; set: TypedFastBitSet }>();
 				for (const row of rows) {
-					const key = `${row.bucket}\u0000${row.collection}`;
+					const key = memberSetKeyString({ grain: grain.key, bucket: Number(row.bucket), collection: row.collection });
 					const entry = sets.get(key) ?? { bucket: Number(row.bucket), collection: row.collection, set: new TypedFastBitSet() };
 					entry.set.add(Number(row.id));
 					sets.set(key, entry);

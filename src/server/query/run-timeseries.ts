@@ -3,7 +3,7 @@ import type { TimeseriesQuery } from './analytics-query';
 import { countMembers, memberSetsServe } from './count-members';
 import type { QueryContext } from './read-snapshot';
 import { querySource, toNumber } from './source-query';
-import { bucketIndexSql, calendarBuckets, localLabel } from './time-buckets';
+import { bucketAt, bucketIndexSql, calendarBuckets, localLabel } from './time-buckets';
 
 export interface TimeseriesPoint {
 	/** Local wall-clock start of the calendar bucket, with its offset. */
@@ -19,18 +19,6 @@ export interface TimeseriesResult {
 	interval: TimeseriesQuery['interval'];
 	tz: string;
 	points: TimeseriesPoint[];
-}
-
-/** The index of the last bucket starting at or before `at` (buckets are contiguous and sorted). */
-function bucketAt(starts: readonly number[], at: number): number {
-	let lo = 0;
-	let hi = starts.length - 1;
-	while (lo < hi) {
-		const mid = (lo + hi + 1) >> 1;
-		if (starts[mid]! <= at) lo = mid;
-		else hi = mid - 1;
-	}
-	return lo;
 }
 
 /**

@@ -81,3 +81,15 @@ export function localLabel(epochSeconds: number, tz: string): string {
 	const abs = Math.abs(offset);
 	return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
+
+/** The index of the last bucket starting at or before `at` (buckets are contiguous and sorted). */
+export function bucketAt(starts: readonly number[], at: number): number {
+	let lo = 0;
+	let hi = starts.length - 1;
+	while (lo < hi) {
+		const mid = (lo + hi + 1) >> 1;
+		if (starts[mid]! <= at) lo = mid;
+		else hi = mid - 1;
+	}
+	return lo;
+}
