@@ -107,7 +107,7 @@ describe('migrations', () => {
 		expect(((await db(ARCHIVE).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([11, 12]);
 	});
 
-	it('009 fills the collection rollups by summing the wide tables they project, and 011 the member sets from them', async () => {
+	it('009 fills the collection rollups by summing the wide tables they project, and 011 the member sets and 012 the count vectors from them', async () => {
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-009-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		const row = (grain: string, bucket: number, collection: string, action: string, origin: string, extra: Record<string, string>, events: number) => ({ grain, bucket, collection, action, origin, ...extra, events });
 		await db('activity_analytics_rollup_user_dims').insert([
@@ -120,6 +120,16 @@ describe('migrations', () => {
 			row('d', 86_400, 'orders', 'create', '', { ip: '10.0.0.1' }, 3),
 			row('d', 86_400, 'orders', 'delete', '', { ip: '10.0.0.1' }, 1),
 			row('h', 90_000, 'articles', 'create', '', { ip: '' }, 5),
+		]);
+		// The user and IP rollups those wide tables project to, as a refresh would have left them.
+		await db('activity_analytics_rollup_users').insert([
+			{ grain: 'd', bucket: 86_400, user: 'u1', events: 7 },
+			{ grain: 'd', bucket: 86_400, user: '', events: 2 },
+			{ grain: 'h', bucket: 90_000, user: 'u2', events: 5 },
+		]);
+		await db('activity_analytics_rollup_ips').insert([
+			{ grain: 'd', bucket: 86_400, ip: '10.0.0.1', events: 4 },
+			{ grain: 'h', bucket: 90_000, ip: '', events: 5 },
 		]);
 		const from009 = MIGRATIONS.findIndex((m) => m.name.includes('-009-'));
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from009).map((m) => m.name));
@@ -138,8 +148,13 @@ describe('migrations', () => {
 		await MIGRATIONS[from009]!.up(db);
 		expect(await read('activity_analytics_rollup_collection_ips', 'ip')).toHaveLength(2);
 		// 011 derived the member sets from those collection rollups: u1, u2 and 10.0.0.1, each in its bucket.
-		expect(await memberSetDifferences(db)).toEqual({ checked: 3, missing: [], extra: [], orphans: [] });
+		// 012 the count vectors from the user and IP rollups (5 rows, NULLs included) through that dictionary.
+		expect(await memberSetDifferences(db)).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
 		expect(Number((await db('activity_analytics_member_sets').count({ n: '*' }).first())?.['n'])).toBe(3);
+		expect(Number((await db('activity_analytics_member_counts').count({ n: '*' }).first())?.['n'])).toBe(4);
+		// Filled once: a rerun of 012 finds its table filled and leaves it.
+		await MIGRATIONS.find((m) => m.name.includes('-012-'))!.up(db);
+		expect(await memberSetDifferences(db)).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
 	});
 
 	it('down removes every table and index of ours, and leaves Directus tables alone', async () => {

@@ -4,6 +4,9 @@ import { HOUR_AND_DAY } from '../rollup/rollup-tables';
 // unique counts read a few kilobytes per bucket and union them in memory. See docs/rollups.md.
 export const MEMBERS_TABLE = 'activity_analytics_members';
 export const MEMBER_SETS_TABLE = 'activity_analytics_member_sets';
+// Events per member per bucket, all collections together: the top users and IPs of a window sum a few
+// vectors in memory instead of every per-member rollup row in it.
+export const MEMBER_COUNTS_TABLE = 'activity_analytics_member_counts';
 
 export type MemberKind = 'user' | 'ip';
 
@@ -15,6 +18,12 @@ export const MEMBER_SOURCES: readonly { kind: MemberKind; table: string; presenc
 	{ kind: 'user', table: 'activity_analytics_rollup_collection_users', presence: 'activity_analytics_rollup_users' },
 	// Migration 010's IP-first index serves this lookup.
 	{ kind: 'ip', table: 'activity_analytics_rollup_collection_ips', presence: 'activity_analytics_rollup_ip_users' },
+];
+
+/** Each kind's count vectors hold exactly the rows (events per value, '' for none) of one rollup. */
+export const COUNT_SOURCES: readonly { kind: MemberKind; table: string }[] = [
+	{ kind: 'user', table: 'activity_analytics_rollup_users' },
+	{ kind: 'ip', table: 'activity_analytics_rollup_ips' },
 ];
 
 export const MEMBER_GRAINS = HOUR_AND_DAY;

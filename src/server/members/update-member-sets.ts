@@ -3,6 +3,7 @@ import { TypedFastBitSet } from 'typedfastbitset';
 import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { ensureMemberIds, forgetMembers, lookupMemberIds } from './member-dictionary';
 import { addEncodedMembers, encodeMemberSet } from './member-set-codec';
+import { applyStagedCounts, rebuildMemberCounts, rebuildMemberCountsInRange } from './update-member-counts';
 import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, memberSetKeyString, type MemberKind, type MemberSetKey } from './member-tables';
 
 const CHUNK = 200;
@@ -75,8 +76,9 @@ export async function addStagedMembers(trx: Knex.Transaction, dialect: Dialect, 
 			await trx.raw(`select distinct ${floorTo(dialect, q('bucket'), 3600)} as ${q('hour')}, ${q('collection')}, ${q(kind)} as ${q('v')} from ${q(batchTable)} where ${q(kind)} <> ''`),
 			dialect,
 		);
-		if (rows.length === 0) continue;
 		const ids = await ensureMemberIds(trx, kind, rows.map((r) => r.v));
+		await applyStagedCounts(trx, dialect, batchTable, kind, 1, ids);
+		if (rows.length === 0) continue;
 		const changes = new Map<string, Change>();
 		for (const row of rows) {
 			const id = ids.get(row.v);
@@ -115,6 +117,8 @@ export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dial
 			}
 		}
 		if (changes.size > 0) await rewriteSets(trx, kind, changes, removeIds);
+		const staged = rowsOf<{ v: string }>(await trx.raw(`select distinct ${q(kind)} as ${q('v')} from ${q(batchTable)} where ${q(kind)} <> ''`), dialect);
+		await applyStagedCounts(trx, dialect, batchTable, kind, -1, await lookupMemberIds(trx, kind, staged.map((r) => r.v)));
 		// A value gone from every bucket (an IP only the erased user had) leaves the dictionary too.
 		const candidates = [...vanished];
 		for (let i = 0; i < candidates.length; i += CHUNK) {
@@ -125,20 +129,26 @@ export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dial
 	}
 }
 
-/** Takes members out of the sets of the given keys (rollup rows deleted outright, as for an erased user). */
-export async function removeMembersFromSets(trx: Knex.Transaction, kind: MemberKind, value: string, keys: readonly MemberSetKey[]): Promise<void> {
+/**
+ * Takes members out of the sets of the given keys, and rewrites those buckets' count vectors, after rollup
+ * rows were deleted outright (an erased user).
+ */
+export async function removeMembersFromSets(trx: Knex.Transaction, dialect: Dialect, kind: MemberKind, value: string, keys: readonly MemberSetKey[]): Promise<void> {
 	const id = (await lookupMemberIds(trx, kind, [value])).get(value);
 	if (id === undefined || keys.length === 0) return;
 	const changes = new Map<string, Change>();
 	for (const key of keys) collect(changes, key, id);
 	await rewriteSets(trx, kind, changes, removeIds);
+	for (const grain of MEMBER_GRAINS) {
+		await rebuildMemberCounts(trx, dialect, kind, grain.key, keys.filter((key) => key.grain === grain.key).map((key) => key.bucket));
+	}
 }
 
 /**
- * Renames members in every set of [from, to) (anonymization merged full IPs into their prefixes), then
- * forgets the old values no later set still holds.
+ * Renames members in every set of [from, to) (anonymization merged full IPs into their prefixes), rewrites
+ * that range's count vectors, then forgets the old values no later set still holds.
  */
-export async function renameMembers(trx: Knex.Transaction, kind: MemberKind, mapping: ReadonlyMap<string, string>, from: number, to: number): Promise<void> {
+export async function renameMembers(trx: Knex.Transaction, dialect: Dialect, kind: MemberKind, mapping: ReadonlyMap<string, string>, from: number, to: number): Promise<void> {
 	if (mapping.size === 0) return;
 	const oldIds = await lookupMemberIds(trx, kind, mapping.keys());
 	const newIds = await ensureMemberIds(trx, kind, mapping.values());
@@ -169,6 +179,7 @@ export async function renameMembers(trx: Knex.Transaction, kind: MemberKind, map
 			await trx(MEMBER_SETS_TABLE).where({ kind, grain: row.grain, bucket, collection: row.collection }).update({ members: encodeMemberSet(set) });
 		}
 	}
+	await rebuildMemberCountsInRange(trx, dialect, kind, from, to);
 	await forgetMembers(
 		trx,
 		kind,

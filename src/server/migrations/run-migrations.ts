@@ -10,6 +10,7 @@ import * as timestampIndex from '../../../migrations/20261127-008-activity-times
 import * as collectionRollups from '../../../migrations/20261127-009-collection-rollups';
 import * as rollupKeyIndexes from '../../../migrations/20261127-010-rollup-key-indexes';
 import * as memberSets from '../../../migrations/20261127-011-member-sets';
+import * as memberCounts from '../../../migrations/20261127-012-member-counts';
 
 interface Migration {
 	name: string;
@@ -20,7 +21,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

@@ -193,7 +193,7 @@ async function anonymizeRollups(database: Knex, dialect: Dialect, start: number,
 			merged += Number(await trx(table.name).where('bucket', '>=', start).andWhere('bucket', '<', end).whereRaw(`ip in (select old_ip from ${map})`).delete());
 		}
 		await trx.raw(dialect === 'mysql' ? `drop temporary table if exists ${map}` : `drop table if exists ${map}`);
-		await renameMembers(trx, 'ip', new Map(mapping.map((m) => [m.old_ip, m.new_ip])), start, end);
+		await renameMembers(trx, dialect, 'ip', new Map(mapping.map((m) => [m.old_ip, m.new_ip])), start, end);
 		await bumpGeneration(trx, state);
 		return merged;
 	});

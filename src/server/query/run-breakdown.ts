@@ -2,6 +2,7 @@ import { quoteIdentifier } from '../dialect';
 import type { Dimension } from '../rollup/rollup-tables';
 import type { BreakdownQuery, BreakdownSort } from './analytics-query';
 import { countMembers, memberSetsServe } from './count-members';
+import { eventsByMember, memberCountsServe } from './rank-members';
 import type { QueryContext } from './read-snapshot';
 import { querySource, toKey, toNumber } from './source-query';
 
@@ -34,6 +35,9 @@ async function metricByKey(context: QueryContext, query: BreakdownQuery, metric:
 		let entries = [...counts];
 		if (!keys) entries = entries.sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).slice(0, Math.trunc(query.limit));
 		return new Map(entries.map(([key, n]) => [toKey(key), n]));
+	}
+	if ((by === 'user' || by === 'ip') && !counted && memberCountsServe(query.filters)) {
+		return eventsByMember(context, by, { from: query.from, to: query.to }, Math.trunc(query.limit), keys);
 	}
 	const limit = keys ? '' : ` order by ${q('value')} desc, ${q('key')} asc limit ${Math.trunc(query.limit)}`;
 	let statement: (s: string) => string;

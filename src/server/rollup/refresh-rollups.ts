@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf, type Dialect } from '../dialect';
-import { MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../members/member-tables';
+import { MEMBER_COUNTS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../members/member-tables';
 import { applyRowsToRollups } from './rollup-batch';
 import { ensureStateRow, lockState, withRetry } from './rollup-lock';
 import { GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from './rollup-tables';
@@ -111,6 +111,7 @@ export async function resetRollups(database: Knex): Promise<void> {
 	await database.transaction(async (trx) => {
 		for (const table of ROLLUP_TABLES) await trx(table.name).delete();
 		await trx(MEMBER_SETS_TABLE).delete();
+		await trx(MEMBER_COUNTS_TABLE).delete();
 		await trx(MEMBERS_TABLE).delete();
 		await trx(GAPS_TABLE).delete();
 		await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).delete();

@@ -1,0 +1,121 @@
+import { quoteIdentifier } from '../dialect';
+import { visitMemberCounts } from '../members/member-count-codec';
+import { MEMBER_COUNTS_TABLE, MEMBER_GRAINS, MEMBERS_TABLE, type MemberKind } from '../members/member-tables';
+import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
+import type { QueryContext } from './read-snapshot';
+import { rowsOf } from './source-query';
+import { splitWindow } from './window-segments';
+
+/** The count vectors hold every collection together: they answer when nothing is filtered. */
+export function memberCountsServe(filters: DimensionFilters): boolean {
+	return Object.values(filters).every((values) => (values?.length ?? 0) === 0);
+}
+
+// Past this many tied candidates one read of the whole dictionary beats id look-ups in chunks.
+const WHOLE_DICTIONARY = 2_000;
+const CHUNK = 500;
+
+/** Events per id in a typed array that grows with the largest id seen. */
+class EventTotals {
+	values = new Float64Array(1024);
+	add(id: number, count: number): void {
+		if (id >= this.values.length) {
+			const grown = new Float64Array(Math.max(id + 1, this.values.length * 2));
+			grown.set(this.values);
+			this.values = grown;
+		}
+		this.values[id]! += count;
+	}
+}
+
+async function valuesOfIds(context: QueryContext, kind: MemberKind, ids: readonly number[]): Promise<Map<number, string>> {
+	const values = new Map<number, string>();
+	const chunks = ids.length > WHOLE_DICTIONARY ? [null] : Array.from({ length: Math.ceil(ids.length / CHUNK) }, (_, i) => ids.slice(i * CHUNK, (i + 1) * CHUNK));
+	for (const chunk of chunks) {
+		const query = context.db(MEMBERS_TABLE).where({ kind });
+		if (chunk) query.whereIn('id', chunk);
+		for (const row of (await query.select('id', 'value')) as { id: number | string; value: string }[]) values.set(Number(row.id), row.value);
+	}
+	return values;
+}
+
+/**
+ * Events per user or IP over [from, to), exact: the count vectors of whole hours and days summed in memory,
+ * plus the raw rows they leave out. Returns the top `limit` keys (events descending, then key), or, given
+ * `keys`, the events of those keys. The NULL key is the events with no user or IP.
+ */
+export async function eventsByMember(
+	context: QueryContext,
+	kind: MemberKind,
+	range: { from: number; to: number },
+	limit: number,
+	keys: readonly (string | null)[] | null,
+): Promise<Map<string | null, number>> {
+	const q = (name: string) => quoteIdentifier(context.dialect, name);
+	const segments = splitWindow(range.from, range.to, MEMBER_GRAINS);
+	const totals = new EventTotals();
+	let none = 0;
+	for (const [grain, ranges] of rollupRangesByGrain(segments)) {
+		const bucketRanges = bucketRangesSql(context.dialect, ranges);
+		const rows = rowsOf<{ counts: Uint8Array }>(
+			await context.db.raw(`select ${q('counts')} from ${q(MEMBER_COUNTS_TABLE)} where ${q('kind')} = ? and ${q('grain')} = ? and ${bucketRanges.sql}`, [kind, grain, ...bucketRanges.bindings]),
+			context.dialect,
+		);
+		for (const row of rows) none += visitMemberCounts(row.counts, (id, count) => totals.add(id, count));
+	}
+
+	// Values the dictionary does not hold yet (newer than the last refresh) are in no vector: counted by value.
+	const unknown = new Map<string, number>();
+	const parts = rawRowParts(context.dialect, { select: [kind], filters: {}, ranges: [range], unabsorbed: context.unabsorbed }, segments);
+	if (parts.length > 0) {
+		const id = `(select ${q('m')}.${q('id')} from ${q(MEMBERS_TABLE)} ${q('m')} where ${q('m')}.${q('kind')} = '${kind}' and ${q('m')}.${q('value')} = ${q('r')}.${q('v')})`;
+		const rows = rowsOf<{ v: string; n: number | string; id: number | string | null }>(
+			await context.db.raw(
+				`select ${q('r')}.*, ${id} as ${q('id')} from (select ${q(kind)} as ${q('v')}, count(*) as ${q('n')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('s')} group by ${q(kind)}) ${q('r')}`,
+				parts.flatMap((p) => p.bindings),
+			),
+			context.dialect,
+		);
+		for (const row of rows) {
+			if (row.v === '') none += Number(row.n);
+			else if (row.id === null || row.id === undefined) unknown.set(row.v, (unknown.get(row.v) ?? 0) + Number(row.n));
+			else totals.add(Number(row.id), Number(row.n));
+		}
+	}
+
+	if (keys) {
+		const wanted = keys.filter((key): key is string => key !== null);
+		const ids = new Map<string, number>();
+		for (let i = 0; i < wanted.length; i += CHUNK) {
+			for (const row of (await context.db(MEMBERS_TABLE).where({ kind }).whereIn('value', wanted.slice(i, i + CHUNK)).select('id', 'value')) as { id: number | string; value: string }[]) {
+				ids.set(row.value, Number(row.id));
+			}
+		}
+		return new Map(keys.map((key) => [key, key === null ? none : (unknown.get(key) ?? 0) + (ids.has(key) ? (totals.values[ids.get(key)!] ?? 0) : 0)]));
+	}
+
+	// The limit-th largest count; every id at or above it is a candidate, so ties are ranked by key below.
+	const counts: number[] = [];
+	totals.values.forEach((count) => {
+		if (count > 0) counts.push(count);
+	});
+	for (const count of unknown.values()) counts.push(count);
+	if (none > 0) counts.push(none);
+	if (counts.length === 0) return new Map();
+	counts.sort((a, b) => b - a);
+	const cut = counts[Math.min(limit, counts.length) - 1]!;
+	const candidateIds: number[] = [];
+	totals.values.forEach((count, id) => {
+		if (count >= cut) candidateIds.push(id);
+	});
+	const values = await valuesOfIds(context, kind, candidateIds);
+	const ranked: [string | null, number][] = candidateIds.map((id) => {
+		const value = values.get(id);
+		if (value === undefined) throw new Error(`member id ${id} of kind ${kind} is not in the dictionary`);
+		return [value, totals.values[id]!];
+	});
+	for (const [value, count] of unknown) if (count >= cut) ranked.push([value, count]);
+	if (none >= cut && none > 0) ranked.push([null, none]);
+	ranked.sort(([a, x], [b, y]) => y - x || ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0));
+	return new Map(ranked.slice(0, limit));
+}
