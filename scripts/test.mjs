@@ -48,8 +48,8 @@ let skipped = 0;
 // Directus host (fileParallelism: false), but the SQLite, PostgreSQL and MariaDB hosts mostly wait on I/O,
 // so two lanes halve the wall time on two cores. TEST_LANES=1 runs everything in one Vitest process.
 const LANES = [
-	['unit', 'integration:sqlite', 'integration:postgres+redis'],
-	['integration:mariadb', 'failure', 'browser'],
+	['unit', 'integration:sqlite', 'failure'],
+	['integration:postgres+redis', 'integration:mariadb', 'browser'],
 ];
 
 function runVitest(args, report, prefix) {

@@ -32,41 +32,56 @@ export async function countMembers<K>(
 	groupOf: (at: number, collection: string) => K | undefined,
 	options: { byTime: boolean },
 ): Promise<Map<K, number>> {
+	return (await countMembersOfKinds(context, [kind], filters, ranges, groupOf, options)).get(kind)!;
+}
+
+/** countMembers for several kinds at once: one read of the sets per grain and one of the raw rows in all. */
+export async function countMembersOfKinds<K>(
+	context: QueryContext,
+	kinds: readonly MemberKind[],
+	filters: DimensionFilters,
+	ranges: readonly { from: number; to: number }[],
+	groupOf: (at: number, collection: string) => K | undefined,
+	options: { byTime: boolean },
+): Promise<Map<MemberKind, Map<K, number>>> {
 	const q = (name: string) => quoteIdentifier(context.dialect, name);
 	const segments = ranges.flatMap((r) => splitWindow(r.from, r.to, MEMBER_GRAINS));
-	const groups = new Map<K, Members>();
-	const group = (key: K): Members => {
-		let members = groups.get(key);
-		if (!members) groups.set(key, (members = { ids: new TypedFastBitSet(), unknown: new Set() }));
+	const groups = new Map<MemberKind, Map<K, Members>>(kinds.map((kind) => [kind, new Map()]));
+	const group = (kind: MemberKind, key: K): Members => {
+		const byKey = groups.get(kind)!;
+		let members = byKey.get(key);
+		if (!members) byKey.set(key, (members = { ids: new TypedFastBitSet(), unknown: new Set() }));
 		return members;
 	};
 	const collections = filters.collection ?? [];
 	const collectionSql = collections.length > 0 ? ` and ${q('collection')} in (${collections.map(() => '?').join(', ')})` : '';
+	const kindsSql = `${q('kind')} in (${kinds.map(() => '?').join(', ')})`;
 
 	for (const [grain, grainRanges] of rollupRangesByGrain(segments)) {
 		const range = bucketRangesSql(context.dialect, grainRanges);
-		const rows = rowsOf<{ bucket: number | string; collection: string; members: Uint8Array }>(
+		const rows = rowsOf<{ kind: MemberKind; bucket: number | string; collection: string; members: Uint8Array }>(
 			await context.db.raw(
-				`select ${q('bucket')}, ${q('collection')}, ${q('members')} from ${q(MEMBER_SETS_TABLE)} where ${q('kind')} = ? and ${q('grain')} = ? and ${range.sql}${collectionSql}`,
-				[kind, grain, ...range.bindings, ...collections],
+				`select ${q('kind')}, ${q('bucket')}, ${q('collection')}, ${q('members')} from ${q(MEMBER_SETS_TABLE)} where ${kindsSql} and ${q('grain')} = ? and ${range.sql}${collectionSql}`,
+				[...kinds, grain, ...range.bindings, ...collections],
 			),
 			context.dialect,
 		);
 		for (const row of rows) {
 			const key = groupOf(Number(row.bucket), row.collection);
-			if (key !== undefined) addEncodedMembers(group(key).ids, row.members);
+			if (key !== undefined) addEncodedMembers(group(row.kind, key).ids, row.members);
 		}
 	}
 
-	const parts = rawRowParts(context.dialect, { select: ['collection', kind], filters, ranges, unabsorbed: context.unabsorbed }, segments);
+	const parts = rawRowParts(context.dialect, { select: ['collection', ...kinds], filters, ranges, unabsorbed: context.unabsorbed }, segments);
 	if (parts.length > 0) {
 		// Each distinct raw value comes with its dictionary id, looked up by key (a correlated subquery: a hash
-		// join would read the whole dictionary). `kind` is one of two literals, so it is inlined.
+		// join would read the whole dictionary). The raw rows are read once (a CTE) for all kinds.
 		const time = options.byTime ? `${q('at')}, ` : '';
-		const id = `(select ${q('m')}.${q('id')} from ${q(MEMBERS_TABLE)} ${q('m')} where ${q('m')}.${q('kind')} = '${kind}' and ${q('m')}.${q('value')} = ${q('r')}.${q('v')})`;
-		const rows = rowsOf<{ at?: number | string; collection: string; v: string; id: number | string | null }>(
+		const perKind = kinds.map((kind) => `select distinct '${kind}' as ${q('k')}, ${time}${q('collection')}, ${q(kind)} as ${q('v')} from ${q('s')} where ${q(kind)} <> ''`);
+		const id = `(select ${q('m')}.${q('id')} from ${q(MEMBERS_TABLE)} ${q('m')} where ${q('m')}.${q('kind')} = ${q('r')}.${q('k')} and ${q('m')}.${q('value')} = ${q('r')}.${q('v')})`;
+		const rows = rowsOf<{ k: MemberKind; at?: number | string; collection: string; v: string; id: number | string | null }>(
 			await context.db.raw(
-				`select ${q('r')}.*, ${id} as ${q('id')} from (select distinct ${time}${q('collection')}, ${q(kind)} as ${q('v')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('s')} where ${q(kind)} <> '') ${q('r')}`,
+				`with ${q('s')} as (${parts.map((p) => p.sql).join(' union all ')}) select ${q('r')}.*, ${id} as ${q('id')} from (${perKind.join(' union all ')}) ${q('r')}`,
 				parts.flatMap((p) => p.bindings),
 			),
 			context.dialect,
@@ -74,9 +89,9 @@ export async function countMembers<K>(
 		for (const row of rows) {
 			const key = groupOf(Number(row.at ?? 0), row.collection);
 			if (key === undefined) continue;
-			if (row.id === null || row.id === undefined) group(key).unknown.add(row.v);
-			else group(key).ids.add(Number(row.id));
+			if (row.id === null || row.id === undefined) group(row.k, key).unknown.add(row.v);
+			else group(row.k, key).ids.add(Number(row.id));
 		}
 	}
-	return new Map([...groups].map(([key, members]) => [key, members.ids.size() + members.unknown.size]));
+	return new Map(kinds.map((kind) => [kind, new Map([...groups.get(kind)!].map(([key, members]) => [key, members.ids.size() + members.unknown.size]))]));
 }

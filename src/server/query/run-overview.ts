@@ -1,6 +1,6 @@
 import { quoteIdentifier } from '../dialect';
 import type { AnalyticsWindow } from './analytics-query';
-import { countMembers, memberSetsServe } from './count-members';
+import { countMembersOfKinds, memberSetsServe } from './count-members';
 import type { QueryContext } from './read-snapshot';
 import { querySource, toNumber } from './source-query';
 
@@ -19,13 +19,19 @@ export interface OverviewResult {
 	change: { events: number | null; users: number | null; ips: number | null };
 }
 
-/** Exact distinct count of a dimension over the ranges ('' stands for NULL and is not counted). */
-export async function countDistinct(context: QueryContext, dim: 'user' | 'ip', window: AnalyticsWindow, ranges: { from: number; to: number }[]): Promise<number> {
-	if (memberSetsServe(window.filters)) return (await countMembers(context, dim, window.filters, ranges, () => 0, { byTime: false })).get(0) ?? 0;
+/** Exact distinct users and IPs over the ranges ('' stands for NULL and is not counted). */
+export async function countDistinct(context: QueryContext, window: AnalyticsWindow, ranges: { from: number; to: number }[]): Promise<{ user: number; ip: number }> {
+	if (memberSetsServe(window.filters)) {
+		const counts = await countMembersOfKinds(context, ['user', 'ip'], window.filters, ranges, () => 0, { byTime: false });
+		return { user: counts.get('user')!.get(0) ?? 0, ip: counts.get('ip')!.get(0) ?? 0 };
+	}
 	const q = (name: string) => quoteIdentifier(context.dialect, name);
-	// distinct-then-count lets PostgreSQL hash instead of sort: about twice as fast as count(distinct).
-	const rows = await querySource(context, { select: [dim], filters: window.filters, ranges }, (s) => `select count(*) as ${q('n')} from (select distinct ${q(dim)} from ${s} where ${q(dim)} <> '') ${q('d')}`);
-	return toNumber(rows[0]?.['n']);
+	const one = async (dim: 'user' | 'ip') => {
+		// distinct-then-count lets PostgreSQL hash instead of sort: about twice as fast as count(distinct).
+		const rows = await querySource(context, { select: [dim], filters: window.filters, ranges }, (s) => `select count(*) as ${q('n')} from (select distinct ${q(dim)} from ${s} where ${q(dim)} <> '') ${q('d')}`);
+		return toNumber(rows[0]?.['n']);
+	};
+	return { user: await one('user'), ip: await one('ip') };
 }
 
 async function figures(context: QueryContext, window: AnalyticsWindow, from: number, to: number): Promise<OverviewFigures> {
@@ -39,9 +45,8 @@ async function figures(context: QueryContext, window: AnalyticsWindow, from: num
 	const actions: Record<string, number> = {};
 	for (const row of actionRows) actions[String(row['action'])] = toNumber(row['events']);
 	const events = Object.values(actions).reduce((a, b) => a + b, 0);
-	const users = await countDistinct(context, 'user', window, ranges);
-	const ips = await countDistinct(context, 'ip', window, ranges);
-	return { events, users, ips, actions: Object.fromEntries(Object.entries(actions).sort(([a], [b]) => a.localeCompare(b))) };
+	const distinct = await countDistinct(context, window, ranges);
+	return { events, users: distinct.user, ips: distinct.ip, actions: Object.fromEntries(Object.entries(actions).sort(([a], [b]) => a.localeCompare(b))) };
 }
 
 /** Relative change, or null when there is nothing to compare with. */
