@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { quoteIdentifier, type Dialect } from '../dialect';
 import { MEMBERS_TABLE, type MemberKind } from './member-tables';
 
 const CHUNK = 500;
@@ -36,4 +37,13 @@ export async function forgetMembers(trx: Knex.Transaction, kind: MemberKind, val
 	let removed = 0;
 	for (let i = 0; i < values.length; i += CHUNK) removed += Number(await trx(MEMBERS_TABLE).where({ kind }).whereIn('value', values.slice(i, i + CHUNK)).delete());
 	return removed;
+}
+
+/**
+ * SQL for the dictionary id of a value, as a correlated subquery on the dictionary's key: a join would have
+ * the planner read the whole dictionary for a few edge rows. NULL when the dictionary does not hold it yet.
+ */
+export function memberIdSql(dialect: Dialect, kindSql: string, valueSql: string): string {
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	return `(select ${q('m')}.${q('id')} from ${q(MEMBERS_TABLE)} ${q('m')} where ${q('m')}.${q('kind')} = ${kindSql} and ${q('m')}.${q('value')} = ${valueSql})`;
 }

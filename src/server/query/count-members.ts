@@ -1,7 +1,8 @@
 import { TypedFastBitSet } from 'typedfastbitset';
 import { quoteIdentifier } from '../dialect';
 import { addEncodedMembers } from '../members/member-set-codec';
-import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBERS_TABLE, type MemberKind } from '../members/member-tables';
+import { memberIdSql } from '../members/member-dictionary';
+import { MEMBER_GRAINS, MEMBER_SETS_TABLE, type MemberKind } from '../members/member-tables';
 import { DIMENSIONS } from '../rollup/rollup-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
@@ -74,11 +75,10 @@ export async function countMembersOfKinds<K>(
 
 	const parts = rawRowParts(context.dialect, { select: ['collection', ...kinds], filters, ranges, unabsorbed: context.unabsorbed }, segments);
 	if (parts.length > 0) {
-		// Each distinct raw value comes with its dictionary id, looked up by key (a correlated subquery: a hash
-		// join would read the whole dictionary). The raw rows are read once (a CTE) for all kinds.
+		// Each distinct raw value comes with its dictionary id; the raw rows are read once (a CTE) for all kinds.
 		const time = options.byTime ? `${q('at')}, ` : '';
 		const perKind = kinds.map((kind) => `select distinct '${kind}' as ${q('k')}, ${time}${q('collection')}, ${q(kind)} as ${q('v')} from ${q('s')} where ${q(kind)} <> ''`);
-		const id = `(select ${q('m')}.${q('id')} from ${q(MEMBERS_TABLE)} ${q('m')} where ${q('m')}.${q('kind')} = ${q('r')}.${q('k')} and ${q('m')}.${q('value')} = ${q('r')}.${q('v')})`;
+		const id = memberIdSql(context.dialect, `${q('r')}.${q('k')}`, `${q('r')}.${q('v')}`);
 		const rows = rowsOf<{ k: MemberKind; at?: number | string; collection: string; v: string; id: number | string | null }>(
 			await context.db.raw(
 				`with ${q('s')} as (${parts.map((p) => p.sql).join(' union all ')}) select ${q('r')}.*, ${id} as ${q('id')} from (${perKind.join(' union all ')}) ${q('r')}`,

@@ -1,5 +1,6 @@
 import { quoteIdentifier } from '../dialect';
 import { visitMemberCounts } from '../members/member-count-codec';
+import { lookupMemberIds, memberIdSql } from '../members/member-dictionary';
 import { MEMBER_COUNTS_TABLE, MEMBER_GRAINS, MEMBERS_TABLE, type MemberKind } from '../members/member-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
@@ -68,7 +69,7 @@ export async function eventsByMember(
 	const unknown = new Map<string, number>();
 	const parts = rawRowParts(context.dialect, { select: [kind], filters: {}, ranges: [range], unabsorbed: context.unabsorbed }, segments);
 	if (parts.length > 0) {
-		const id = `(select ${q('m')}.${q('id')} from ${q(MEMBERS_TABLE)} ${q('m')} where ${q('m')}.${q('kind')} = '${kind}' and ${q('m')}.${q('value')} = ${q('r')}.${q('v')})`;
+		const id = memberIdSql(context.dialect, `'${kind}'`, `${q('r')}.${q('v')}`);
 		const rows = rowsOf<{ v: string; n: number | string; id: number | string | null }>(
 			await context.db.raw(
 				`select ${q('r')}.*, ${id} as ${q('id')} from (select ${q(kind)} as ${q('v')}, count(*) as ${q('n')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('s')} group by ${q(kind)}) ${q('r')}`,
@@ -84,13 +85,7 @@ export async function eventsByMember(
 	}
 
 	if (keys) {
-		const wanted = keys.filter((key): key is string => key !== null);
-		const ids = new Map<string, number>();
-		for (let i = 0; i < wanted.length; i += CHUNK) {
-			for (const row of (await context.db(MEMBERS_TABLE).where({ kind }).whereIn('value', wanted.slice(i, i + CHUNK)).select('id', 'value')) as { id: number | string; value: string }[]) {
-				ids.set(row.value, Number(row.id));
-			}
-		}
+		const ids = await lookupMemberIds(context.db, kind, keys.filter((key): key is string => key !== null));
 		return new Map(keys.map((key) => [key, key === null ? none : (unknown.get(key) ?? 0) + (ids.has(key) ? (totals.values[ids.get(key)!] ?? 0) : 0)]));
 	}
 
