@@ -15,6 +15,21 @@ export async function lookupMemberIds(db: Knex | Knex.Transaction, kind: MemberK
 	return ids;
 }
 
+// Past this many ids one read of the whole dictionary beats look-ups in chunks.
+const WHOLE_DICTIONARY = 2_000;
+
+/** The values of these ids (the reverse of lookupMemberIds); ids the dictionary does not hold are left out. */
+export async function lookupMemberValues(db: Knex | Knex.Transaction, kind: MemberKind, ids: readonly number[]): Promise<Map<number, string>> {
+	const values = new Map<number, string>();
+	const chunks = ids.length > WHOLE_DICTIONARY ? [null] : Array.from({ length: Math.ceil(ids.length / CHUNK) }, (_, i) => ids.slice(i * CHUNK, (i + 1) * CHUNK));
+	for (const chunk of chunks) {
+		const query = db(MEMBERS_TABLE).where({ kind });
+		if (chunk) query.whereIn('id', chunk);
+		for (const row of (await query.select('id', 'value')) as { id: number | string; value: string }[]) values.set(Number(row.id), row.value);
+	}
+	return values;
+}
+
 /**
  * The ids of the values, giving the missing ones the next free ids. Only callers holding the rollup state
  * lock write to the dictionary, so two instances never hand out one id twice.

@@ -1,7 +1,7 @@
 import { quoteIdentifier } from '../dialect';
 import { visitMemberCounts } from '../members/member-count-codec';
-import { lookupMemberIds, memberIdSql } from '../members/member-dictionary';
-import { MEMBER_COUNTS_TABLE, MEMBER_GRAINS, MEMBERS_TABLE, type MemberKind } from '../members/member-tables';
+import { lookupMemberIds, lookupMemberValues, memberIdSql } from '../members/member-dictionary';
+import { MEMBER_COUNTS_TABLE, MEMBER_GRAINS, type MemberKind } from '../members/member-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
 import { rowsOf } from './source-query';
@@ -11,10 +11,6 @@ import { splitWindow } from './window-segments';
 export function memberCountsServe(filters: DimensionFilters): boolean {
 	return Object.values(filters).every((values) => (values?.length ?? 0) === 0);
 }
-
-// Past this many tied candidates one read of the whole dictionary beats id look-ups in chunks.
-const WHOLE_DICTIONARY = 2_000;
-const CHUNK = 500;
 
 /** Events per id in a typed array that grows with the largest id seen. */
 class EventTotals {
@@ -27,17 +23,6 @@ class EventTotals {
 		}
 		this.values[id]! += count;
 	}
-}
-
-async function valuesOfIds(context: QueryContext, kind: MemberKind, ids: readonly number[]): Promise<Map<number, string>> {
-	const values = new Map<number, string>();
-	const chunks = ids.length > WHOLE_DICTIONARY ? [null] : Array.from({ length: Math.ceil(ids.length / CHUNK) }, (_, i) => ids.slice(i * CHUNK, (i + 1) * CHUNK));
-	for (const chunk of chunks) {
-		const query = context.db(MEMBERS_TABLE).where({ kind });
-		if (chunk) query.whereIn('id', chunk);
-		for (const row of (await query.select('id', 'value')) as { id: number | string; value: string }[]) values.set(Number(row.id), row.value);
-	}
-	return values;
 }
 
 /**
@@ -103,7 +88,7 @@ export async function eventsByMember(
 	totals.values.forEach((count, id) => {
 		if (count >= cut) candidateIds.push(id);
 	});
-	const values = await valuesOfIds(context, kind, candidateIds);
+	const values = await lookupMemberValues(context.db, kind, candidateIds);
 	const ranked: [string | null, number][] = candidateIds.map((id) => {
 		const value = values.get(id);
 		if (value === undefined) throw new Error(`member id ${id} of kind ${kind} is not in the dictionary`);
