@@ -40,6 +40,8 @@ export default defineHook(({ schedule, init, action }, context) => {
 
 	const startWriter = async () => {
 		analytics.writer.start();
+		writerCollections.startRechecks();
+		analytics.addCleanup(() => writerCollections.stopRechecks());
 		analytics.addCleanup(drainBeforeDatabaseCloses(analytics.database, () => analytics.dispose()));
 		await analytics.ready;
 		await applyWriterConfig(swapDepsFrom(directus), analytics.config, logger);

@@ -3,15 +3,24 @@ import { WRITER_COLLECTIONS_TABLE } from './writer-tables';
 
 export type Accountability = 'all' | 'activity' | null;
 
+type SchemaLike = { collections: Record<string, { accountability: Accountability }> };
+
+const RECHECK_MS = 10_000;
+
 /**
- * Which collections are under the writer, and what accountability each had before. Reloaded whenever Directus
- * hands out a new schema: `enable` records a collection here before it turns native tracking off, so an
- * instance that sees the new schema also sees the row.
+ * Which collections are under the writer, and what accountability each had before.
+ *
+ * `enable` records a collection here before it turns native tracking off, so the list only needs reading again
+ * when the set of untracked collections in the schema changes. Directus hands each request a deep copy of its
+ * schema, so the set is compared by content (memoised per schema object), never by object: a read per write
+ * would stand between an action and the queue, a window in which an answered write could be lost.
  */
 export class WriterCollections {
 	private originals = new Map<string, Accountability>();
-	private readonly seenSchemas = new WeakSet<object>();
-	private loading: Promise<boolean> | null = null;
+	private loadedFingerprint: string | null = null;
+	private loading: { fingerprint: string; done: Promise<void> } | null = null;
+	private readonly fingerprints = new WeakMap<object, string>();
+	private recheck: NodeJS.Timeout | null = null;
 
 	constructor(
 		private readonly database: Knex,
@@ -26,19 +35,60 @@ export class WriterCollections {
 	}
 
 	/** The original accountability of a collection the writer tracks for this schema; undefined when native tracking applies. */
-	async originalFor(collection: string, schema: { collections: Record<string, { accountability: Accountability }> }): Promise<Accountability | undefined> {
+	async originalFor(collection: string, schema: SchemaLike): Promise<Accountability | undefined> {
 		// While Directus still tracks a collection itself, the writer stays out of it: never two rows for one write.
 		if (schema.collections[collection]?.accountability !== null) return undefined;
-		if (!this.seenSchemas.has(schema)) {
-			this.loading ??= this.load()
-				.then(
-					() => true,
-					() => false,
-				)
-				.finally(() => (this.loading = null));
-			// On a failed load the last list stands, and the next event tries again.
-			if (await this.loading) this.seenSchemas.add(schema);
-		}
+		const fingerprint = this.fingerprintOf(schema);
+		if (fingerprint !== this.loadedFingerprint) await this.reload(fingerprint);
 		return this.originals.has(collection) ? this.originals.get(collection)! : undefined;
+	}
+
+	/** Re-reads the list now and then, in case it changed without the schema changing (another instance's CLI). */
+	startRechecks(): void {
+		if (this.recheck) return;
+		this.recheck = setInterval(() => {
+			if (this.loadedFingerprint !== null) void this.load().catch(() => undefined);
+		}, RECHECK_MS);
+		this.recheck.unref();
+	}
+
+	stopRechecks(): void {
+		if (this.recheck) clearInterval(this.recheck);
+		this.recheck = null;
+	}
+
+	private fingerprintOf(schema: SchemaLike): string {
+		let fingerprint = this.fingerprints.get(schema);
+		if (fingerprint === undefined) {
+			fingerprint = Object.keys(schema.collections)
+				.filter((name) => schema.collections[name]!.accountability === null)
+				.sort()
+				.join('\n');
+			this.fingerprints.set(schema, fingerprint);
+		}
+		return fingerprint;
+	}
+
+	/** One load per new fingerprint, shared by every event that sees it; on failure the last list stands and the next event tries again. */
+	private async reload(fingerprint: string): Promise<void> {
+		let entry = this.loading;
+		if (entry?.fingerprint !== fingerprint) {
+			const previous = entry?.done ?? Promise.resolve();
+			const done = previous.then(() =>
+				this.load().then(
+					() => {
+						this.loadedFingerprint = fingerprint;
+					},
+					() => undefined,
+				),
+			);
+			const current = { fingerprint, done };
+			entry = current;
+			this.loading = current;
+			void done.finally(() => {
+				if (this.loading === current) this.loading = null;
+			});
+		}
+		await entry.done;
 	}
 }
