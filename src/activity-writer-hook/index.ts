@@ -1,9 +1,10 @@
 import { defineHook } from '@directus/extensions-sdk';
-import { useAnalyticsRuntime } from '../server/analytics-runtime';
+import { currentAnalyticsRuntime, useAnalyticsRuntime } from '../server/analytics-runtime';
 import { registerAnalyticsCli } from '../server/cli/register-analytics-cli';
 import { describeConfig } from '../server/config';
 import { createAlertSink } from '../server/alert-sink';
 import { createItemEventCapture, type EventContext } from '../server/capture/capture-item-events';
+import { holdAnswers } from '../server/capture/hold-answers';
 import { failedLoginRow, recordFailedLogin } from '../server/capture/record-failed-login';
 import { RETENTION_DEFAULTS, runCheckedRetention } from '../server/maintenance/run-maintenance';
 import { runRefresh } from '../server/rollup/run-refresh';
@@ -34,9 +35,11 @@ export default defineHook(({ schedule, init, action }, context) => {
 		originalAccountability: (collection, schema) => writerCollections.originalFor(collection, schema),
 		emit: (events) => analytics.writer.emit(events),
 	});
-	action('items.create', (meta, eventContext) => analytics.writer.track(capture.onCreate(meta as never, eventContext as EventContext)));
-	action('items.update', (meta, eventContext) => analytics.writer.track(capture.onUpdate(meta as never, eventContext as EventContext)));
-	action('items.delete', (meta, eventContext) => analytics.writer.track(capture.onDelete(meta as never, eventContext as EventContext)));
+	action('items.create', (meta, eventContext) => analytics.writer.track(capture.onCreate(meta as never, eventContext as EventContext), eventContext.accountability));
+	action('items.update', (meta, eventContext) => analytics.writer.track(capture.onUpdate(meta as never, eventContext as EventContext), eventContext.accountability));
+	action('items.delete', (meta, eventContext) => analytics.writer.track(capture.onDelete(meta as never, eventContext as EventContext), eventContext.accountability));
+	// A write is answered only once its events are handed over (the runtime is looked up per answer: reloads replace it).
+	init('middlewares.before', ({ app }) => app.use(holdAnswers(() => currentAnalyticsRuntime()?.writer)));
 
 	const startWriter = async () => {
 		analytics.writer.start();

@@ -117,3 +117,8 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 	slot[RUNTIME_SLOT] = runtime;
 	return runtime;
 }
+
+/** The runtime of the copy of this bundle loaded last (after an extension reload, the new one), if any. */
+export function currentAnalyticsRuntime(): AnalyticsRuntime | undefined {
+	return slot[RUNTIME_SLOT];
+}

@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decodeEvent } from '../../src/server/capture/activity-event';
 import { api, apiData, type DirectusErrorBody } from '../support/api';
 import { openHostDatabase } from '../support/database';
 import { createTrackedPair, waitForWriterIdle } from '../support/writer';
@@ -129,5 +131,98 @@ describe('the writer writes what Directus would have written', () => {
 		expect(message).toMatch(/eq_settings: singletons are refused/);
 		expect((await api('/analytics/writer/enable', { method: 'POST', body: { collections: 'orders' } })).status).toBe(400);
 		expect((await api('/analytics/writer/enable', { method: 'POST', body: { collections: [WRITER] }, token: null })).status).toBe(403);
+	});
+});
+
+const hostEnv = inject('host').env;
+const HOLD = 'eq_hold';
+
+/** Whether an event for (collection, item, action) is in the Redis stream or already written, right now. */
+async function handedOver(redis: Redis, collection: string, item: string | number, action: string): Promise<boolean> {
+	const streamKey = `${hostEnv['CACHE_NAMESPACE']}:activity-analytics:events`;
+	// The stream first: an entry written and deleted between the two reads is then found in the table.
+	const entries = await redis.xrange(streamKey, '-', '+');
+	const inStream = entries.some(([, fields]) => {
+		const event = decodeEvent(fields[1]!);
+		return event.collection === collection && event.item === String(item) && event.action === action;
+	});
+	if (inStream) return true;
+	const written = await db('directus_activity').where({ collection, item: String(item), action }).first();
+	return written !== undefined;
+}
+
+/** Holds an access-exclusive lock on the writer's collection list until released: any read of it waits. */
+async function lockWriterCollections(): Promise<() => Promise<void>> {
+	const trx = await db.transaction();
+	await trx.raw('lock table activity_analytics_writer_collections in access exclusive mode');
+	return async () => {
+		await trx.rollback();
+	};
+}
+
+// The Redis stream is what survives a hard kill; in memory mode nothing an instance holds does.
+describe.runIf(hostEnv['DB_CLIENT'] === 'pg' && Boolean(hostEnv['REDIS']))('an answered write has reached the queue', () => {
+	let redis: Redis;
+	beforeAll(async () => {
+		redis = new Redis(String(hostEnv['REDIS']));
+		await createTrackedPair(HOLD);
+		await apiData('/analytics/writer/enable', { method: 'POST', body: { collections: [HOLD, `${HOLD}_lines`] } });
+		// One write sees the new schema and reads the list; the tests below start from a loaded list.
+		await apiData(`/items/${HOLD}`, { method: 'POST', body: { title: 'warm-up' } });
+		await waitForWriterIdle();
+	});
+	afterAll(async () => {
+		redis.disconnect();
+	});
+
+	it('hands creates, updates (snapshot read first) and deletes over before Directus answers, reading nothing of ours', async () => {
+		const release = await lockWriterCollections();
+		try {
+			const missing: string[] = [];
+			const ids: number[] = [];
+			for (let i = 0; i < 5; i++) {
+				const { id } = await apiData<{ id: number }>(`/items/${HOLD}`, { method: 'POST', body: { title: `held ${i}` } });
+				ids.push(id);
+				if (!(await handedOver(redis, HOLD, id, 'create'))) missing.push(`create ${id}`);
+			}
+			for (const id of ids.slice(0, 2)) {
+				await apiData(`/items/${HOLD}/${id}`, { method: 'PATCH', body: { count: id } });
+				if (!(await handedOver(redis, HOLD, id, 'update'))) missing.push(`update ${id}`);
+			}
+			for (const id of ids.slice(3)) {
+				expect((await api(`/items/${HOLD}/${id}`, { method: 'DELETE' })).status).toBe(204);
+				if (!(await handedOver(redis, HOLD, id, 'delete'))) missing.push(`delete ${id}`);
+			}
+			expect(missing).toEqual([]);
+		} finally {
+			await release();
+		}
+		await waitForWriterIdle();
+	});
+
+	it('holds the answers of the first writes after a schema change until their events are handed over', async () => {
+		// Another collection loses native tracking: the set of untracked collections changes, so the next write
+		// reads the list again, and that read waits on the lock.
+		await apiData('/collections', { method: 'POST', body: { collection: 'eq_hold_other', meta: { accountability: 'all' }, schema: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+		await apiData('/collections/eq_hold_other', { method: 'PATCH', body: { meta: { accountability: null } } });
+		const [{ id: existing } = { id: 0 }] = await apiData<{ id: number }[]>(`/items/${HOLD}?limit=1&sort=id&fields=id`);
+		const release = await lockWriterCollections();
+		let answered = 0;
+		let create: Promise<{ id: number }>;
+		let update: Promise<unknown>;
+		try {
+			create = apiData<{ id: number }>(`/items/${HOLD}`, { method: 'POST', body: { title: 'after the change' } }).finally(() => answered++);
+			update = apiData(`/items/${HOLD}/${existing}`, { method: 'PATCH', body: { title: 'changed after the change' } }).finally(() => answered++);
+			await new Promise((resolve) => setTimeout(resolve, 1_500));
+			expect(answered).toBe(0);
+		} finally {
+			await release();
+		}
+		const { id } = await create;
+		const createHandedOver = await handedOver(redis, HOLD, id, 'create');
+		await update;
+		expect(createHandedOver).toBe(true);
+		expect(await handedOver(redis, HOLD, existing, 'update')).toBe(true);
+		await waitForWriterIdle();
 	});
 });

@@ -31,19 +31,39 @@ export interface CaptureDeps {
 	database: unknown;
 	/** The accountability a collection had before it came under the writer; undefined when it is not under it. */
 	originalAccountability(collection: string, schema: SchemaOverview): Promise<'all' | 'activity' | null | undefined>;
-	emit(events: ActivityEvent[]): void;
+	/** Resolves once the events are handed over to the queue (or written). */
+	emit(events: ActivityEvent[]): Promise<void>;
 }
 
 /**
  * Turns Directus's items.create / items.update / items.delete actions into the activity (and revision) records
  * Directus would have written itself. No query runs before the event is dated and ordered; an update of a
  * revision-tracked collection reads the item's snapshot once, as Directus does inside its transaction.
- * Creates and deletes reach the queue before the action's turn of the event loop ends, so in Redis mode they are
- * written to the Redis connection before Directus answers; an update with a revision follows one query later.
+ * Each returned promise settles once its events are handed over, which is what the answer to the request waits for.
+ * A nested write's events are handed over after its root's, so the store can link the nested revision to the
+ * root's revision even when the root had a snapshot to read first.
  */
 export function createItemEventCapture(deps: CaptureDeps) {
 	const parentOf = createNestedWriteGroups();
+	/** Root captures in progress, by the event key nested writes link to. */
+	const roots = new Map<string, Promise<void>>();
 	let seq = 0;
+
+	/** Registers a root capture synchronously (before its nested actions arrive); call the result when it is done. */
+	function asRoot(key: string): () => void {
+		let done!: () => void;
+		roots.set(key, new Promise<void>((resolve) => (done = resolve)));
+		return () => {
+			roots.delete(key);
+			done();
+		};
+	}
+
+	async function emitAfterParent(parentKey: string | null, events: ActivityEvent[]): Promise<void> {
+		const parent = parentKey ? roots.get(parentKey) : undefined;
+		if (parent) await parent;
+		await deps.emit(events);
+	}
 
 	async function tracked(collection: string, context: EventContext) {
 		if (!context.accountability || !context.schema?.collections[collection]) return null;
@@ -74,51 +94,65 @@ export function createItemEventCapture(deps: CaptureDeps) {
 			const at = Date.now();
 			const key = randomUUID();
 			const parentKey = context.accountability ? parentOf(context.accountability, meta.collection, key) : null;
-			const scope = await tracked(meta.collection, context);
-			if (!scope) return;
-			const event = baseEvent(key, 'create', meta.collection, meta.key, scope.accountability, at);
-			if (scope.revisions) {
-				const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
-				const data = await payloads.prepareDelta(omit(meta.payload, relationalFields(scope.schema, meta.collection)));
-				event.revision = { data, delta: data, parentKey };
+			const rootDone = parentKey === null ? asRoot(key) : null;
+			try {
+				const scope = await tracked(meta.collection, context);
+				if (!scope) return;
+				const event = baseEvent(key, 'create', meta.collection, meta.key, scope.accountability, at);
+				if (scope.revisions) {
+					const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
+					const data = await payloads.prepareDelta(omit(meta.payload, relationalFields(scope.schema, meta.collection)));
+					event.revision = { data, delta: data, parentKey };
+				}
+				await emitAfterParent(parentKey, [event]);
+			} finally {
+				rootDone?.();
 			}
-			deps.emit([event]);
 		},
 
 		async onUpdate(meta: { payload: Item; keys: Key[]; collection: string }, context: EventContext): Promise<void> {
 			const at = Date.now();
 			const keys = meta.keys.map(() => randomUUID());
 			const parentKey = context.accountability ? parentOf(context.accountability, meta.collection, keys[0]!) : null;
-			const scope = await tracked(meta.collection, context);
-			if (!scope) return;
-			const events = meta.keys.map((item, i) => baseEvent(keys[i]!, 'update', meta.collection, item, scope.accountability, at));
-			if (scope.revisions) {
-				const collection = scope.schema.collections[meta.collection]!;
-				const relational = relationalFields(scope.schema, meta.collection);
-				const plainFields = Object.values(collection.fields).filter((f) => !f.alias).map((f) => f.field);
-				const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
-				const delta = await payloads.prepareDelta(pick(meta.payload, plainFields.filter((f) => f !== collection.primary)));
-				if (delta !== null) {
-					const snapshotFields = Object.keys(collection.fields).filter((f) => !relational.includes(f));
-					const items = new deps.services.ItemsService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
-					const snapshots = await items.readMany(meta.keys, { fields: snapshotFields.length > 0 ? snapshotFields : ['*'] });
-					const byKey = new Map(snapshots.map((s) => [String(s[collection.primary]), s]));
-					for (const event of events) {
-						const snapshot = byKey.get(event.item);
-						event.revision = { data: snapshot ? await payloads.prepareDelta(snapshot) : null, delta, parentKey };
-					}
-				}
+			const rootDone = parentKey === null ? asRoot(keys[0]!) : null;
+			try {
+				await captureUpdate(meta, context, keys, at, parentKey);
+			} finally {
+				rootDone?.();
 			}
-			deps.emit(events);
 		},
 
 		async onDelete(meta: { keys: Key[]; collection: string }, context: EventContext): Promise<void> {
 			const at = Date.now();
 			const scope = await tracked(meta.collection, context);
 			if (!scope) return;
-			deps.emit(meta.keys.map((item) => baseEvent(randomUUID(), 'delete', meta.collection, item, scope.accountability, at)));
+			await deps.emit(meta.keys.map((item) => baseEvent(randomUUID(), 'delete', meta.collection, item, scope.accountability, at)));
 		},
 	};
+
+	async function captureUpdate(meta: { payload: Item; keys: Key[]; collection: string }, context: EventContext, keys: string[], at: number, parentKey: string | null): Promise<void> {
+		const scope = await tracked(meta.collection, context);
+		if (!scope) return;
+		const events = meta.keys.map((item, i) => baseEvent(keys[i]!, 'update', meta.collection, item, scope.accountability, at));
+		if (scope.revisions) {
+			const collection = scope.schema.collections[meta.collection]!;
+			const relational = relationalFields(scope.schema, meta.collection);
+			const plainFields = Object.values(collection.fields).filter((f) => !f.alias).map((f) => f.field);
+			const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
+			const delta = await payloads.prepareDelta(pick(meta.payload, plainFields.filter((f) => f !== collection.primary)));
+			if (delta !== null) {
+				const snapshotFields = Object.keys(collection.fields).filter((f) => !relational.includes(f));
+				const items = new deps.services.ItemsService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
+				const snapshots = await items.readMany(meta.keys, { fields: snapshotFields.length > 0 ? snapshotFields : ['*'] });
+				const byKey = new Map(snapshots.map((s) => [String(s[collection.primary]), s]));
+				for (const event of events) {
+					const snapshot = byKey.get(event.item);
+					event.revision = { data: snapshot ? await payloads.prepareDelta(snapshot) : null, delta, parentKey };
+				}
+			}
+		}
+		await emitAfterParent(parentKey, events);
+	}
 }
 
 /** The fields Directus leaves out of revision data: its M2O fields and its O2M aliases. */

@@ -19,10 +19,18 @@ export type WriterStatus = Omit<WriterStatusFigures, 'collections'>;
 export interface ActivityWriter {
 	/** Starts the flush timer and, in Redis mode, this instance's stream consumer (not in CLI processes). */
 	start(): void;
-	/** Hands captured events to the queue (or straight to the database for sync actions or a full queue). */
-	emit(events: ActivityEvent[]): void;
-	/** Keeps track of a capture in progress, so a drain waits for it. */
-	track(capture: Promise<void>): void;
+	/**
+	 * Hands captured events to the queue (or straight to the database for sync actions or a full queue).
+	 * Resolves once they are handed over; never rejects (a failure is logged and counted).
+	 */
+	emit(events: ActivityEvent[]): Promise<void>;
+	/**
+	 * Keeps track of a capture in progress, so a drain waits for it, and so does the answer to the request
+	 * whose accountability object (`owner`) started it.
+	 */
+	track(capture: Promise<void>, owner?: object | null): void;
+	/** Settles once the captures a request's accountability started so far are handed over; null when none are pending. */
+	capturesOf(owner: object): Promise<void> | null;
 	/** Waits for captures in progress, then writes (memory) or hands back (Redis) everything this process holds. */
 	drain(): Promise<void>;
 	status(): Promise<WriterStatus>;
@@ -43,6 +51,7 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 	const { config, logger, database } = runtime;
 	const metrics = createWriterMetrics();
 	const inFlight = new Set<Promise<void>>();
+	const byOwner = new WeakMap<object, Set<Promise<void>>>();
 	let drainDeadline = Number.POSITIVE_INFINITY;
 	let lastWarning = 0;
 	const onRetry = (error: unknown, attempt: number, delayMs: number) => {
@@ -69,13 +78,22 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 		await writeWithRetry(write, events, metrics, retry);
 	};
 
-	function track(capture: Promise<void>): void {
+	function track(capture: Promise<void>, owner?: object | null): Promise<void> {
 		const tracked = capture.catch((error: unknown) => {
 			metrics.lastError = error instanceof Error ? error.message : String(error);
 			logger.error({ err: metrics.lastError }, 'activity analytics: could not capture an event');
 		});
 		inFlight.add(tracked);
-		void tracked.finally(() => inFlight.delete(tracked));
+		const owned = owner ? (byOwner.get(owner) ?? new Set<Promise<void>>()) : null;
+		if (owner && owned) {
+			owned.add(tracked);
+			byOwner.set(owner, owned);
+		}
+		void tracked.finally(() => {
+			inFlight.delete(tracked);
+			owned?.delete(tracked);
+		});
+		return tracked;
 	}
 
 	return {
@@ -91,16 +109,22 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 			}, 3_600_000);
 			pruneTimer.unref();
 		},
-		emit(events) {
+		async emit(events) {
 			if (events.length === 0) return;
 			metrics.eventsCaptured += events.length;
 			const sync = events.filter((e) => config.syncActions.includes(e.action));
 			const queued = events.filter((e) => !config.syncActions.includes(e.action));
+			const handedOver: Promise<void>[] = [];
 			// A synchronous write waits for what this process queued before it, so it never overtakes it.
-			if (sync.length > 0) track(queue.settle().then(() => writeNow(sync)));
-			if (queued.length > 0) track(queue.offer(queued).then((accepted) => (accepted ? undefined : writeNow(queued))));
+			if (sync.length > 0) handedOver.push(track(queue.settle().then(() => writeNow(sync))));
+			if (queued.length > 0) handedOver.push(track(queue.offer(queued).then((accepted) => (accepted ? undefined : writeNow(queued)))));
+			await Promise.all(handedOver);
 		},
 		track,
+		capturesOf(owner) {
+			const owned = byOwner.get(owner);
+			return owned && owned.size > 0 ? Promise.all([...owned]).then(() => undefined) : null;
+		},
 		async drain() {
 			if (!started) return;
 			if (pruneTimer) clearInterval(pruneTimer);
