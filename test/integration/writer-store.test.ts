@@ -57,6 +57,27 @@ describe('batch store', () => {
 		expect(revisions.map((r) => (r.parent === null ? null : Number(r.parent)))).toEqual([null, Number(parentId.id), Number(parentId.id)]);
 	});
 
+	it('links a nested revision whose batch commits before its parent’s (two instances consuming the stream)', async () => {
+		const parent = event(110, { collection: 'store_orphans' });
+		const children = [111, 112].map((item) => event(item, { collection: 'store_orphans', revision: { data: { c: item }, delta: { c: item }, parentKey: parent.key } }));
+		const withoutRevision = event(113, { collection: 'store_orphans', revision: undefined });
+		const unrelated = event(114, { collection: 'store_orphans', revision: { data: { c: 4 }, delta: { c: 4 }, parentKey: withoutRevision.key } });
+		await writeActivityBatch(db, [children[0]!]);
+		await writeActivityBatch(db, [children[1]!, unrelated]);
+		await writeActivityBatch(db, [parent, withoutRevision]);
+		const revisions = (await db('directus_revisions').where({ collection: 'store_orphans' }).orderBy('item')) as { id: number; item: string; parent: number | null }[];
+		const parentId = Number(revisions.find((r) => r.item === '110')!.id);
+		expect(revisions.map((r) => [r.item, r.parent === null ? null : Number(r.parent)])).toEqual([
+			['110', null],
+			['111', parentId],
+			['112', parentId],
+			['114', null],
+		]);
+		// Nothing waits for a parent any more: the ledger keeps no pending links for written parents.
+		const waiting = await db('activity_analytics_writer_ledger').whereIn('parent_key', [parent.key, withoutRevision.key]).count({ n: '*' });
+		expect(Number(waiting[0]?.['n'])).toBe(0);
+	});
+
 	it('two writers racing on overlapping batches leave exactly one row per event', async () => {
 		const events = Array.from({ length: 400 }, (_, i) => event(1000 + i, { collection: 'store_race' }));
 		const metrics = createWriterMetrics();

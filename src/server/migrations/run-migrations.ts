@@ -11,6 +11,7 @@ import * as collectionRollups from '../../../migrations/20261127-009-collection-
 import * as rollupKeyIndexes from '../../../migrations/20261127-010-rollup-key-indexes';
 import * as memberSets from '../../../migrations/20261127-011-member-sets';
 import * as memberCounts from '../../../migrations/20261127-012-member-counts';
+import * as pendingParentLinks from '../../../migrations/20261130-013-pending-parent-links';
 
 interface Migration {
 	name: string;
@@ -21,7 +22,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 
