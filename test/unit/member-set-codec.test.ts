@@ -47,5 +47,6 @@ describe('member set codec', () => {
 	it('refuses a blob it did not write', () => {
 		expect(() => decodeMemberSet(Buffer.from([9, 1, 2]))).toThrow(MemberSetFormatError);
 		expect(() => decodeMemberSet(Buffer.from([2, 1, 2]))).toThrow(MemberSetFormatError);
+		expect(() => decodeMemberSet(Buffer.from([1, 3, 0x80]))).toThrow(MemberSetFormatError);
 	});
 });

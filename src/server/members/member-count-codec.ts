@@ -1,54 +1,42 @@
 // A member count vector is the event count of each member (by dictionary id) in one rollup bucket, plus the
 // events with no member at all (NULL user or IP). Ids ascend, so each is stored as the varint gap from the
 // previous one, followed by its count as a varint: three to five bytes per member.
+import { VarintReader, varintLength, writeVarint } from './varint';
+
 const COUNTED = 3;
 
 export class MemberCountFormatError extends Error {}
 
-function pushVarint(out: number[], n: number): void {
-	while (n >= 0x80) {
-		out.push((n & 0x7f) | 0x80);
-		n = Math.floor(n / 0x80);
-	}
-	out.push(n);
-}
-
 /** Encodes positive counts by id (entries of 0 or less are left out) and the count with no member. */
 export function encodeMemberCounts(counts: ReadonlyMap<number, number>, none: number): Buffer {
-	const bytes: number[] = [COUNTED];
-	pushVarint(bytes, Math.max(0, none));
+	const ids = [...counts.keys()].filter((id) => counts.get(id)! > 0).sort((a, b) => a - b);
+	let length = 1 + varintLength(Math.max(0, none));
 	let previous = -1;
-	for (const id of [...counts.keys()].sort((a, b) => a - b)) {
-		const count = counts.get(id)!;
-		if (count <= 0) continue;
-		pushVarint(bytes, id - previous - 1);
-		pushVarint(bytes, count);
+	for (const id of ids) {
+		length += varintLength(id - previous - 1) + varintLength(counts.get(id)!);
 		previous = id;
 	}
-	return Buffer.from(bytes);
+	const out = Buffer.alloc(length);
+	out[0] = COUNTED;
+	let at = writeVarint(out, 1, Math.max(0, none));
+	previous = -1;
+	for (const id of ids) {
+		at = writeVarint(out, at, id - previous - 1);
+		at = writeVarint(out, at, counts.get(id)!);
+		previous = id;
+	}
+	return out;
 }
 
 /** Calls `visit` with each (id, count) of an encoded vector, and returns its count with no member. */
 export function visitMemberCounts(encoded: Uint8Array, visit: (id: number, count: number) => void): number {
 	if (encoded[0] !== COUNTED) throw new MemberCountFormatError(`unknown member count format ${encoded[0]} (${encoded.length} bytes)`);
-	let at = 1;
-	const next = (): number => {
-		let value = 0;
-		let scale = 1;
-		let byte: number;
-		do {
-			if (at >= encoded.length) throw new MemberCountFormatError(`member count vector ends inside a number (${encoded.length} bytes)`);
-			byte = encoded[at++]!;
-			value += (byte & 0x7f) * scale;
-			scale *= 0x80;
-		} while (byte & 0x80);
-		return value;
-	};
-	const none = next();
+	const reader = new VarintReader(encoded, 1, () => new MemberCountFormatError(`member count vector ends inside a number (${encoded.length} bytes)`));
+	const none = reader.next();
 	let id = -1;
-	while (at < encoded.length) {
-		id += next() + 1;
-		visit(id, next());
+	while (!reader.done) {
+		id += reader.next() + 1;
+		visit(id, reader.next());
 	}
 	return none;
 }

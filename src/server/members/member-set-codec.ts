@@ -1,19 +1,11 @@
 import { TypedFastBitSet } from 'typedfastbitset';
+import { VarintReader, varintLength, writeVarint } from './varint';
 
 // A member set is the ids (from the member dictionary) of the users or IPs seen in one rollup bucket. It is
 // stored in whichever of two forms is smaller: a sorted list of varint gaps (an hour's few hundred IPs out of
 // 50,000) or the bitset's words (a day's tens of thousands).
 const SPARSE = 1;
 const DENSE = 2;
-
-function varintLength(n: number): number {
-	let length = 1;
-	while (n >= 0x80) {
-		n = Math.floor(n / 0x80);
-		length++;
-	}
-	return length;
-}
 
 /** Encodes a set of non-negative integer ids. */
 export function encodeMemberSet(set: TypedFastBitSet): Buffer {
@@ -32,13 +24,8 @@ export function encodeMemberSet(set: TypedFastBitSet): Buffer {
 		let at = 1;
 		previous = -1;
 		for (const id of ids) {
-			let gap = id - previous - 1;
+			at = writeVarint(out, at, id - previous - 1);
 			previous = id;
-			while (gap >= 0x80) {
-				out[at++] = (gap & 0x7f) | 0x80;
-				gap = Math.floor(gap / 0x80);
-			}
-			out[at++] = gap;
 		}
 		return out;
 	}
@@ -54,18 +41,10 @@ export class MemberSetFormatError extends Error {}
 export function addEncodedMembers(target: TypedFastBitSet, encoded: Uint8Array): void {
 	const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 	if (bytes[0] === SPARSE) {
+		const reader = new VarintReader(bytes, 1, () => new MemberSetFormatError(`member set ends inside a number (${bytes.length} bytes)`));
 		let id = -1;
-		let at = 1;
-		while (at < bytes.length) {
-			let gap = 0;
-			let scale = 1;
-			let byte: number;
-			do {
-				byte = bytes[at++]!;
-				gap += (byte & 0x7f) * scale;
-				scale *= 0x80;
-			} while (byte & 0x80 && at < bytes.length);
-			id += gap + 1;
+		while (!reader.done) {
+			id += reader.next() + 1;
 			target.add(id);
 		}
 		return;

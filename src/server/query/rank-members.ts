@@ -3,6 +3,7 @@ import { visitMemberCounts } from '../members/member-count-codec';
 import { lookupMemberIds, lookupMemberValues, memberIdSql } from '../members/member-dictionary';
 import { MEMBER_COUNTS_TABLE, MEMBER_GRAINS, type MemberKind } from '../members/member-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
+import { byCountThenKey } from './rank-order';
 import type { QueryContext } from './read-snapshot';
 import { rowsOf } from './source-query';
 import { splitWindow } from './window-segments';
@@ -96,6 +97,6 @@ export async function eventsByMember(
 	});
 	for (const [value, count] of unknown) if (count >= cut) ranked.push([value, count]);
 	if (none >= cut && none > 0) ranked.push([null, none]);
-	ranked.sort(([a, x], [b, y]) => y - x || ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0));
+	ranked.sort(byCountThenKey);
 	return new Map(ranked.slice(0, limit));
 }

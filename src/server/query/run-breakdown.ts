@@ -4,6 +4,7 @@ import type { BreakdownQuery, BreakdownSort } from './analytics-query';
 import { countMembers, memberSetsServe } from './count-members';
 import { eventsByMember, memberCountsServe } from './rank-members';
 import type { QueryContext } from './read-snapshot';
+import { byCountThenKey, compareKeys } from './rank-order';
 import { querySource, toKey, toNumber } from './source-query';
 
 export interface BreakdownRow {
@@ -33,7 +34,7 @@ async function metricByKey(context: QueryContext, query: BreakdownQuery, metric:
 	if (by === 'collection' && counted && memberSetsServe(filters)) {
 		const counts = await countMembers(context, counted, filters, [{ from: query.from, to: query.to }], (_, collection) => collection, { byTime: false });
 		let entries = [...counts];
-		if (!keys) entries = entries.sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).slice(0, Math.trunc(query.limit));
+		if (!keys) entries = entries.sort(byCountThenKey).slice(0, Math.trunc(query.limit));
 		return new Map(entries.map(([key, n]) => [toKey(key), n]));
 	}
 	if ((by === 'user' || by === 'ip') && !counted && memberCountsServe(query.filters)) {
@@ -61,7 +62,7 @@ export async function runBreakdown(context: QueryContext, query: BreakdownQuery)
 	if (ranked.size < query.limit && query.sort !== 'events') {
 		// Keys whose counted values are all NULL have 0 and are missing above; they rank last, by key.
 		const all = await metricByKey(context, { ...query, limit: 10_000 }, 'events', null);
-		const zero = [...all.keys()].filter((key) => !ranked.has(key)).sort((a, b) => ((a ?? '') < (b ?? '') ? -1 : 1));
+		const zero = [...all.keys()].filter((key) => !ranked.has(key)).sort(compareKeys);
 		for (const key of zero.slice(0, query.limit - ranked.size)) ranked.set(key, 0);
 	}
 	const keys = [...ranked.keys()];

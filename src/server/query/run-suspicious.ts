@@ -1,5 +1,6 @@
 import { dimensionTextSql, epochSecondsSql, floorDivSql, quoteIdentifier, timestampRangeSql } from '../dialect';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
+import { compareKeys } from './rank-order';
 import type { QueryContext } from './read-snapshot';
 import { rawFiltersSql } from './activity-source';
 import { runFailedLoginBursts, type FailedLoginBurst } from './run-failed-logins';
@@ -66,7 +67,7 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 		}
 		byActor.set(actor, entry);
 	}
-	const ranked = [...byActor.entries()].sort((a, b) => b[1].peak - a[1].peak || (a[0] < b[0] ? -1 : 1)).slice(0, query.limit);
+	const ranked = [...byActor.entries()].sort((a, b) => b[1].peak - a[1].peak || compareKeys(a[0], b[0])).slice(0, query.limit);
 	const failedLogins = { threshold: query.failedThreshold, bursts: await runFailedLoginBursts(context, query) };
 	if (ranked.length === 0) return { by, window: query.window, threshold: query.threshold, actors: [], failedLogins };
 	const actors = ranked.map(([actor]) => actor);
