@@ -17,7 +17,7 @@ export interface RetentionOptions {
 	mode: ArchiveMode;
 	/** Archived rows and files older than this many months expire (0 keeps them for ever). */
 	archiveMonths: number;
-	/** Required for mode 'files'. */
+	/** Required for mode 'files', and to expire archive files whatever the mode. */
 	files?: ArchiveFileStore;
 	now?: number;
 	/** A fixed cutoff (epoch ms) instead of now minus keepDays. */
@@ -152,7 +152,7 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 		report.batches++;
 		options.onProgress?.(report.activityDeleted);
 	}
-	if (options.archiveMonths > 0 && options.mode !== 'none') report.archiveExpired = await expireArchive(database, dialect, options, archiveCutoff(now, options.archiveMonths));
+	if (options.archiveMonths > 0) report.archiveExpired = await expireArchive(database, dialect, options, archiveCutoff(now, options.archiveMonths));
 	report.durationMs = Math.round(performance.now() - started);
 	return report;
 }
@@ -174,23 +174,25 @@ async function removeOrphanFiles(database: Knex, store: ArchiveFileStore): Promi
 	return orphans.length;
 }
 
-/** Archive older than the cutoff: monthly partitions dropped (PostgreSQL), rows deleted in batches, or files removed. */
+/**
+ * Archive older than the cutoff, in every store it may be in, whatever mode archives now (a mode changed later
+ * must not keep older archive for ever): recorded files removed, monthly partitions dropped (PostgreSQL) or
+ * archive rows deleted in batches.
+ */
 async function expireArchive(database: Knex, dialect: Dialect, options: RetentionOptions, beforeSeconds: number): Promise<RetentionReport['archiveExpired']> {
 	const expired: RetentionReport['archiveExpired'] = { before: new Date(beforeSeconds * 1000).toISOString(), rows: 0, partitions: [], files: 0 };
-	if (options.mode === 'files') {
-		const files = (await database(ARCHIVE_FILES_TABLE).where('newest', '<', beforeSeconds).select('file', 'activity_rows')) as { file: string; activity_rows: number }[];
-		for (const file of files) {
-			await options.files!.remove([file.file]);
-			await database(ARCHIVE_FILES_TABLE).where({ file: file.file }).delete();
-			expired.rows += Number(file.activity_rows);
-			expired.files++;
-		}
-		return expired;
+	const files = (await database(ARCHIVE_FILES_TABLE).where('newest', '<', beforeSeconds).select('file', 'activity_rows')) as { file: string; activity_rows: number }[];
+	if (files.length > 0 && !options.files) throw new Error('Expired archive files need Directus file storage to be removed.');
+	for (const file of files) {
+		await options.files!.remove([file.file]);
+		await database(ARCHIVE_FILES_TABLE).where({ file: file.file }).delete();
+		expired.rows += Number(file.activity_rows);
+		expired.files++;
 	}
 	if (dialect === 'postgres') {
 		const dropped = await dropPartitionsBefore(database, beforeSeconds);
 		expired.partitions = dropped.map((p) => p.name);
-		expired.rows = dropped.filter((p) => p.name.startsWith(ARCHIVE_ACTIVITY_TABLE)).reduce((sum, p) => sum + p.rows, 0);
+		expired.rows += dropped.filter((p) => p.name.startsWith(ARCHIVE_ACTIVITY_TABLE)).reduce((sum, p) => sum + p.rows, 0);
 		return expired;
 	}
 	const range = timestampRangeSql(dialect, q(dialect, 'timestamp'), 0, beforeSeconds);
