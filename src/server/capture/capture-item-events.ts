@@ -49,14 +49,20 @@ export function createItemEventCapture(deps: CaptureDeps) {
 	const roots = new Map<string, Promise<void>>();
 	let seq = 0;
 
-	/** Registers a root capture synchronously (before its nested actions arrive); call the result when it is done. */
-	function asRoot(key: string): () => void {
+	/**
+	 * Runs a capture; a root capture (no parent) is registered by its event key first, synchronously, before its
+	 * nested actions arrive, so theirs wait for it.
+	 */
+	async function asRootIfTop(parentKey: string | null, key: string, capture: () => Promise<void>): Promise<void> {
+		if (parentKey !== null) return capture();
 		let done!: () => void;
 		roots.set(key, new Promise<void>((resolve) => (done = resolve)));
-		return () => {
+		try {
+			await capture();
+		} finally {
 			roots.delete(key);
 			done();
-		};
+		}
 	}
 
 	async function emitAfterParent(parentKey: string | null, events: ActivityEvent[]): Promise<void> {
@@ -94,8 +100,7 @@ export function createItemEventCapture(deps: CaptureDeps) {
 			const at = Date.now();
 			const key = randomUUID();
 			const parentKey = context.accountability ? parentOf(context.accountability, meta.collection, key) : null;
-			const rootDone = parentKey === null ? asRoot(key) : null;
-			try {
+			return asRootIfTop(parentKey, key, async () => {
 				const scope = await tracked(meta.collection, context);
 				if (!scope) return;
 				const event = baseEvent(key, 'create', meta.collection, meta.key, scope.accountability, at);
@@ -105,21 +110,14 @@ export function createItemEventCapture(deps: CaptureDeps) {
 					event.revision = { data, delta: data, parentKey };
 				}
 				await emitAfterParent(parentKey, [event]);
-			} finally {
-				rootDone?.();
-			}
+			});
 		},
 
 		async onUpdate(meta: { payload: Item; keys: Key[]; collection: string }, context: EventContext): Promise<void> {
 			const at = Date.now();
 			const keys = meta.keys.map(() => randomUUID());
 			const parentKey = context.accountability ? parentOf(context.accountability, meta.collection, keys[0]!) : null;
-			const rootDone = parentKey === null ? asRoot(keys[0]!) : null;
-			try {
-				await captureUpdate(meta, context, keys, at, parentKey);
-			} finally {
-				rootDone?.();
-			}
+			return asRootIfTop(parentKey, keys[0]!, () => captureUpdate(meta, context, keys, at, parentKey));
 		},
 
 		async onDelete(meta: { keys: Key[]; collection: string }, context: EventContext): Promise<void> {
