@@ -28,7 +28,9 @@ export default defineHook(({ schedule, init, action }, context) => {
 	const directus = context as unknown as DirectusContextLike;
 
 	// capture -> queue -> store: Directus's synchronous tracking is off for these collections, the writer does it.
-	const writerCollections = new WriterCollections(analytics.database, () => analytics.ready);
+	const writerCollections = new WriterCollections(analytics.database, () => analytics.ready, {
+		onLoadFailed: (error, attempts) => logger.error({ err: error, attempts }, 'activity analytics: cannot read the writer collections; events of a collection enabled since the last read are not captured until a read succeeds'),
+	});
 	const capture = createItemEventCapture({
 		services: directus.services,
 		database: analytics.database,

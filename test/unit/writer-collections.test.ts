@@ -16,7 +16,9 @@ function writerTable(rows: { collection: string; original_accountability: Accoun
 			return state.rows.map((r) => ({ ...r }));
 		},
 	})) as unknown as Knex;
-	return { state, collections: new WriterCollections(database, async () => undefined) };
+	const failures: number[] = [];
+	const collections = new WriterCollections(database, async () => undefined, { retryDelaysMs: [1, 1], onLoadFailed: (_error, attempts) => failures.push(attempts) });
+	return { state, collections, failures };
 }
 
 function schema(untracked: string[], tracked: string[] = ['posts']) {
@@ -59,13 +61,24 @@ describe('WriterCollections', () => {
 		expect(state.reads).toBe(0);
 	});
 
-	it('keeps the last list when a read fails, and tries again at the next event', async () => {
-		const { state, collections } = writerTable([{ collection: 'articles', original_accountability: 'all' }]);
+	it('retries a failed read before the event is judged, so a newly enabled collection is not missed', async () => {
+		const { state, collections, failures } = writerTable([{ collection: 'articles', original_accountability: 'all' }]);
 		expect(await collections.originalFor('articles', schema(['articles']))).toBe('all');
 		state.rows.push({ collection: 'notes', original_accountability: 'all' });
-		state.failNext = 1;
-		expect(await collections.originalFor('notes', schema(['articles', 'notes']))).toBeUndefined();
+		state.failNext = 2;
 		expect(await collections.originalFor('notes', schema(['articles', 'notes']))).toBe('all');
-		expect(state.reads).toBe(3);
+		expect(state.reads).toBe(4);
+		expect(failures).toEqual([]);
+	});
+
+	it('keeps the last list when every retry fails, reports it, and tries again at the next event', async () => {
+		const { state, collections, failures } = writerTable([{ collection: 'articles', original_accountability: 'all' }]);
+		expect(await collections.originalFor('articles', schema(['articles']))).toBe('all');
+		state.rows.push({ collection: 'notes', original_accountability: 'all' });
+		state.failNext = 3;
+		expect(await collections.originalFor('notes', schema(['articles', 'notes']))).toBeUndefined();
+		expect(failures).toEqual([3]);
+		expect(await collections.originalFor('notes', schema(['articles', 'notes']))).toBe('all');
+		expect(state.reads).toBe(5);
 	});
 });

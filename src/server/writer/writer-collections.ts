@@ -6,6 +6,14 @@ export type Accountability = 'all' | 'activity' | null;
 type SchemaLike = { collections: Record<string, { accountability: Accountability }> };
 
 const RECHECK_MS = 10_000;
+// Within the answer hold (5 s): a list that cannot be read after a schema change would leave a newly enabled
+// collection untracked by both Directus and the writer, so a failed read is retried before the event gives up.
+const RETRY_DELAYS_MS = [50, 250, 1_000, 2_000];
+
+export interface WriterCollectionsOptions {
+	retryDelaysMs?: readonly number[];
+	onLoadFailed?: (error: unknown, attempts: number) => void;
+}
 
 /**
  * Which collections are under the writer, and what accountability each had before.
@@ -25,6 +33,7 @@ export class WriterCollections {
 	constructor(
 		private readonly database: Knex,
 		private readonly ready: () => Promise<void>,
+		private readonly options: WriterCollectionsOptions = {},
 	) {}
 
 	async load(): Promise<Map<string, Accountability>> {
@@ -69,13 +78,30 @@ export class WriterCollections {
 		return fingerprint;
 	}
 
-	/** One load per new fingerprint, shared by every event that sees it; on failure the last list stands and the next event tries again. */
+	/** Loads, retrying a failed read a few times; rejects with the last error. */
+	private async loadWithRetries(): Promise<void> {
+		const delays = this.options.retryDelaysMs ?? RETRY_DELAYS_MS;
+		for (let attempt = 0; ; attempt++) {
+			try {
+				await this.load();
+				return;
+			} catch (error) {
+				if (attempt >= delays.length) {
+					this.options.onLoadFailed?.(error, attempt + 1);
+					throw error;
+				}
+				await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+			}
+		}
+	}
+
+	/** One load per new fingerprint, shared by every event that sees it; when every retry fails the last list stands and the next event tries again. */
 	private async reload(fingerprint: string): Promise<void> {
 		let entry = this.loading;
 		if (entry?.fingerprint !== fingerprint) {
 			const previous = entry?.done ?? Promise.resolve();
 			const done = previous.then(() =>
-				this.load().then(
+				this.loadWithRetries().then(
 					() => {
 						this.loadedFingerprint = fingerprint;
 					},
