@@ -4,7 +4,7 @@ import { registerAnalyticsCli } from '../server/cli/register-analytics-cli';
 import { describeConfig } from '../server/config';
 import { createAlertSink } from '../server/alert-sink';
 import { createItemEventCapture, type EventContext } from '../server/capture/capture-item-events';
-import { holdAnswers } from '../server/capture/hold-answers';
+import { holdAnswers, holdSocketAnswers } from '../server/capture/hold-answers';
 import { failedLoginRow, recordFailedLogin } from '../server/capture/record-failed-login';
 import { RETENTION_DEFAULTS, runCheckedRetention } from '../server/maintenance/run-maintenance';
 import { runRefresh } from '../server/rollup/run-refresh';
@@ -42,6 +42,8 @@ export default defineHook(({ schedule, init, action }, context) => {
 	action('items.delete', (meta, eventContext) => analytics.writer.track(capture.onDelete(meta as never, eventContext as EventContext), eventContext.accountability));
 	// A write is answered only once its events are handed over (the runtime is looked up per answer: reloads replace it).
 	init('middlewares.before', ({ app }) => app.use(holdAnswers(() => currentAnalyticsRuntime()?.writer)));
+	const holdSocket = holdSocketAnswers(() => currentAnalyticsRuntime()?.writer);
+	action('websocket.connect', ({ client }) => holdSocket(client as Parameters<typeof holdSocket>[0]));
 
 	const startWriter = async () => {
 		analytics.writer.start();

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeEvent } from '../../src/server/capture/activity-event';
-import { api, apiData, type DirectusErrorBody } from '../support/api';
+import { api, apiData, openSocket, type DirectusErrorBody } from '../support/api';
 import { openHostDatabase } from '../support/database';
 import { createTrackedPair, waitForWriterIdle } from '../support/writer';
 
@@ -223,6 +223,30 @@ describe.runIf(hostEnv['DB_CLIENT'] === 'pg' && Boolean(hostEnv['REDIS']))('an a
 		await update;
 		expect(createHandedOver).toBe(true);
 		expect(await handedOver(redis, HOLD, existing, 'update')).toBe(true);
+		await waitForWriterIdle();
+	});
+
+	it('holds a WebSocket answer the same way', async () => {
+		const socket = await openSocket();
+		try {
+			await apiData('/collections', { method: 'POST', body: { collection: 'eq_hold_socket', meta: { accountability: 'all' }, schema: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+			await apiData('/collections/eq_hold_socket', { method: 'PATCH', body: { meta: { accountability: null } } });
+			const release = await lockWriterCollections();
+			let answered = false;
+			let create: Promise<Record<string, unknown>>;
+			try {
+				create = socket.request({ type: 'items', collection: HOLD, action: 'create', data: { title: 'over the socket' } }).finally(() => (answered = true));
+				await new Promise((resolve) => setTimeout(resolve, 1_500));
+				expect(answered).toBe(false);
+			} finally {
+				await release();
+			}
+			const message = await create;
+			const { id } = message['data'] as { id: number };
+			expect(await handedOver(redis, HOLD, id, 'create')).toBe(true);
+		} finally {
+			socket.close();
+		}
 		await waitForWriterIdle();
 	});
 });

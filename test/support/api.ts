@@ -75,3 +75,35 @@ export async function createNonAdminUser(label: string, { appAccess = false } = 
 export async function apiData<T = unknown>(path: string, options: Parameters<typeof api>[1] = {}): Promise<T> {
 	return (await apiOk<{ data: T }>(path, options)).data;
 }
+
+/** A client of Directus's WebSocket (`/websocket`), authenticated with the admin's token; answers by uid. */
+export async function openSocket(): Promise<{ request: (message: Record<string, unknown>) => Promise<Record<string, unknown>>; close: () => void }> {
+	const host = inject('host');
+	const socket = new WebSocket(`${host.url.replace(/^http/, 'ws')}/websocket`);
+	const waiting = new Map<string, (message: Record<string, unknown>) => void>();
+	socket.addEventListener('message', (event) => {
+		const message = JSON.parse(String(event.data)) as Record<string, unknown>;
+		if (message['type'] === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
+		const key = typeof message['uid'] === 'string' ? message['uid'] : String(message['type']);
+		waiting.get(key)?.(message);
+		waiting.delete(key);
+	});
+	await new Promise((resolve, reject) => {
+		socket.addEventListener('open', resolve, { once: true });
+		socket.addEventListener('error', reject, { once: true });
+	});
+	const answer = (key: string) => new Promise<Record<string, unknown>>((resolve) => waiting.set(key, resolve));
+	const auth = answer('auth');
+	socket.send(JSON.stringify({ type: 'auth', access_token: host.token }));
+	if ((await auth)['status'] !== 'ok') throw new Error('WebSocket authentication failed');
+	let uid = 0;
+	return {
+		request: (message) => {
+			const key = `m${++uid}`;
+			const answered = answer(key);
+			socket.send(JSON.stringify({ ...message, uid: key }));
+			return answered;
+		},
+		close: () => socket.close(),
+	};
+}

@@ -14,6 +14,8 @@ export default createHostSetup('test-postgres', 18156, (runId) => ({
 	CACHE_STORE: 'redis',
 	CACHE_NAMESPACE: `aa_test_${runId}`,
 	LOG_LEVEL: 'warn',
+	// The writer holds WebSocket answers too (writer-equivalence).
+	WEBSOCKETS_ENABLED: 'true',
 	// Tests refresh explicitly, so the raw tail is exercised deterministically.
 	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
 	ACTIVITY_ANALYTICS_ALLOWED_ROLES: ANALYST_ROLE_ID,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdAnswers } from '../../src/server/capture/hold-answers';
+import { holdAnswers, holdSocketAnswers } from '../../src/server/capture/hold-answers';
 
 function answer(accountability: object | null, pending: Promise<void> | null, maxHoldMs?: number) {
 	const ended: unknown[][] = [];
@@ -52,5 +52,50 @@ describe('holdAnswers', () => {
 		expect(ended).toHaveLength(0);
 		await tick(60);
 		expect(ended).toHaveLength(1);
+	});
+});
+
+describe('holdSocketAnswers', () => {
+	function socket() {
+		const sent: string[] = [];
+		const pending = new Map<object, Promise<void> | null>();
+		const client = { accountability: {} as object | null, send: (message: string) => void sent.push(message) };
+		holdSocketAnswers(() => ({ capturesOf: (owner: object) => pending.get(owner) ?? null }), 50)(client as never);
+		return { client, sent, pending };
+	}
+
+	it('sends at once while nothing of the client is pending', () => {
+		const { client, sent } = socket();
+		client.send('a');
+		expect(sent).toEqual(['a']);
+	});
+
+	it('holds a message until the client’s captures are handed over, and keeps later messages behind it', async () => {
+		const { client, sent, pending } = socket();
+		let handOver!: () => void;
+		pending.set(client.accountability!, new Promise<void>((resolve) => (handOver = resolve)));
+		client.send('held');
+		pending.delete(client.accountability!);
+		client.send('after');
+		await tick(10);
+		expect(sent).toEqual([]);
+		handOver();
+		await tick();
+		expect(sent).toEqual(['held', 'after']);
+		client.send('later');
+		expect(sent).toEqual(['held', 'after', 'later']);
+	});
+
+	it('holds no longer than its cap, and a client without accountability is never held', async () => {
+		const { client, sent, pending } = socket();
+		pending.set(client.accountability!, new Promise(() => undefined));
+		client.send('capped');
+		await tick(10);
+		expect(sent).toEqual([]);
+		await tick(60);
+		expect(sent).toEqual(['capped']);
+		client.accountability = null;
+		client.send('anonymous');
+		expect(sent).toEqual(['capped', 'anonymous']);
 	});
 });
