@@ -166,6 +166,7 @@ describe('anonymize', () => {
 		await db('activity_analytics_failed_logins').insert({ at: Date.parse('2019-05-10T10:00:00Z'), ip: '198.51.100.77', identifier: 'someone@example.com' });
 		const run = runHostCli(['analytics', 'anonymize', '--days', String(days)]);
 		expect(run.status, run.stderr).toBe(0);
+		expect(run.stderr).toMatch(/anonymize \(days\) 100%/);
 		const report = JSON.parse(run.last) as { before: string; activityAnonymized: number; archiveAnonymized: number; failedLoginsAnonymized: number; rollupRowsMerged: number; filesRewritten: number };
 		expect(report.before).toBe(cutoffIso.replace('Z', '.000Z'));
 		expect(report.activityAnonymized).toBeGreaterThan(1000);

@@ -180,10 +180,14 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 				await runtime.ready;
 				const { anonymizeDays } = parsePrivacySettings({ anonymize_days: options.days }, ['anonymize']);
 				const batchSize = parseRetentionSettings({ batch_size: options.batchSize }).batchSize;
-				const [{ n } = { n: 0 }] = await runtime.database('directus_activity').whereNotNull('ip').count<{ n: number | string }[]>({ n: '*' });
-				const bar = createProgressBar('anonymize', Number(n));
-				const result = await runAnonymize(runtime.database, { olderThanDays: anonymizeDays, batchSize, files, onProgress: (done) => bar.update(done) });
-				bar.finish();
+				// Counted in days: the run covers the days since the last run, and only it knows where that is.
+				const progress: { bar?: ReturnType<typeof createProgressBar> } = {};
+				const onProgress = (daysDone: number, daysTotal: number) => {
+					progress.bar ??= createProgressBar('anonymize (days)', daysTotal);
+					progress.bar.update(daysDone);
+				};
+				const result = await runAnonymize(runtime.database, { olderThanDays: anonymizeDays, batchSize, files, onProgress });
+				progress.bar?.finish();
 				await runtime.cache.clear();
 				process.stdout.write(`${JSON.stringify(result)}\n`);
 			}),

@@ -14,7 +14,8 @@ export interface AnonymizeOptions {
 	olderThanDays: number;
 	batchSize: number;
 	now?: number;
-	onProgress?: (rows: number) => void;
+	/** After each chunk: the days done and the days this run covers (known once the run has found its start). */
+	onProgress?: (daysDone: number, daysTotal: number) => void;
 	/** The `files` archive: its NDJSON.gz files are rewritten too. */
 	files?: ArchiveFileStore;
 }
@@ -63,7 +64,7 @@ export async function runAnonymize(database: Knex, options: AnonymizeOptions): P
 			report.alertsAnonymized += await anonymizeAlerts(database, start, end);
 			report.rollupRowsMerged += await withRetry(() => anonymizeRollups(database, dialect, start, end));
 			await saveAnonymizedBefore(database, end);
-			options.onProgress?.(report.activityAnonymized + report.archiveAnonymized);
+			options.onProgress?.(Math.ceil((end - from) / 86_400), Math.ceil((before - from) / 86_400));
 			start = end;
 		}
 		if (options.files) report.filesRewritten = await anonymizeArchiveFiles(database, options.files, from, before);
