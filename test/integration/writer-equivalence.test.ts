@@ -151,6 +151,12 @@ async function handedOver(redis: Redis, collection: string, item: string | numbe
 	return written !== undefined;
 }
 
+/** Creates a collection and turns its native tracking off: the set of untracked collections changes, so the next write reads the writer's list again. */
+async function untrackNewCollection(collection: string): Promise<void> {
+	await apiData('/collections', { method: 'POST', body: { collection, meta: { accountability: 'all' }, schema: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+	await apiData(`/collections/${collection}`, { method: 'PATCH', body: { meta: { accountability: null } } });
+}
+
 /** Holds an access-exclusive lock on the writer's collection list until released: any read of it waits. */
 async function lockWriterCollections(): Promise<() => Promise<void>> {
 	const trx = await db.transaction();
@@ -203,8 +209,7 @@ describe.runIf(hostEnv['DB_CLIENT'] === 'pg' && Boolean(hostEnv['REDIS']))('an a
 	it('holds the answers of the first writes after a schema change until their events are handed over', async () => {
 		// Another collection loses native tracking: the set of untracked collections changes, so the next write
 		// reads the list again, and that read waits on the lock.
-		await apiData('/collections', { method: 'POST', body: { collection: 'eq_hold_other', meta: { accountability: 'all' }, schema: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
-		await apiData('/collections/eq_hold_other', { method: 'PATCH', body: { meta: { accountability: null } } });
+		await untrackNewCollection('eq_hold_other');
 		const [{ id: existing } = { id: 0 }] = await apiData<{ id: number }[]>(`/items/${HOLD}?limit=1&sort=id&fields=id`);
 		const release = await lockWriterCollections();
 		let answered = 0;
@@ -229,8 +234,7 @@ describe.runIf(hostEnv['DB_CLIENT'] === 'pg' && Boolean(hostEnv['REDIS']))('an a
 	it('holds a WebSocket answer the same way', async () => {
 		const socket = await openSocket();
 		try {
-			await apiData('/collections', { method: 'POST', body: { collection: 'eq_hold_socket', meta: { accountability: 'all' }, schema: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
-			await apiData('/collections/eq_hold_socket', { method: 'PATCH', body: { meta: { accountability: null } } });
+			await untrackNewCollection('eq_hold_socket');
 			const release = await lockWriterCollections();
 			let answered = false;
 			let create: Promise<Record<string, unknown>>;
