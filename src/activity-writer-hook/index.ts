@@ -40,9 +40,11 @@ export default defineHook(({ schedule, init, action }, context) => {
 	action('items.create', (meta, eventContext) => analytics.writer.track(capture.onCreate(meta as never, eventContext as EventContext), eventContext.accountability));
 	action('items.update', (meta, eventContext) => analytics.writer.track(capture.onUpdate(meta as never, eventContext as EventContext), eventContext.accountability));
 	action('items.delete', (meta, eventContext) => analytics.writer.track(capture.onDelete(meta as never, eventContext as EventContext), eventContext.accountability));
-	// A write is answered only once its events are handed over (the runtime is looked up per answer: reloads replace it).
-	init('middlewares.before', ({ app }) => app.use(holdAnswers(() => currentAnalyticsRuntime()?.writer)));
-	const holdSocket = holdSocketAnswers(() => currentAnalyticsRuntime()?.writer);
+	// A write is answered (HTTP or WebSocket) only once its events are handed over. The runtime is looked up per
+	// answer: reloads replace it.
+	const writerNow = () => currentAnalyticsRuntime()?.writer;
+	init('middlewares.before', ({ app }) => app.use(holdAnswers(writerNow)));
+	const holdSocket = holdSocketAnswers(writerNow);
 	action('websocket.connect', ({ client }) => holdSocket(client as Parameters<typeof holdSocket>[0]));
 
 	const startWriter = async () => {
