@@ -60,22 +60,38 @@ async function newPage(): Promise<Page> {
 	return context.newPage();
 }
 
+/**
+ * A page already signed in as the admin: a session from the API's login, as the app's own form would get it.
+ * Its own session each time, because the app rotates the session token it refreshes.
+ */
+async function newAdminPage(): Promise<Page> {
+	const host = inject('host');
+	const response = await fetch(`${host.url}/auth/login`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ email: host.admin.email, password: host.admin.password, mode: 'session' }),
+	});
+	const cookie = response.headers.getSetCookie().find((c) => c.startsWith('directus_session_token='));
+	expect(cookie, `login answered ${response.status}`).toBeDefined();
+	const page = await newPage();
+	await page.context().addCookies([{ name: 'directus_session_token', value: cookie!.split(';')[0]!.split('=')[1]!, url: host.url, httpOnly: true, sameSite: 'Lax' }]);
+	return page;
+}
+
 /** An admin's page on the dashboard, recording every /analytics/overview request the panel makes. */
 async function openAsAdmin(): Promise<{ page: Page; overviewRequests: string[] }> {
-	const page = await newPage();
+	const page = await newAdminPage();
 	const overviewRequests: string[] = [];
 	page.on('request', (request) => {
 		if (request.url().includes('/analytics/overview')) overviewRequests.push(request.url());
 	});
-	await logIn(page, inject('host').admin.email, inject('host').admin.password);
 	await openDashboard(page);
 	return { page, overviewRequests };
 }
 
 describe('the activity panel in the Directus admin app', () => {
 	it('shows the API figures with its charts, in the viewer time zone, with a cold cache', async () => {
-		const host = inject('host');
-		const page = await newPage();
+		const page = await newAdminPage();
 		const errors: string[] = [];
 		page.on('pageerror', (error) => errors.push(error.message));
 		const failed: string[] = [];
@@ -86,7 +102,6 @@ describe('the activity panel in the Directus admin app', () => {
 		page.on('request', (request) => {
 			if (request.url().includes('/analytics/')) requests.push(request.url());
 		});
-		await logIn(page, host.admin.email, host.admin.password);
 		await apiOk('/analytics/cache', { method: 'DELETE' });
 		const pageLoadMs = await openDashboard(page);
 		// From the panel's mount to its first data, as the panel itself marks it.
@@ -149,8 +164,7 @@ describe('the activity panel in the Directus admin app', () => {
 
 	it("shows the API's error message for a window the API refuses", async () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { range: 'custom', from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' } } });
-		const page = await newPage();
-		await logIn(page, inject('host').admin.email, inject('host').admin.password);
+		const page = await newAdminPage();
 		await page.goto(`${inject('host').url}/admin/insights/${dashboardId}`);
 		const error = page.getByTestId('error');
 		await error.waitFor({ timeout: 30_000 });
@@ -192,8 +206,7 @@ describe('the activity panel in the Directus admin app', () => {
 
 	it('renders in the dark theme', async () => {
 		await apiOk('/users/me', { method: 'PATCH', body: { appearance: 'dark' } });
-		const page = await newPage();
-		await logIn(page, inject('host').admin.email, inject('host').admin.password);
+		const page = await newAdminPage();
 		await openDashboard(page);
 		const background = await page.getByTestId('activity-analytics-panel').evaluate((el) => {
 			let node: Element | null = el;
