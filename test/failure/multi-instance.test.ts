@@ -137,6 +137,8 @@ describe('three instances, one PostgreSQL, one Redis', () => {
 			const load = startWriteLoad(urls, DEMO_ADMIN.token, COLLECTION, 12);
 			await sleep(4_000);
 			const key = `${NAMESPACE}:activity-analytics:events`;
+			// Frozen first, so what it holds cannot change (acknowledged) between this count and the kill.
+			process.kill(pids[2]!, 'SIGSTOP');
 			const [, , , consumers] = (await streams.xpending(key, 'writers')) as [number, string, string, [string, string][] | null];
 			const held = (consumers ?? []).filter(([consumer]) => consumer.includes(`:${pids[2]}:`)).reduce((sum, [, n]) => sum + Number(n), 0);
 			await stopHost(INSTANCES[2]!.name, { signal: 'SIGKILL' });
