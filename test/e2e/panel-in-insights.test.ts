@@ -6,7 +6,7 @@ import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mj
 import { loadActivity } from '../../scripts/demo-data/write-activity.mjs';
 import { repoRoot } from '../../scripts/host.mjs';
 import { api, apiOk, createNonAdminUser } from '../support/api';
-import { dismissLicensePrompt, launchChromium, logIn, screenshot } from '../support/browser';
+import { dismissLicensePrompt, launchChromium, logIn, screenshot, signInWithSession } from '../support/browser';
 import { openHostDatabase } from '../support/database';
 
 // The panel in the real admin app, in real Chromium, on seeded data. PANEL_TEST_ROWS raises the dataset
@@ -60,21 +60,10 @@ async function newPage(): Promise<Page> {
 	return context.newPage();
 }
 
-/**
- * A page already signed in as the admin: a session from the API's login, as the app's own form would get it.
- * Its own session each time, because the app rotates the session token it refreshes.
- */
+/** A page already signed in as the admin (the login form is exercised once, by the non-admin viewer). */
 async function newAdminPage(): Promise<Page> {
-	const host = inject('host');
-	const response = await fetch(`${host.url}/auth/login`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ email: host.admin.email, password: host.admin.password, mode: 'session' }),
-	});
-	const cookie = response.headers.getSetCookie().find((c) => c.startsWith('directus_session_token='));
-	expect(cookie, `login answered ${response.status}`).toBeDefined();
 	const page = await newPage();
-	await page.context().addCookies([{ name: 'directus_session_token', value: cookie!.split(';')[0]!.split('=')[1]!, url: host.url, httpOnly: true, sameSite: 'Lax' }]);
+	await signInWithSession(page, inject('host').admin.email, inject('host').admin.password);
 	return page;
 }
 

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { repoRoot } from '../../scripts/host.mjs';
+import { api } from './api';
 
 export const screenshotDir = join(repoRoot, 'test-results', 'screenshots');
 
@@ -23,6 +24,18 @@ export async function logIn(page: Page, email: string, password: string): Promis
 	await page.locator('input[type="password"]').fill(password);
 	await page.locator('button[type="submit"]').click();
 	await page.waitForURL(/\/admin\/(content|insights|users|settings|files)/, { timeout: 30_000 });
+}
+
+/**
+ * Signs a fresh page in without the form: the session cookie the API's login (session mode) hands out, as the
+ * form would get it. One session per page, because the app rotates the token of the session it refreshes.
+ */
+export async function signInWithSession(page: Page, email: string, password: string): Promise<void> {
+	const login = await api('/auth/login', { method: 'POST', token: null, body: { email, password, mode: 'session' } });
+	const cookie = login.headers.getSetCookie().find((c) => c.startsWith('directus_session_token='));
+	expect(cookie, `login answered ${login.status}`).toBeDefined();
+	const value = cookie!.split(';')[0]!.slice('directus_session_token='.length);
+	await page.context().addCookies([{ name: 'directus_session_token', value, url: inject('host').url, httpOnly: true, sameSite: 'Lax' }]);
 }
 
 /** Directus 12 asks admins about a license key once; choose "Skip" when it does. */
