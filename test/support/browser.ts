@@ -26,16 +26,19 @@ export async function logIn(page: Page, email: string, password: string): Promis
 	await page.waitForURL(/\/admin\/(content|insights|users|settings|files)/, { timeout: 30_000 });
 }
 
+// Directus's default SESSION_COOKIE_NAME; the test hosts keep it.
+const SESSION_COOKIE = 'directus_session_token';
+
 /**
  * Signs a fresh page in without the form: the session cookie the API's login (session mode) hands out, as the
  * form would get it. One session per page, because the app rotates the token of the session it refreshes.
  */
 export async function signInWithSession(page: Page, email: string, password: string): Promise<void> {
 	const login = await api('/auth/login', { method: 'POST', token: null, body: { email, password, mode: 'session' } });
-	const cookie = login.headers.getSetCookie().find((c) => c.startsWith('directus_session_token='));
+	const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
 	expect(cookie, `login answered ${login.status}`).toBeDefined();
-	const value = cookie!.split(';')[0]!.slice('directus_session_token='.length);
-	await page.context().addCookies([{ name: 'directus_session_token', value, url: inject('host').url, httpOnly: true, sameSite: 'Lax' }]);
+	const value = cookie!.split(';')[0]!.slice(SESSION_COOKIE.length + 1);
+	await page.context().addCookies([{ name: SESSION_COOKIE, value, url: inject('host').url, httpOnly: true, sameSite: 'Lax' }]);
 }
 
 /** Directus 12 asks admins about a license key once; choose "Skip" when it does. */
