@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import { ALERTS_TABLE, COLLECTION_ROLLUPS, DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE, type RollupTable } from '../src/server/rollup/rollup-tables';
+import { ALERTS_TABLE, DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE, type RollupTable } from '../src/server/rollup/rollup-tables';
 
 export const name = '20261123-001-rollup-tables';
 
-// The rollups this migration created when it was written; later ones come with their own migration (009).
-const FIRST_ROLLUPS = ROLLUP_TABLES.filter((table) => !COLLECTION_ROLLUPS.some((added) => added.table === table.name));
+// The rollups this migration created when it was written (009 added two more, which 014 dropped again).
+const FIRST_ROLLUPS = ROLLUP_TABLES;
 
 export async function createRollupTable(knex: Knex, table: RollupTable): Promise<void> {
 	if (await knex.schema.hasTable(table.name)) return;

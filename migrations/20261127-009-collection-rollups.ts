@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { COLLECTION_ROLLUPS, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { RETIRED_COLLECTION_ROLLUPS, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
 import { createRollupTable } from './20261123-001-rollup-tables';
 
 export const name = '20261127-009-collection-rollups';
@@ -11,9 +11,13 @@ export const name = '20261127-009-collection-rollups';
 export async function up(knex: Knex): Promise<void> {
 	// The state row lock keeps a refresh on another instance from adding to the wide table meanwhile.
 	if (await knex.schema.hasTable(STATE_TABLE)) await knex(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: Date.now() });
-	for (const { table, from } of COLLECTION_ROLLUPS) {
-		const spec = ROLLUP_TABLES.find((t) => t.name === table);
-		if (!spec) throw new Error(`${table} is not a rollup table`);
+	await fillCollectionRollups(knex);
+}
+
+/** Creates the two tables and fills each from the wide table it projects (also 014's down). */
+export async function fillCollectionRollups(knex: Knex): Promise<void> {
+	for (const spec of RETIRED_COLLECTION_ROLLUPS) {
+		const { name: table, from } = spec;
 		await createRollupTable(knex, spec);
 		if (await knex(table).first('grain')) continue;
 		const columns = ['grain', 'bucket', ...spec.dims];
@@ -30,5 +34,5 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-	for (const { table } of COLLECTION_ROLLUPS) await knex.schema.dropTableIfExists(table);
+	for (const { name: table } of RETIRED_COLLECTION_ROLLUPS) await knex.schema.dropTableIfExists(table);
 }

@@ -8,7 +8,7 @@ export const name = '20261127-011-member-sets';
 
 /**
  * The member dictionary (user and IP values to small ids) and the per-bucket member sets, filled from the
- * collection rollups. Idempotent: a rerun finds the tables and leaves them.
+ * wide rollups. Idempotent: a rerun finds the tables and leaves them.
  */
 export async function up(knex: Knex): Promise<void> {
 	const dialect = dialectOf(knex);

@@ -26,8 +26,6 @@ export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_rollup_events',
 	'activity_analytics_rollup_users',
 	'activity_analytics_rollup_ips',
-	'activity_analytics_rollup_collection_users',
-	'activity_analytics_rollup_collection_ips',
 	'activity_analytics_rollup_ip_users',
 	'activity_analytics_rollup_user_dims',
 	'activity_analytics_rollup_ip_dims',

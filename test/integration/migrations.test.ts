@@ -107,7 +107,7 @@ describe('migrations', () => {
 		expect(((await db(ARCHIVE).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([11, 12]);
 	});
 
-	it('009 fills the collection rollups by summing the wide tables they project, and 011 the member sets and 012 the count vectors from them', async () => {
+	it('009 fills the collection rollups by summing the wide tables they project, 011 the member sets and 012 the count vectors, and 014 drops the collection rollups (its down rebuilds them)', async () => {
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-009-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		const row = (grain: string, bucket: number, collection: string, action: string, origin: string, extra: Record<string, string>, events: number) => ({ grain, bucket, collection, action, origin, ...extra, events });
 		await db('activity_analytics_rollup_user_dims').insert([
@@ -132,7 +132,9 @@ describe('migrations', () => {
 			{ grain: 'h', bucket: 90_000, ip: '', events: 5 },
 		]);
 		const from009 = MIGRATIONS.findIndex((m) => m.name.includes('-009-'));
-		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from009).map((m) => m.name));
+		const from014 = MIGRATIONS.findIndex((m) => m.name.includes('-014-'));
+		// Up to 013: the collection rollups are there, 014 drops them below.
+		for (let i = from009; i < from014; i++) await db.migrate.up(MIGRATOR_CONFIG);
 		const read = async (table: string, dim: string) =>
 			((await db(table).orderBy(['grain', 'bucket', 'collection', dim]).select('grain', 'bucket', 'collection', dim, 'events')) as Record<string, unknown>[]).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
 		expect(await read('activity_analytics_rollup_collection_users', 'user')).toEqual([
@@ -147,7 +149,18 @@ describe('migrations', () => {
 		// Filled once: running it again adds nothing.
 		await MIGRATIONS[from009]!.up(db);
 		expect(await read('activity_analytics_rollup_collection_ips', 'ip')).toHaveLength(2);
-		// 011 derived the member sets from those collection rollups: u1, u2 and 10.0.0.1, each in its bucket.
+		const collectionUsers = await read('activity_analytics_rollup_collection_users', 'user');
+		const collectionIps = await read('activity_analytics_rollup_collection_ips', 'ip');
+		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from014).map((m) => m.name));
+		expect(await db.schema.hasTable('activity_analytics_rollup_collection_users')).toBe(false);
+		expect(await db.schema.hasTable('activity_analytics_rollup_collection_ips')).toBe(false);
+		// 014's down rebuilds them from the wide tables as 009 did; its up drops them again.
+		await MIGRATIONS[from014]!.down(db);
+		expect(await read('activity_analytics_rollup_collection_users', 'user')).toEqual(collectionUsers);
+		expect(await read('activity_analytics_rollup_collection_ips', 'ip')).toEqual(collectionIps);
+		await MIGRATIONS[from014]!.up(db);
+		expect(await db.schema.hasTable('activity_analytics_rollup_collection_users')).toBe(false);
+		// 011 derived the member sets from the wide rollups: u1, u2 and 10.0.0.1, each in its bucket and collection.
 		// 012 the count vectors from the user and IP rollups (5 rows, NULLs included) through that dictionary.
 		expect(await memberSetDifferences(db)).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
 		expect(Number((await db('activity_analytics_member_sets').count({ n: '*' }).first())?.['n'])).toBe(3);

@@ -3,14 +3,14 @@ import { decodeMemberCounts } from '../../src/server/members/member-count-codec'
 import { decodeMemberSet } from '../../src/server/members/member-set-codec';
 
 const SOURCES = [
-	{ kind: 'user', table: 'activity_analytics_rollup_collection_users' },
-	{ kind: 'ip', table: 'activity_analytics_rollup_collection_ips' },
+	{ kind: 'user', table: 'activity_analytics_rollup_user_dims' },
+	{ kind: 'ip', table: 'activity_analytics_rollup_ip_dims' },
 ] as const;
 const COUNT_TABLES = { user: 'activity_analytics_rollup_users', ip: 'activity_analytics_rollup_ips' } as const;
 
 /**
- * Compares the member sets, decoded through the dictionary, with the members of the collection rollups they
- * mirror, and the count vectors with the user and IP rollups: every (kind, grain, bucket, collection, value) on one side and not the other, and dictionary
+ * Compares the member sets, decoded through the dictionary, with the members per bucket and collection of
+ * the wide rollups they mirror, and the count vectors with the user and IP rollups: every (kind, grain, bucket, collection, value) on one side and not the other, and dictionary
  * values no rollup holds any more; up to 20 of each.
  */
 export async function memberSetDifferences(db: Knex): Promise<{ checked: number; missing: string[]; extra: string[]; orphans: string[] }> {

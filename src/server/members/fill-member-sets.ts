@@ -5,7 +5,7 @@ import { encodeMemberSet } from './member-set-codec';
 import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, MEMBERS_TABLE, memberSetKeyString } from './member-tables';
 
 /**
- * Derives every member set from the collection rollups (an installation upgrading to migration 011):
+ * Derives every member set from the wide rollups (an installation upgrading to migration 011):
  * exact, and without rereading directus_activity. Expects empty member tables.
  */
 export async function fillMemberSets(trx: Knex.Transaction | Knex, dialect: Dialect): Promise<number> {
@@ -23,7 +23,7 @@ export async function fillMemberSets(trx: Knex.Transaction | Knex, dialect: Dial
 				const chunk = buckets.slice(i, i + 24);
 				const rows = rowsOf<{ bucket: number | string; collection: string; id: number | string }>(
 					await trx.raw(
-						`select t.${q('bucket')} as ${q('bucket')}, t.${q('collection')} as ${q('collection')}, m.${q('id')} as ${q('id')} from ${q(table)} t join ${q(MEMBERS_TABLE)} m on m.${q('kind')} = ? and m.${q('value')} = t.${q(kind)} where t.${q('grain')} = ? and t.${q('bucket')} in (${chunk.map(() => '?').join(', ')})`,
+						`select distinct t.${q('bucket')} as ${q('bucket')}, t.${q('collection')} as ${q('collection')}, m.${q('id')} as ${q('id')} from ${q(table)} t join ${q(MEMBERS_TABLE)} m on m.${q('kind')} = ? and m.${q('value')} = t.${q(kind)} where t.${q('grain')} = ? and t.${q('bucket')} in (${chunk.map(() => '?').join(', ')})`,
 						[kind, grain.key, ...chunk],
 					),
 					dialect,

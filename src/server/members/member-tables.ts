@@ -11,13 +11,14 @@ export const MEMBER_COUNTS_TABLE = 'activity_analytics_member_counts';
 export type MemberKind = 'user' | 'ip';
 
 /**
- * Each kind's sets hold exactly the members of one collection rollup's rows, at its grains. `presence` is
- * the rollup that tells fastest whether a value is still anywhere (for forgetting erased ones).
+ * Each kind's set of a (bucket, collection) holds exactly the members of that bucket and collection in one
+ * wide rollup, at its grains. `presence` is the rollup that tells fastest whether a value is still anywhere
+ * (for forgetting erased ones).
  */
 export const MEMBER_SOURCES: readonly { kind: MemberKind; table: string; presence: string }[] = [
-	{ kind: 'user', table: 'activity_analytics_rollup_collection_users', presence: 'activity_analytics_rollup_users' },
+	{ kind: 'user', table: 'activity_analytics_rollup_user_dims', presence: 'activity_analytics_rollup_users' },
 	// Migration 010's IP-first index serves this lookup.
-	{ kind: 'ip', table: 'activity_analytics_rollup_collection_ips', presence: 'activity_analytics_rollup_ip_users' },
+	{ kind: 'ip', table: 'activity_analytics_rollup_ip_dims', presence: 'activity_analytics_rollup_ip_users' },
 ];
 
 /** Each kind's count vectors hold exactly the rows (events per value, '' for none) of one rollup. */

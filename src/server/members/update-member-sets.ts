@@ -92,7 +92,7 @@ export async function addStagedMembers(trx: Knex.Transaction, dialect: Dialect, 
 
 /**
  * After a batch was subtracted from the rollups (erasure), takes out of each hour's and day's set the members
- * the collection rollup no longer holds there. Runs after the emptied rollup rows were deleted.
+ * the wide rollup no longer holds in that collection there. Runs after the emptied rollup rows were deleted.
  */
 export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dialect, batchTable: string): Promise<void> {
 	const q = (name: string) => quoteIdentifier(dialect, name);

@@ -12,6 +12,7 @@ import * as rollupKeyIndexes from '../../../migrations/20261127-010-rollup-key-i
 import * as memberSets from '../../../migrations/20261127-011-member-sets';
 import * as memberCounts from '../../../migrations/20261127-012-member-counts';
 import * as pendingParentLinks from '../../../migrations/20261130-013-pending-parent-links';
+import * as dropCollectionRollups from '../../../migrations/20261201-014-drop-collection-rollups';
 
 interface Migration {
 	name: string;
@@ -22,7 +23,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

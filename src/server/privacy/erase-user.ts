@@ -70,7 +70,7 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 		database.transaction(async (trx) => {
 			const state = await lockState(trx, dialect, Date.now());
 			let removed = 0;
-			const keys: MemberSetKey[] = (await trx(USER_MEMBERS_SOURCE).where({ user }).select('grain', 'bucket', 'collection')).map((k: MemberSetKey) => ({ ...k, bucket: Number(k.bucket) }));
+			const keys: MemberSetKey[] = (await trx(USER_MEMBERS_SOURCE).where({ user }).distinct('grain', 'bucket', 'collection')).map((k: MemberSetKey) => ({ ...k, bucket: Number(k.bucket) }));
 			for (const table of USER_TABLES) removed += Number(await trx(table.name).where({ user }).delete());
 			await removeMembersFromSets(trx, dialect, 'user', user, keys);
 			await forgetMembers(trx, 'user', [user]);
