@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { decodeMemberCounts } from '../../src/server/members/member-count-codec';
 import { decodeMemberSet } from '../../src/server/members/member-set-codec';
+import { dimensionKeys } from '../../src/server/dimension-keys';
 
 const SOURCES = [
 	{ kind: 'user', table: 'activity_analytics_rollup_user_dims' },
@@ -18,20 +19,24 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 	const orphans: string[] = [];
 	const missing: string[] = [];
 	const extra: string[] = [];
+	// Values are compared as the database compares them: on MySQL the dictionary may spell "FE80::A" what a
+	// rollup row spells "fe80::a".
+	const keys = await dimensionKeys(db);
 	for (const { kind, table } of SOURCES) {
+		const key = keys[kind];
 		const values = new Map<number, string>();
-		for (const row of (await db('activity_analytics_members').where({ kind }).select('id', 'value')) as { id: number | string; value: string }[]) values.set(Number(row.id), row.value);
+		for (const row of (await db('activity_analytics_members').where({ kind }).select('id', 'value')) as { id: number | string; value: string }[]) values.set(Number(row.id), key(row.value));
 		const actual = new Set<string>();
 		for (const row of (await db('activity_analytics_member_sets').where({ kind }).select('grain', 'bucket', 'collection', 'members')) as { grain: string; bucket: number | string; collection: string; members: Buffer }[]) {
 			for (const id of decodeMemberSet(row.members).array()) actual.add(`${kind} ${row.grain} ${Number(row.bucket)} ${row.collection} ${values.get(id) ?? `<id ${id} not in the dictionary>`}`);
 		}
 		const expected = new Set<string>();
 		for (const row of (await db(table).whereNot(kind, '').select('grain', 'bucket', 'collection', kind)) as Record<string, string | number>[]) {
-			expected.add(`${kind} ${row['grain']} ${Number(row['bucket'])} ${row['collection']} ${row[kind]}`);
+			expected.add(`${kind} ${row['grain']} ${Number(row['bucket'])} ${row['collection']} ${key(String(row[kind]))}`);
 		}
 		checked += expected.size;
 		// Every value the dictionary keeps is still in the rollups: an erased user or a full IP is not kept.
-		const used = new Set(((await db(table).distinct(kind)) as Record<string, string>[]).map((row) => row[kind]));
+		const used = new Set(((await db(table).distinct(kind)) as Record<string, string>[]).map((row) => key(row[kind]!)));
 		for (const value of values.values()) if (!used.has(value) && orphans.length < 20) orphans.push(`${kind} ${value}`);
 		for (const entry of expected) if (!actual.has(entry) && missing.length < 20) missing.push(entry);
 		for (const entry of actual) if (!expected.has(entry) && extra.length < 20) extra.push(entry);
@@ -45,7 +50,7 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 		}
 		const countsExpected = new Set<string>();
 		for (const row of (await db(COUNT_TABLES[kind]).select('grain', 'bucket', kind, 'events')) as Record<string, string | number>[]) {
-			countsExpected.add(`${kind} ${row['grain']} ${Number(row['bucket'])} ${row[kind] === '' ? "''" : row[kind]} ${Number(row['events'])}`);
+			countsExpected.add(`${kind} ${row['grain']} ${Number(row['bucket'])} ${row[kind] === '' ? "''" : key(String(row[kind]))} ${Number(row['events'])}`);
 		}
 		checked += countsExpected.size;
 		for (const entry of countsExpected) if (!countsActual.has(entry) && missing.length < 20) missing.push(`counts: ${entry}`);

@@ -1,15 +1,30 @@
 import type { Knex } from 'knex';
-import { quoteIdentifier, type Dialect } from '../dialect';
+import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { MEMBERS_TABLE, type MemberKind } from './member-tables';
 
 const CHUNK = 500;
 
-/** The ids the dictionary holds for these values; values it does not hold are left out. */
+/**
+ * The ids the dictionary holds for these values, keyed by the values asked for; values it does not hold are
+ * left out. MySQL compares by the column's collation (case-insensitive by default), so "FE80::A" finds the
+ * id of "fe80::a" there: the asked values are joined in, so each answer names the value it was asked for.
+ */
 export async function lookupMemberIds(db: Knex | Knex.Transaction, kind: MemberKind, values: Iterable<string>): Promise<Map<string, number>> {
 	const ids = new Map<string, number>();
 	const all = [...new Set(values)];
+	const mysql = dialectOf(db as Knex) === 'mysql';
 	for (let i = 0; i < all.length; i += CHUNK) {
-		const rows: { value: string; id: number | string }[] = await db(MEMBERS_TABLE).where({ kind }).whereIn('value', all.slice(i, i + CHUNK)).select('value', 'id');
+		const chunk = all.slice(i, i + CHUNK);
+		if (mysql) {
+			const asked = chunk.map(() => 'select ? as v').join(' union all ');
+			const rows = rowsOf<{ asked: string; id: number | string }>(
+				await db.raw(`select w.v as asked, m.id as id from (${asked}) w join ${quoteIdentifier('mysql', MEMBERS_TABLE)} m on m.kind = ? and m.value = w.v`, [...chunk, kind]),
+				'mysql',
+			);
+			for (const row of rows) ids.set(row.asked, Number(row.id));
+			continue;
+		}
+		const rows: { value: string; id: number | string }[] = await db(MEMBERS_TABLE).where({ kind }).whereIn('value', chunk).select('value', 'id');
 		for (const row of rows) ids.set(row.value, Number(row.id));
 	}
 	return ids;
@@ -42,8 +57,20 @@ export async function ensureMemberIds(trx: Knex.Transaction, kind: MemberKind, v
 	const [{ top } = { top: null }] = await trx(MEMBERS_TABLE).where({ kind }).max({ top: 'id' });
 	let next = top === null || top === undefined ? 0 : Number(top) + 1;
 	const rows = missing.map((value) => ({ kind, value, id: next++ }));
-	for (let i = 0; i < rows.length; i += CHUNK) await trx(MEMBERS_TABLE).insert(rows.slice(i, i + CHUNK));
-	for (const row of rows) ids.set(row.value, row.id);
+	if (dialectOf(trx as unknown as Knex) !== 'mysql') {
+		for (let i = 0; i < rows.length; i += CHUNK) await trx(MEMBERS_TABLE).insert(rows.slice(i, i + CHUNK));
+		for (const row of rows) ids.set(row.value, row.id);
+		return ids;
+	}
+	// Two new values MySQL's collation holds equal ("FE80::A" and "fe80::a") share the first one's row: the
+	// other's insert is skipped (its id number stays unused) and the look-up below finds that row.
+	for (let i = 0; i < rows.length; i += CHUNK) await trx(MEMBERS_TABLE).insert(rows.slice(i, i + CHUNK)).onConflict(['kind', 'value']).ignore();
+	const added = await lookupMemberIds(trx, kind, missing);
+	for (const value of missing) {
+		const id = added.get(value);
+		if (id === undefined) throw new Error(`the member dictionary did not take "${value}" (${kind})`);
+		ids.set(value, id);
+	}
 	return ids;
 }
 

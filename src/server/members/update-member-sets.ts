@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
 import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { ensureMemberIds, forgetMembers, lookupMemberIds } from './member-dictionary';
+import { dimensionKeys } from '../dimension-keys';
 import { addEncodedMembers, encodeMemberSet } from './member-set-codec';
 import { applyStagedCounts, rebuildMemberCounts, rebuildMemberCountsInRange } from './update-member-counts';
 import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, memberSetKeyString, type MemberKind, type MemberSetKey } from './member-tables';
@@ -120,11 +121,13 @@ export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dial
 		const staged = rowsOf<{ v: string }>(await trx.raw(`select distinct ${q(kind)} as ${q('v')} from ${q(batchTable)} where ${q(kind)} <> ''`), dialect);
 		await applyStagedCounts(trx, dialect, batchTable, kind, -1, await lookupMemberIds(trx, kind, staged.map((r) => r.v)));
 		// A value gone from every bucket (an IP only the erased user had) leaves the dictionary too.
+		// Compared by the database's key: on MySQL the rollup may hold "fe80::a" for a vanished "FE80::A".
 		const candidates = [...vanished];
+		const keyOf = (await dimensionKeys(trx))[kind];
 		for (let i = 0; i < candidates.length; i += CHUNK) {
 			const chunk = candidates.slice(i, i + CHUNK);
-			const present = new Set((await trx(presence).where({ grain: 'd' }).whereIn(kind, chunk).distinct(kind)).map((row: Record<string, string>) => row[kind]));
-			await forgetMembers(trx, kind, chunk.filter((value) => !present.has(value)));
+			const present = new Set((await trx(presence).where({ grain: 'd' }).whereIn(kind, chunk).distinct(kind)).map((row: Record<string, string>) => keyOf(row[kind]!)));
+			await forgetMembers(trx, kind, chunk.filter((value) => !present.has(keyOf(value))));
 		}
 	}
 }

@@ -2,6 +2,7 @@ import { TypedFastBitSet } from 'typedfastbitset';
 import { quoteIdentifier } from '../dialect';
 import { addEncodedMembers } from '../members/member-set-codec';
 import { memberIdSql } from '../members/member-dictionary';
+import { dimensionKeys } from '../dimension-keys';
 import { MEMBER_GRAINS, MEMBER_SETS_TABLE, type MemberKind } from '../members/member-tables';
 import { DIMENSIONS } from '../rollup/rollup-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
@@ -16,7 +17,10 @@ export function memberSetsServe(filters: DimensionFilters): boolean {
 
 interface Members {
 	ids: TypedFastBitSet;
-	/** Raw values the dictionary does not hold yet (newer than the last refresh): in no set, so counted apart. */
+	/**
+	 * Raw values the dictionary does not hold yet (newer than the last refresh): in no set, so counted apart,
+	 * by the key the database compares them by (on MySQL "FE80::A" and "fe80::a" are one value).
+	 */
 	unknown: Set<string>;
 }
 
@@ -86,10 +90,11 @@ export async function countMembersOfKinds<K>(
 			),
 			context.dialect,
 		);
+		const keyOf = await dimensionKeys(context.db);
 		for (const row of rows) {
 			const key = groupOf(Number(row.at ?? 0), row.collection);
 			if (key === undefined) continue;
-			if (row.id === null || row.id === undefined) group(row.k, key).unknown.add(row.v);
+			if (row.id === null || row.id === undefined) group(row.k, key).unknown.add(keyOf[row.k](row.v));
 			else group(row.k, key).ids.add(Number(row.id));
 		}
 	}

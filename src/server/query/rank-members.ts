@@ -1,6 +1,7 @@
 import { quoteIdentifier } from '../dialect';
 import { visitMemberCounts } from '../members/member-count-codec';
 import { lookupMemberIds, lookupMemberValues, memberIdSql } from '../members/member-dictionary';
+import { dimensionKeys } from '../dimension-keys';
 import { MEMBER_COUNTS_TABLE, MEMBER_GRAINS, type MemberKind } from '../members/member-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import { byCountThenKey } from './rank-order';
@@ -51,8 +52,10 @@ export async function eventsByMember(
 		for (const row of rows) none += visitMemberCounts(row.counts, (id, count) => totals.add(id, count));
 	}
 
-	// Values the dictionary does not hold yet (newer than the last refresh) are in no vector: counted by value.
-	const unknown = new Map<string, number>();
+	// Values the dictionary does not hold yet (newer than the last refresh) are in no vector: counted by value,
+	// under the key the database compares values by (on MySQL "FE80::A" and "fe80::a" are one value).
+	const keyOf = (await dimensionKeys(context.db))[kind];
+	const unknown = new Map<string, { value: string; count: number }>();
 	const parts = rawRowParts(context.dialect, { select: [kind], filters: {}, ranges: [range], unabsorbed: context.unabsorbed }, segments);
 	if (parts.length > 0) {
 		const id = memberIdSql(context.dialect, `'${kind}'`, `${q('r')}.${q('v')}`);
@@ -65,14 +68,17 @@ export async function eventsByMember(
 		);
 		for (const row of rows) {
 			if (row.v === '') none += Number(row.n);
-			else if (row.id === null || row.id === undefined) unknown.set(row.v, (unknown.get(row.v) ?? 0) + Number(row.n));
-			else totals.add(Number(row.id), Number(row.n));
+			else if (row.id === null || row.id === undefined) {
+				const entry = unknown.get(keyOf(row.v)) ?? { value: row.v, count: 0 };
+				entry.count += Number(row.n);
+				unknown.set(keyOf(row.v), entry);
+			} else totals.add(Number(row.id), Number(row.n));
 		}
 	}
 
 	if (keys) {
 		const ids = await lookupMemberIds(context.db, kind, keys.filter((key): key is string => key !== null));
-		return new Map(keys.map((key) => [key, key === null ? none : (unknown.get(key) ?? 0) + (ids.has(key) ? (totals.values[ids.get(key)!] ?? 0) : 0)]));
+		return new Map(keys.map((key) => [key, key === null ? none : (unknown.get(keyOf(key))?.count ?? 0) + (ids.has(key) ? (totals.values[ids.get(key)!] ?? 0) : 0)]));
 	}
 
 	// The limit-th largest count; every id at or above it is a candidate, so ties are ranked by key below.
@@ -80,7 +86,7 @@ export async function eventsByMember(
 	totals.values.forEach((count) => {
 		if (count > 0) counts.push(count);
 	});
-	for (const count of unknown.values()) counts.push(count);
+	for (const { count } of unknown.values()) counts.push(count);
 	if (none > 0) counts.push(none);
 	if (counts.length === 0) return new Map();
 	counts.sort((a, b) => b - a);
@@ -95,7 +101,7 @@ export async function eventsByMember(
 		if (value === undefined) throw new Error(`member id ${id} of kind ${kind} is not in the dictionary`);
 		return [value, totals.values[id]!];
 	});
-	for (const [value, count] of unknown) if (count >= cut) ranked.push([value, count]);
+	for (const { value, count } of unknown.values()) if (count >= cut) ranked.push([value, count]);
 	if (none >= cut && none > 0) ranked.push([null, none]);
 	ranked.sort(byCountThenKey);
 	return new Map(ranked.slice(0, limit));

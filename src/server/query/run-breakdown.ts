@@ -1,4 +1,5 @@
 import { quoteIdentifier } from '../dialect';
+import { dimensionKeys } from '../dimension-keys';
 import type { Dimension } from '../rollup/rollup-tables';
 import type { BreakdownQuery, BreakdownSort } from './analytics-query';
 import { countMembers, memberSetsServe } from './count-members';
@@ -58,27 +59,32 @@ async function metricByKey(context: QueryContext, query: BreakdownQuery, metric:
 
 /** The top keys of a dimension with their event count and distinct users and IPs, exact. */
 export async function runBreakdown(context: QueryContext, query: BreakdownQuery): Promise<BreakdownResult> {
+	// Each metric is its own statement: on MySQL one may spell a key "FE80::A" and the next "fe80::a".
+	const keyOf = (await dimensionKeys(context.db))[query.by];
+	const fold = (key: string | null) => (key === null ? null : keyOf(key));
+	const byFoldedKey = (metric: Map<string | null, number>) => new Map([...metric].map(([key, n]) => [fold(key), n]));
 	const ranked = await metricByKey(context, query, query.sort, null);
 	if (ranked.size < query.limit && query.sort !== 'events') {
 		// Keys whose counted values are all NULL have 0 and are missing above; they rank last, by key.
 		const all = await metricByKey(context, { ...query, limit: 10_000 }, 'events', null);
-		const zero = [...all.keys()].filter((key) => !ranked.has(key)).sort(compareKeys);
+		const present = new Set([...ranked.keys()].map(fold));
+		const zero = [...all.keys()].filter((key) => !present.has(fold(key))).sort(compareKeys);
 		for (const key of zero.slice(0, query.limit - ranked.size)) ranked.set(key, 0);
 	}
 	const keys = [...ranked.keys()];
 	const metrics: Record<BreakdownSort, Map<string | null, number>> = { events: new Map(), users: new Map(), ips: new Map() };
-	metrics[query.sort] = ranked;
+	metrics[query.sort] = byFoldedKey(ranked);
 	for (const metric of ['events', 'users', 'ips'] as const) {
-		if (metric !== query.sort && keys.length > 0) metrics[metric] = await metricByKey(context, query, metric, keys);
+		if (metric !== query.sort && keys.length > 0) metrics[metric] = byFoldedKey(await metricByKey(context, query, metric, keys));
 	}
 	return {
 		by: query.by,
 		sort: query.sort,
 		rows: keys.map((key) => ({
 			key,
-			events: metrics.events.get(key) ?? 0,
-			users: metrics.users.get(key) ?? 0,
-			ips: metrics.ips.get(key) ?? 0,
+			events: metrics.events.get(fold(key)) ?? 0,
+			users: metrics.users.get(fold(key)) ?? 0,
+			ips: metrics.ips.get(fold(key)) ?? 0,
 		})),
 	};
 }

@@ -1,4 +1,5 @@
 import { dimensionTextSql, epochSecondsSql, floorDivSql, quoteIdentifier, timestampRangeSql } from '../dialect';
+import { dimensionKeys } from '../dimension-keys';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import { compareKeys } from './rank-order';
 import type { QueryContext } from './read-snapshot';
@@ -54,9 +55,18 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 			`select ${q(by)} as ${q('actor')}, ${windowIndex} as ${q('w')}, sum(${q('events')}) as ${q('n')} from ${s} where ${q(by)} <> '' group by ${q(by)}, ${windowIndex} having sum(${q('events')}) > ?`,
 		[query.threshold],
 	);
+	// Statements (and, on MySQL, groups of one statement) may spell an actor "FE80::A" or "fe80::a": each is
+	// merged under the key the database compares by, and keeps the first spelling seen.
+	const keyOf = (await dimensionKeys(context.db))[by];
+	const spelling = new Map<string, string>();
+	const actorOf = (value: unknown) => {
+		const key = keyOf(String(value));
+		if (!spelling.has(key)) spelling.set(key, String(value));
+		return spelling.get(key)!;
+	};
 	const byActor = new Map<string, { peak: number; peakWindow: number; windowsOver: number }>();
 	for (const row of overRows) {
-		const actor = String(row['actor']);
+		const actor = actorOf(row['actor']);
 		const n = toNumber(row['n']);
 		const w = toNumber(row['w']);
 		const entry = byActor.get(actor) ?? { peak: 0, peakWindow: w, windowsOver: 0 };
@@ -79,9 +89,10 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 	);
 	const touched = new Map<string, { collection: string | null; events: number }[]>();
 	for (const row of touchedRows) {
-		const list = touched.get(String(row['actor'])) ?? [];
+		const actor = actorOf(row['actor']);
+		const list = touched.get(actor) ?? [];
 		list.push({ collection: toKey(row['collection']), events: toNumber(row['n']) });
-		touched.set(String(row['actor']), list);
+		touched.set(actor, list);
 	}
 
 	// First and last seen come from the raw rows: exact to the second.
@@ -96,7 +107,7 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 		),
 		context.dialect,
 	);
-	const seenBy = new Map(seen.map((row) => [String(row['actor']), row]));
+	const seenBy = new Map(seen.map((row) => [actorOf(row['actor']), row]));
 	const iso = (epochSeconds: number) => new Date(Math.round(epochSeconds * 1000)).toISOString();
 	return {
 		by,
