@@ -73,8 +73,9 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 			const keys: MemberSetKey[] = (await trx(USER_MEMBERS_SOURCE).where({ user }).distinct('grain', 'bucket', 'collection')).map((k: MemberSetKey) => ({ ...k, bucket: Number(k.bucket) }));
 			for (const table of USER_TABLES) removed += Number(await trx(table.name).where({ user }).delete());
 			await removeMembersFromSets(trx, dialect, 'user', user, keys);
-			await forgetMembers(trx, 'user', [user]);
-			if (removed > 0) await bumpGeneration(trx, state);
+			const forgotten = await forgetMembers(trx, 'user', [user]);
+			// Cached answers and the in-memory dictionary are both keyed by the generation.
+			if (removed > 0 || forgotten > 0) await bumpGeneration(trx, state);
 			return removed;
 		}),
 	);

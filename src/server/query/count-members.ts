@@ -1,6 +1,7 @@
 import { TypedFastBitSet } from 'typedfastbitset';
 import { quoteIdentifier } from '../dialect';
 import { addEncodedMembers } from '../members/member-set-codec';
+import { cachedDictionary } from '../members/dictionary-cache';
 import { memberIdSql } from '../members/member-dictionary';
 import { dimensionKeys } from '../dimension-keys';
 import { MEMBER_GRAINS, MEMBER_SETS_TABLE, type MemberKind } from '../members/member-tables';
@@ -82,7 +83,9 @@ export async function countMembersOfKinds<K>(
 		// Each distinct raw value comes with its dictionary id; the raw rows are read once (a CTE) for all kinds.
 		const time = options.byTime ? `${q('at')}, ` : '';
 		const perKind = kinds.map((kind) => `select distinct '${kind}' as ${q('k')}, ${time}${q('collection')}, ${q(kind)} as ${q('v')} from ${q('s')} where ${q(kind)} <> ''`);
-		const id = memberIdSql(context.dialect, `${q('r')}.${q('k')}`, `${q('r')}.${q('v')}`);
+		// Ids from the in-memory dictionary when it is held, else one look-up per value in SQL.
+		const dictionary = await cachedDictionary(context);
+		const id = dictionary ? 'null' : memberIdSql(context.dialect, `${q('r')}.${q('k')}`, `${q('r')}.${q('v')}`);
 		const rows = rowsOf<{ k: MemberKind; at?: number | string; collection: string; v: string; id: number | string | null }>(
 			await context.db.raw(
 				`with ${q('s')} as (${parts.map((p) => p.sql).join(' union all ')}) select ${q('r')}.*, ${id} as ${q('id')} from (${perKind.join(' union all ')}) ${q('r')}`,
@@ -94,8 +97,9 @@ export async function countMembersOfKinds<K>(
 		for (const row of rows) {
 			const key = groupOf(Number(row.at ?? 0), row.collection);
 			if (key === undefined) continue;
-			if (row.id === null || row.id === undefined) group(row.k, key).unknown.add(keyOf[row.k](row.v));
-			else group(row.k, key).ids.add(Number(row.id));
+			const id = dictionary ? dictionary.ids[row.k].get(keyOf[row.k](row.v)) : row.id;
+			if (id === null || id === undefined) group(row.k, key).unknown.add(keyOf[row.k](row.v));
+			else group(row.k, key).ids.add(Number(id));
 		}
 	}
 	return new Map(kinds.map((kind) => [kind, new Map([...groups.get(kind)!].map(([key, members]) => [key, members.ids.size() + members.unknown.size]))]));

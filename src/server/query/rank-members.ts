@@ -1,5 +1,6 @@
 import { quoteIdentifier } from '../dialect';
 import { visitMemberCounts } from '../members/member-count-codec';
+import { cachedDictionary } from '../members/dictionary-cache';
 import { lookupMemberIds, lookupMemberValues, memberIdSql } from '../members/member-dictionary';
 import { dimensionKeys } from '../dimension-keys';
 import { MEMBER_COUNTS_TABLE, MEMBER_GRAINS, type MemberKind } from '../members/member-tables';
@@ -58,7 +59,8 @@ export async function eventsByMember(
 	const unknown = new Map<string, { value: string; count: number }>();
 	const parts = rawRowParts(context.dialect, { select: [kind], filters: {}, ranges: [range], unabsorbed: context.unabsorbed }, segments);
 	if (parts.length > 0) {
-		const id = memberIdSql(context.dialect, `'${kind}'`, `${q('r')}.${q('v')}`);
+		const dictionary = await cachedDictionary(context);
+		const id = dictionary ? 'null' : memberIdSql(context.dialect, `'${kind}'`, `${q('r')}.${q('v')}`);
 		const rows = rowsOf<{ v: string; n: number | string; id: number | string | null }>(
 			await context.db.raw(
 				`select ${q('r')}.*, ${id} as ${q('id')} from (select ${q(kind)} as ${q('v')}, count(*) as ${q('n')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('s')} group by ${q(kind)}) ${q('r')}`,
@@ -67,12 +69,13 @@ export async function eventsByMember(
 			context.dialect,
 		);
 		for (const row of rows) {
+			const rowId = dictionary && row.v !== '' ? dictionary.ids[kind].get(keyOf(row.v)) : row.id;
 			if (row.v === '') none += Number(row.n);
-			else if (row.id === null || row.id === undefined) {
+			else if (rowId === null || rowId === undefined) {
 				const entry = unknown.get(keyOf(row.v)) ?? { value: row.v, count: 0 };
 				entry.count += Number(row.n);
 				unknown.set(keyOf(row.v), entry);
-			} else totals.add(Number(row.id), Number(row.n));
+			} else totals.add(Number(rowId), Number(row.n));
 		}
 	}
 

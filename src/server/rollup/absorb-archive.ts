@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../dialect';
 import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
 import { applyRowsToRollups } from './rollup-batch';
-import { ensureStateRow, lockState, withRetry } from './rollup-lock';
+import { bumpGeneration, ensureStateRow, lockState, withRetry } from './rollup-lock';
 
 /**
  * After the rollups were emptied (a backfill), adds the archived rows back, a batch of ids per transaction.
@@ -19,8 +19,10 @@ export async function absorbArchive(database: Knex, batchSize: number, onProgres
 		const [first, last] = [ids[0]!, ids[ids.length - 1]!];
 		await withRetry(() =>
 			database.transaction(async (trx) => {
-				await lockState(trx, dialect, Date.now());
+				const state = await lockState(trx, dialect, Date.now());
 				await applyRowsToRollups(trx, dialect, ARCHIVE_ACTIVITY_TABLE, `id >= ${Math.trunc(first)} and id <= ${Math.trunc(last)}`, 1);
+				// New rollup rows and dictionary values: answers cached before are stale.
+				await bumpGeneration(trx, state);
 			}),
 		);
 		absorbed += ids.length;

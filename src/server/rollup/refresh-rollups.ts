@@ -106,14 +106,20 @@ export async function refreshRollups(database: Knex, options: RefreshOptions = {
 	return { rows, batches, watermark: last.watermark, gapsOpen: last.gapsOpen, durationMs, generation: last.generation };
 }
 
-/** Empties the rollups and the watermark; the next refresh (with maxBatches Infinity) rebuilds from scratch. */
+/**
+ * Empties the rollups and sets the watermark back to 0; the next refresh (with maxBatches Infinity) rebuilds
+ * from scratch. The generation goes on counting up, never back: cached answers and the in-memory dictionary
+ * of an earlier generation must not match a generation of the rebuild.
+ */
 export async function resetRollups(database: Knex): Promise<void> {
+	await withRetry(() => ensureStateRow(database, Date.now()));
 	await database.transaction(async (trx) => {
+		const state = await lockState(trx, dialectOf(database), Date.now());
 		for (const table of ROLLUP_TABLES) await trx(table.name).delete();
 		await trx(MEMBER_SETS_TABLE).delete();
 		await trx(MEMBER_COUNTS_TABLE).delete();
 		await trx(MEMBERS_TABLE).delete();
 		await trx(GAPS_TABLE).delete();
-		await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).delete();
+		await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ watermark: 0, generation: state.generation + 1 });
 	});
 }
