@@ -10,12 +10,14 @@ import { DEMO_ADMIN, HostError, ensureHost, runDir, runWithHostNode, startHost, 
 const NAME = 'demo';
 const port = Number(process.env.PORT ?? 8055);
 const rows = process.env.DEMO_ROWS ?? '200k';
+let hostStarted = false;
 
 async function main() {
 	const started = performance.now();
 	ensureHost();
 	buildBundle();
 	const host = await startHost({ name: NAME, port, env: { LOG_LEVEL: 'warn' } });
+	hostStarted = true;
 	const stop = async () => {
 		process.stderr.write('\nstopping Directus…\n');
 		await stopHost(NAME);
@@ -59,7 +61,13 @@ async function main() {
 	setInterval(() => {}, 1 << 30);
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
 	process.stderr.write(`${error instanceof HostError ? error.message : error?.stack ?? error}\n`);
+	// A failure after Directus started (Ctrl-C while seeding ends the seeder, and then main) must not leave it
+	// running in the background.
+	if (hostStarted) {
+		process.stderr.write('stopping Directus…\n');
+		await stopHost(NAME).catch(() => undefined);
+	}
 	process.exit(1);
 });
