@@ -85,10 +85,10 @@ export async function countMembersOfKinds<K>(
 		const perKind = kinds.map((kind) => `select distinct '${kind}' as ${q('k')}, ${time}${q('collection')}, ${q(kind)} as ${q('v')} from ${q('s')} where ${q(kind)} <> ''`);
 		// Ids from the in-memory dictionary when it is held, else one look-up per value in SQL.
 		const dictionary = await cachedDictionary(context);
-		const id = dictionary ? 'null' : memberIdSql(context.dialect, `${q('r')}.${q('k')}`, `${q('r')}.${q('v')}`);
-		const rows = rowsOf<{ k: MemberKind; at?: number | string; collection: string; v: string; id: number | string | null }>(
+		const idColumn = dictionary ? '' : `, ${memberIdSql(context.dialect, `${q('r')}.${q('k')}`, `${q('r')}.${q('v')}`)} as ${q('id')}`;
+		const rows = rowsOf<{ k: MemberKind; at?: number | string; collection: string; v: string; id?: number | string | null }>(
 			await context.db.raw(
-				`with ${q('s')} as (${parts.map((p) => p.sql).join(' union all ')}) select ${q('r')}.*, ${id} as ${q('id')} from (${perKind.join(' union all ')}) ${q('r')}`,
+				`with ${q('s')} as (${parts.map((p) => p.sql).join(' union all ')}) select ${q('r')}.*${idColumn} from (${perKind.join(' union all ')}) ${q('r')}`,
 				parts.flatMap((p) => p.bindings),
 			),
 			context.dialect,

@@ -60,10 +60,10 @@ export async function eventsByMember(
 	const parts = rawRowParts(context.dialect, { select: [kind], filters: {}, ranges: [range], unabsorbed: context.unabsorbed }, segments);
 	if (parts.length > 0) {
 		const dictionary = await cachedDictionary(context);
-		const id = dictionary ? 'null' : memberIdSql(context.dialect, `'${kind}'`, `${q('r')}.${q('v')}`);
-		const rows = rowsOf<{ v: string; n: number | string; id: number | string | null }>(
+		const idColumn = dictionary ? '' : `, ${memberIdSql(context.dialect, `'${kind}'`, `${q('r')}.${q('v')}`)} as ${q('id')}`;
+		const rows = rowsOf<{ v: string; n: number | string; id?: number | string | null }>(
 			await context.db.raw(
-				`select ${q('r')}.*, ${id} as ${q('id')} from (select ${q(kind)} as ${q('v')}, count(*) as ${q('n')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('s')} group by ${q(kind)}) ${q('r')}`,
+				`select ${q('r')}.*${idColumn} from (select ${q(kind)} as ${q('v')}, count(*) as ${q('n')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('s')} group by ${q(kind)}) ${q('r')}`,
 				parts.flatMap((p) => p.bindings),
 			),
 			context.dialect,
