@@ -3,9 +3,6 @@ import { ALERTS_TABLE, DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE,
 
 export const name = '20261123-001-rollup-tables';
 
-// The rollups this migration created when it was written (009 added two more, which 014 dropped again).
-const FIRST_ROLLUPS = ROLLUP_TABLES;
-
 export async function createRollupTable(knex: Knex, table: RollupTable): Promise<void> {
 	if (await knex.schema.hasTable(table.name)) return;
 	await knex.schema.createTable(table.name, (t) => {
@@ -20,7 +17,8 @@ export async function createRollupTable(knex: Knex, table: RollupTable): Promise
 
 // Idempotent both ways: safe to rerun after a crash half-way.
 export async function up(knex: Knex): Promise<void> {
-	for (const table of FIRST_ROLLUPS) await createRollupTable(knex, table);
+	// The rollups this migration created when it was written (009 added two more, which 014 dropped again).
+	for (const table of ROLLUP_TABLES) await createRollupTable(knex, table);
 	if (!(await knex.schema.hasTable(STATE_TABLE))) {
 		await knex.schema.createTable(STATE_TABLE, (t) => {
 			t.string('key', 64).primary();
@@ -62,7 +60,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
 	if (await knex.schema.hasTable('directus_collections')) await knex('directus_collections').where({ collection: ALERTS_TABLE }).delete();
-	for (const table of [...FIRST_ROLLUPS.map((r) => r.name), STATE_TABLE, GAPS_TABLE, ALERTS_TABLE]) {
+	for (const table of [...ROLLUP_TABLES.map((r) => r.name), STATE_TABLE, GAPS_TABLE, ALERTS_TABLE]) {
 		await knex.schema.dropTableIfExists(table);
 	}
 }
