@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import type { Dialect } from '../dialect';
 import { dimensionKeys } from '../dimension-keys';
+import { memberIdSql } from './member-dictionary';
 import { MEMBERS_TABLE, type MemberKind } from './member-tables';
 
 /** The member dictionary of one rollup generation, keyed the way the database compares values. */
@@ -39,4 +41,18 @@ export function cachedDictionary(context: { db: Knex.Transaction; generation: nu
 		if (current?.dictionary === dictionary) current = undefined;
 	});
 	return dictionary;
+}
+
+/**
+ * The `, <id> as id` column a raw-row statement needs: none when the dictionary is held in memory (ids come
+ * from `memberIdOf`), else one index probe per value in SQL.
+ */
+export function memberIdColumn(dialect: Dialect, dictionary: CachedDictionary | null, kindSql: string, valueSql: string, alias: string): string {
+	return dictionary ? '' : `, ${memberIdSql(dialect, kindSql, valueSql)} as ${alias}`;
+}
+
+/** A raw row's member id: from the in-memory dictionary by the value's key, else the statement's id column. */
+export function memberIdOf(dictionary: CachedDictionary | null, kind: MemberKind, key: string, sqlId: number | string | null | undefined): number | null {
+	const id = dictionary ? dictionary.ids[kind].get(key) : sqlId;
+	return id === null || id === undefined ? null : Number(id);
 }

@@ -1,8 +1,7 @@
 import { TypedFastBitSet } from 'typedfastbitset';
 import { quoteIdentifier } from '../dialect';
 import { addEncodedMembers } from '../members/member-set-codec';
-import { cachedDictionary } from '../members/dictionary-cache';
-import { memberIdSql } from '../members/member-dictionary';
+import { cachedDictionary, memberIdColumn, memberIdOf } from '../members/dictionary-cache';
 import { dimensionKeys } from '../dimension-keys';
 import { MEMBER_GRAINS, MEMBER_SETS_TABLE, type MemberKind } from '../members/member-tables';
 import { DIMENSIONS } from '../rollup/rollup-tables';
@@ -85,7 +84,7 @@ export async function countMembersOfKinds<K>(
 		const perKind = kinds.map((kind) => `select distinct '${kind}' as ${q('k')}, ${time}${q('collection')}, ${q(kind)} as ${q('v')} from ${q('s')} where ${q(kind)} <> ''`);
 		// Ids from the in-memory dictionary when it is held, else one look-up per value in SQL.
 		const dictionary = await cachedDictionary(context);
-		const idColumn = dictionary ? '' : `, ${memberIdSql(context.dialect, `${q('r')}.${q('k')}`, `${q('r')}.${q('v')}`)} as ${q('id')}`;
+		const idColumn = memberIdColumn(context.dialect, dictionary, `${q('r')}.${q('k')}`, `${q('r')}.${q('v')}`, q('id'));
 		const rows = rowsOf<{ k: MemberKind; at?: number | string; collection: string; v: string; id?: number | string | null }>(
 			await context.db.raw(
 				`with ${q('s')} as (${parts.map((p) => p.sql).join(' union all ')}) select ${q('r')}.*${idColumn} from (${perKind.join(' union all ')}) ${q('r')}`,
@@ -97,9 +96,10 @@ export async function countMembersOfKinds<K>(
 		for (const row of rows) {
 			const key = groupOf(Number(row.at ?? 0), row.collection);
 			if (key === undefined) continue;
-			const id = dictionary ? dictionary.ids[row.k].get(keyOf[row.k](row.v)) : row.id;
-			if (id === null || id === undefined) group(row.k, key).unknown.add(keyOf[row.k](row.v));
-			else group(row.k, key).ids.add(Number(id));
+			const valueKey = keyOf[row.k](row.v);
+			const id = memberIdOf(dictionary, row.k, valueKey, row.id);
+			if (id === null) group(row.k, key).unknown.add(valueKey);
+			else group(row.k, key).ids.add(id);
 		}
 	}
 	return new Map(kinds.map((kind) => [kind, new Map([...groups.get(kind)!].map(([key, members]) => [key, members.ids.size() + members.unknown.size]))]));

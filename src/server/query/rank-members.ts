@@ -1,7 +1,7 @@
 import { quoteIdentifier } from '../dialect';
 import { visitMemberCounts } from '../members/member-count-codec';
-import { cachedDictionary } from '../members/dictionary-cache';
-import { lookupMemberIds, lookupMemberValues, memberIdSql } from '../members/member-dictionary';
+import { cachedDictionary, memberIdColumn, memberIdOf } from '../members/dictionary-cache';
+import { lookupMemberIds, lookupMemberValues } from '../members/member-dictionary';
 import { dimensionKeys } from '../dimension-keys';
 import { MEMBER_COUNTS_TABLE, MEMBER_GRAINS, type MemberKind } from '../members/member-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
@@ -60,7 +60,7 @@ export async function eventsByMember(
 	const parts = rawRowParts(context.dialect, { select: [kind], filters: {}, ranges: [range], unabsorbed: context.unabsorbed }, segments);
 	if (parts.length > 0) {
 		const dictionary = await cachedDictionary(context);
-		const idColumn = dictionary ? '' : `, ${memberIdSql(context.dialect, `'${kind}'`, `${q('r')}.${q('v')}`)} as ${q('id')}`;
+		const idColumn = memberIdColumn(context.dialect, dictionary, `'${kind}'`, `${q('r')}.${q('v')}`, q('id'));
 		const rows = rowsOf<{ v: string; n: number | string; id?: number | string | null }>(
 			await context.db.raw(
 				`select ${q('r')}.*${idColumn} from (select ${q(kind)} as ${q('v')}, count(*) as ${q('n')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('s')} group by ${q(kind)}) ${q('r')}`,
@@ -69,13 +69,19 @@ export async function eventsByMember(
 			context.dialect,
 		);
 		for (const row of rows) {
-			const rowId = dictionary && row.v !== '' ? dictionary.ids[kind].get(keyOf(row.v)) : row.id;
-			if (row.v === '') none += Number(row.n);
-			else if (rowId === null || rowId === undefined) {
-				const entry = unknown.get(keyOf(row.v)) ?? { value: row.v, count: 0 };
-				entry.count += Number(row.n);
-				unknown.set(keyOf(row.v), entry);
-			} else totals.add(Number(rowId), Number(row.n));
+			if (row.v === '') {
+				none += Number(row.n);
+				continue;
+			}
+			const valueKey = keyOf(row.v);
+			const id = memberIdOf(dictionary, kind, valueKey, row.id);
+			if (id !== null) {
+				totals.add(id, Number(row.n));
+				continue;
+			}
+			const entry = unknown.get(valueKey) ?? { value: row.v, count: 0 };
+			entry.count += Number(row.n);
+			unknown.set(valueKey, entry);
 		}
 	}
 
