@@ -5,7 +5,7 @@ import { bootstrap, createDatabase, dropDatabase, openDatabase, runDir } from '.
 import { MIGRATIONS, MIGRATOR_CONFIG, migrateDown, migrateUp, migrationStatus } from '../../src/server/migrations/run-migrations';
 import { dialectName } from '../support/ground-truth';
 import { runHostCli } from '../support/host-cli';
-import { memberSetDifferences } from '../support/member-sets';
+import { dayRowDifferences, memberSetDifferences } from '../support/member-sets';
 
 // Our migrations on a database of their own (same engine as the host), holding just Directus's two tables.
 let env: Record<string, string>;
@@ -168,6 +168,50 @@ describe('migrations', () => {
 		// Filled once: a rerun of 012 finds its table filled and leaves it.
 		await MIGRATIONS.find((m) => m.name.includes('-012-'))!.up(db);
 		expect(await memberSetDifferences(db)).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
+	});
+
+	it("015 opens today in the per-member tables (its day rows go, its hours stay), and its down builds the open days' rows from their hours", async () => {
+		const from015 = MIGRATIONS.findIndex((m) => m.name.includes('-015-'));
+		while ((await migrationStatus(db)).applied.some((m) => m.includes('-015-'))) await db.migrate.down(MIGRATOR_CONFIG);
+		expect(await db.schema.hasColumn('activity_analytics_state', 'days_closed_before')).toBe(false);
+		const today = Math.floor(Date.now() / 86_400_000) * 86_400;
+		const yesterday = today - 86_400;
+		// As the refresh before 015 left them: hour and day rows for every day (and nothing from the test above).
+		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_dims', 'activity_analytics_rollup_ip_users']) await db(table).delete();
+		await db('activity_analytics_state').insert({ key: 'rollup', watermark: 10, generation: 3, updated_at: Date.now() });
+		const row = (grain: string, bucket: number, user: string, events: number) => ({ grain, bucket, collection: 'orders', action: 'create', origin: '', user, events });
+		await db('activity_analytics_rollup_user_dims').insert([
+			row('h', yesterday + 3_600, 'u7', 2),
+			row('d', yesterday, 'u7', 2),
+			row('h', today, 'u7', 1),
+			row('h', today + 7_200, 'u7', 4),
+			row('h', today + 7_200, 'u8', 5),
+			row('d', today, 'u7', 5),
+			row('d', today, 'u8', 5),
+		]);
+		await db('activity_analytics_rollup_ip_users').insert([
+			{ grain: 'h', bucket: today, ip: '10.0.0.9', user: 'u7', events: 1 },
+			{ grain: 'd', bucket: today, ip: '10.0.0.9', user: 'u7', events: 1 },
+		]);
+		const days = async (table: string) => ((await db(table).where({ grain: 'd' }).andWhere('bucket', '>=', yesterday).orderBy(['bucket', 'user']).select('bucket', 'user', 'events')) as Record<string, unknown>[]).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
+		const before = { users: await days('activity_analytics_rollup_user_dims'), ips: await days('activity_analytics_rollup_ip_users') };
+
+		expect(await migrateUp(db)).toEqual([MIGRATIONS[from015]!.name]);
+		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['days_closed_before'])).toBe(today);
+		expect(await days('activity_analytics_rollup_user_dims')).toEqual([{ bucket: yesterday, user: 'u7', events: 2 }]);
+		expect(await days('activity_analytics_rollup_ip_users')).toEqual([]);
+		expect(Number((await db('activity_analytics_rollup_user_dims').where({ grain: 'h' }).andWhere('bucket', '>=', today).count({ n: '*' }))[0]?.['n'])).toBe(3);
+		expect(await dayRowDifferences(db)).toMatchObject({ daysClosedBefore: today, differences: [] });
+
+		// Down: today's rows come back from its hours, the same as before; up again opens it again.
+		await MIGRATIONS[from015]!.down(db);
+		expect(await db.schema.hasColumn('activity_analytics_state', 'days_closed_before')).toBe(false);
+		expect({ users: await days('activity_analytics_rollup_user_dims'), ips: await days('activity_analytics_rollup_ip_users') }).toEqual(before);
+		await MIGRATIONS[from015]!.up(db);
+		expect(await days('activity_analytics_rollup_user_dims')).toEqual([{ bucket: yesterday, user: 'u7', events: 2 }]);
+
+		await db('activity_analytics_state').delete();
+		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_users']) await db(table).delete();
 	});
 
 	it('down removes every table and index of ours, and leaves Directus tables alone', async () => {

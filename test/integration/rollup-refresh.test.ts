@@ -11,7 +11,8 @@ import { openDatabase } from '../../scripts/host.mjs';
 import { apiOk } from '../support/api';
 import { openHostDatabase } from '../support/database';
 import { epochSql, rawWhere, sqlRows, truthBreakdown, truthOverview } from '../support/ground-truth';
-import { memberSetDifferences } from '../support/member-sets';
+import { dayRowDifferences, memberSetDifferences } from '../support/member-sets';
+import { runHostCli } from '../support/host-cli';
 
 let db: Knex;
 const client = inject('host').env['DB_CLIENT'];
@@ -41,15 +42,21 @@ async function expectRollupsHoldAbsorbedRows(): Promise<number> {
 	const gaps = (await db('activity_analytics_gaps').pluck('id')).map(Number);
 	const [{ live } = { live: 0 }] = await db('directus_activity').where('id', '<=', watermark).whereNotIn('id', gaps.length > 0 ? gaps : [-1]).count({ live: '*' });
 	const n = Number(live) + (await archivedRows());
+	const daysClosedBefore = Number(state?.['days_closed_before']);
 	for (const table of ROLLUP_TABLES) {
 		for (const grain of table.grains) {
 			const [{ total } = { total: 0 }] = await db(table.name).where({ grain: grain.key }).sum({ total: 'events' });
-			expect(Number(total), `${table.name} grain ${grain.key}`).toBe(Number(n));
+			// Days not closed yet are in these tables' hours only.
+			const open = table.dayRowsOnClose && grain.key === 'd' ? Number((await db(table.name).where({ grain: 'h' }).andWhere('bucket', '>=', daysClosedBefore).sum({ total: 'events' }))[0]?.['total'] ?? 0) : 0;
+			expect(Number(total) + open, `${table.name} grain ${grain.key}`).toBe(Number(n));
 		}
 	}
 	const members = await memberSetDifferences(db);
 	expect(members.checked).toBeGreaterThan(1000);
 	expect(members).toMatchObject({ missing: [], extra: [], orphans: [] });
+	const days = await dayRowDifferences(db);
+	expect(days.checked).toBeGreaterThan(1000);
+	expect(days.differences).toEqual([]);
 	return Number(n);
 }
 
@@ -182,5 +189,87 @@ describe(`rollup refresh on ${client}`, () => {
 		expect(report.rows).toBe(await expectRollupsHoldAbsorbedRows());
 		// Cached answers (and the in-memory dictionary) of a generation before the reset never match one after.
 		expect(await generation()).toBeGreaterThan(before);
+	});
+
+	it("keeps today in the per-member tables' hours, builds a day's rows from them when it closes, and answers exactly either way", async () => {
+		const DAY = 86_400;
+		const today = Math.floor(Date.now() / 1000 / DAY) * DAY;
+		const PER_MEMBER = ROLLUP_TABLES.filter((table) => table.dayRowsOnClose);
+		expect(PER_MEMBER.map((table) => table.name).sort()).toEqual(['activity_analytics_rollup_ip_dims', 'activity_analytics_rollup_ip_users', 'activity_analytics_rollup_user_dims']);
+		// Rows of today (a minute ahead at most, should the clock be just past midnight) and of the day before.
+		const end = new Date(Math.max(Date.now(), (today + 120) * 1000)).toISOString();
+		await loadActivity(db, parseGeneratorOptions({ rows: 10_000, days: 2, seed: 12, end }));
+		await apiOk('/analytics/refresh', { method: 'POST' });
+		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['days_closed_before'])).toBe(today);
+		for (const table of PER_MEMBER) {
+			expect(Number((await db(table.name).where({ grain: 'd' }).andWhere('bucket', '>=', today).count({ n: '*' }))[0]?.['n']), table.name).toBe(0);
+			expect(Number((await db(table.name).where({ grain: 'h' }).andWhere('bucket', '>=', today).count({ n: '*' }))[0]?.['n']), table.name).toBeGreaterThan(0);
+		}
+		await expectRollupsHoldAbsorbedRows();
+
+		// Windows across closed days and today, with the filters that send queries to the per-member tables.
+		const from = today - 3 * DAY;
+		const to = today + DAY;
+		const iso = (epoch: number) => new Date(epoch * 1000).toISOString();
+		const expectAnswersEqualSql = async (label: string) => {
+			await apiOk('/analytics/cache', { method: 'DELETE' });
+			for (const filters of [{}, { action: ['update'] }, { collection: ['orders', 'articles'], action: ['create', 'update'] }] as Record<string, string[]>[]) {
+				const params = new URLSearchParams({ from: iso(from), to: iso(to), ...Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, v.join(',')])) });
+				const { data } = await apiOk<{ data: { current: unknown } }>(`/analytics/overview?${params}`);
+				expect(data.current, `${label} overview ${JSON.stringify(filters)}`).toEqual(await truthOverview(db, from, to, filters));
+				for (const by of ['user', 'ip'] as const) {
+					params.set('by', by);
+					params.set('limit', '100');
+					const breakdown = await apiOk<{ data: { rows: { key: string | null; events: number; users: number; ips: number }[] } }>(`/analytics/breakdown?${params}`);
+					params.delete('by');
+					params.delete('limit');
+					const truth = await truthBreakdown(db, by, from, to, filters);
+					expect(breakdown.data.rows.length, `${label} ${by} ${JSON.stringify(filters)}`).toBe(Math.min(100, truth.size));
+					for (const row of breakdown.data.rows) expect(row, `${label} ${by} ${String(row.key)} ${JSON.stringify(filters)}`).toEqual({ key: row.key, ...truth.get(row.key) });
+				}
+			}
+		};
+		await expectAnswersEqualSql('today open');
+
+		// The state the last three days would be in had no refresh run since they ended: open, hours only.
+		const reopened = today - 3 * DAY;
+		for (const table of PER_MEMBER) await db(table.name).where({ grain: 'd' }).andWhere('bucket', '>=', reopened).delete();
+		await db('activity_analytics_state').where({ key: 'rollup' }).update({ days_closed_before: reopened });
+		await expectRollupsHoldAbsorbedRows();
+		await expectAnswersEqualSql('three days open');
+
+		// The next refresh closes them: their day rows are their hours' sums again.
+		await apiOk('/analytics/refresh', { method: 'POST' });
+		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['days_closed_before'])).toBe(today);
+		const closed = await dayRowDifferences(db);
+		expect(closed.differences).toEqual([]);
+		for (const table of PER_MEMBER) {
+			expect(Number((await db(table.name).where({ grain: 'd' }).andWhere('bucket', '>=', reopened).andWhere('bucket', '<', today).count({ n: '*' }))[0]?.['n']), table.name).toBeGreaterThan(0);
+		}
+		await expectAnswersEqualSql('closed again');
+
+		// Erasing a user with rows today takes them out of today's hours and of today's member sets.
+		const [{ user } = { user: '' }] = await db('activity_analytics_rollup_user_dims').where({ grain: 'h' }).andWhere('bucket', '>=', today).whereNot({ user: '' }).groupBy('user').orderByRaw('sum(events) desc').select('user').limit(1);
+		expect(user).not.toBe('');
+		const erased = runHostCli(['analytics', 'erase', String(user)]);
+		expect(erased.status, erased.stderr).toBe(0);
+		for (const table of PER_MEMBER.filter((t) => t.dims.includes('user'))) expect(Number((await db(table.name).where({ user }).count({ n: '*' }))[0]?.['n']), table.name).toBe(0);
+		await expectRollupsHoldAbsorbedRows();
+		await expectAnswersEqualSql('after erasing a user of today');
+
+		// A user whose raw rows were deleted without an archive: erasure drops the rollup rows still keyed by
+		// them, and takes them out of today's day sets too, which only today's hour rows point to.
+		const [{ user: gone } = { user: '' }] = await db('activity_analytics_rollup_user_dims').where({ grain: 'h' }).andWhere('bucket', '>=', today).whereNot({ user: '' }).groupBy('user').orderByRaw('sum(events) desc').select('user').limit(1);
+		expect(gone).not.toBe('');
+		await db('directus_activity').where({ user: gone }).delete();
+		const erasedRollups = runHostCli(['analytics', 'erase', String(gone)]);
+		expect(erasedRollups.status, erasedRollups.stderr).toBe(0);
+		const members = await memberSetDifferences(db);
+		expect(members).toMatchObject({ missing: [], extra: [], orphans: [] });
+		expect((await dayRowDifferences(db)).differences).toEqual([]);
+		// The event counts still hold the deleted rows (no archive to subtract them from): a backfill recounts.
+		const backfill = runHostCli(['analytics', 'backfill']);
+		expect(backfill.status, backfill.stderr).toBe(0);
+		await expectRollupsHoldAbsorbedRows();
 	});
 });

@@ -9,6 +9,12 @@ const SOURCES = [
 ] as const;
 const COUNT_TABLES = { user: 'activity_analytics_rollup_users', ip: 'activity_analytics_rollup_ips' } as const;
 
+/** Where the open days start; with no state row (nothing refreshed yet) or before migration 015, none is open. */
+async function readDaysClosedBefore(db: Knex): Promise<number> {
+	const state = await db('activity_analytics_state').where({ key: 'rollup' }).first();
+	return state?.days_closed_before === undefined || state?.days_closed_before === null ? Number.MAX_SAFE_INTEGER : Number(state.days_closed_before);
+}
+
 /**
  * Compares the member sets, decoded through the dictionary, with the members per bucket and collection of
  * the wide rollups they mirror, and the count vectors with the user and IP rollups: every (kind, grain, bucket, collection, value) on one side and not the other, and dictionary
@@ -22,6 +28,7 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 	// Values are compared as the database compares them: on MySQL the dictionary may spell "FE80::A" what a
 	// rollup row spells "fe80::a".
 	const keys = await dimensionKeys(db);
+	const daysClosedBefore = await readDaysClosedBefore(db);
 	for (const { kind, table } of SOURCES) {
 		const key = keys[kind];
 		const values = new Map<number, string>();
@@ -32,7 +39,10 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 		}
 		const expected = new Set<string>();
 		for (const row of (await db(table).whereNot(kind, '').select('grain', 'bucket', 'collection', kind)) as Record<string, string | number>[]) {
-			expected.add(`${kind} ${row['grain']} ${Number(row['bucket'])} ${row['collection']} ${key(String(row[kind]))}`);
+			const bucket = Number(row['bucket']);
+			expected.add(`${kind} ${row['grain']} ${bucket} ${row['collection']} ${key(String(row[kind]))}`);
+			// A day not closed yet has only hour rows in the wide table; its set still holds its members.
+			if (row['grain'] === 'h' && bucket >= daysClosedBefore) expected.add(`${kind} d ${Math.floor(bucket / 86_400) * 86_400} ${row['collection']} ${key(String(row[kind]))}`);
 		}
 		checked += expected.size;
 		// Every value the dictionary keeps is still in the rollups: an erased user or a full IP is not kept.
@@ -57,4 +67,38 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 		for (const entry of countsActual) if (!countsExpected.has(entry) && extra.length < 20) extra.push(`counts: ${entry}`);
 	}
 	return { checked, missing, extra, orphans };
+}
+
+const DAY_ON_CLOSE_TABLES = [
+	{ table: 'activity_analytics_rollup_ip_users', dims: ['ip', 'user'] },
+	{ table: 'activity_analytics_rollup_user_dims', dims: ['collection', 'action', 'origin', 'user'] },
+	{ table: 'activity_analytics_rollup_ip_dims', dims: ['collection', 'action', 'origin', 'ip'] },
+] as const;
+
+/**
+ * The per-member tables' day rows against their hour rows: each closed day's rows must be its hours' sums,
+ * and a day not closed yet must have none. Returns the rows checked and up to 20 differences.
+ */
+export async function dayRowDifferences(db: Knex): Promise<{ checked: number; daysClosedBefore: number; differences: string[] }> {
+	const daysClosedBefore = await readDaysClosedBefore(db);
+	const differences: string[] = [];
+	let checked = 0;
+	// On MySQL a day row may spell "fe80::a" what an hour row spells "FE80::A": one key to the database.
+	const keys = await dimensionKeys(db);
+	for (const { table, dims } of DAY_ON_CLOSE_TABLES) {
+		const keyOf = (row: Record<string, string | number>) => dims.map((d) => keys[d](String(row[d])));
+		const expected = new Map<string, number>();
+		for (const row of (await db(table).where({ grain: 'h' }).andWhere('bucket', '<', daysClosedBefore).select('bucket', ...dims, 'events')) as Record<string, string | number>[]) {
+			const key = [table, Math.floor(Number(row['bucket']) / 86_400) * 86_400, ...keyOf(row)].join(' ');
+			expected.set(key, (expected.get(key) ?? 0) + Number(row['events']));
+		}
+		const actual = new Map<string, number>();
+		for (const row of (await db(table).where({ grain: 'd' }).select('bucket', ...dims, 'events')) as Record<string, string | number>[]) {
+			actual.set([table, Number(row['bucket']), ...keyOf(row)].join(' '), Number(row['events']));
+		}
+		checked += expected.size;
+		for (const [key, events] of expected) if (actual.get(key) !== events && differences.length < 20) differences.push(`${key}: day row ${actual.get(key) ?? 'missing'}, hours ${events}`);
+		for (const [key, events] of actual) if (!expected.has(key) && differences.length < 20) differences.push(`${key}: day row ${events} without hours before ${daysClosedBefore}`);
+	}
+	return { checked, daysClosedBefore, differences };
 }

@@ -95,17 +95,22 @@ export async function addStagedMembers(trx: Knex.Transaction, dialect: Dialect, 
  * After a batch was subtracted from the rollups (erasure), takes out of each hour's and day's set the members
  * the wide rollup no longer holds in that collection there. Runs after the emptied rollup rows were deleted.
  */
-export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dialect, batchTable: string): Promise<void> {
+export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dialect, batchTable: string, daysClosedBefore: number): Promise<void> {
 	const q = (name: string) => quoteIdentifier(dialect, name);
+	const closed = Math.trunc(daysClosedBefore);
 	for (const { kind, table, presence } of MEMBER_SOURCES) {
 		const changes = new Map<string, Change>();
 		const vanished = new Set<string>();
 		for (const grain of MEMBER_GRAINS) {
 			const bucket = floorTo(dialect, `b.${q('bucket')}`, grain.seconds);
+			// A day not closed yet has only its hour rows in the wide tables (close-days.ts).
+			const held =
+				grain.key === 'd'
+					? `((t.${q('grain')} = 'd' and t.${q('bucket')} = ${bucket}) or (${bucket} >= ${closed} and t.${q('grain')} = 'h' and t.${q('bucket')} >= ${bucket} and t.${q('bucket')} < ${bucket} + 86400))`
+					: `t.${q('grain')} = '${grain.key}' and t.${q('bucket')} = ${bucket}`;
 			const rows = rowsOf<{ bucket: number | string; collection: string; v: string }>(
 				await trx.raw(
-					`select distinct ${bucket} as ${q('bucket')}, b.${q('collection')} as ${q('collection')}, b.${q(kind)} as ${q('v')} from ${q(batchTable)} b where b.${q(kind)} <> '' and not exists (select 1 from ${q(table)} t where t.${q('grain')} = ? and t.${q('bucket')} = ${bucket} and t.${q('collection')} = b.${q('collection')} and t.${q(kind)} = b.${q(kind)})`,
-					[grain.key],
+					`select distinct ${bucket} as ${q('bucket')}, b.${q('collection')} as ${q('collection')}, b.${q(kind)} as ${q('v')} from ${q(batchTable)} b where b.${q(kind)} <> '' and not exists (select 1 from ${q(table)} t where ${held} and t.${q('collection')} = b.${q('collection')} and t.${q(kind)} = b.${q(kind)})`,
 				),
 				dialect,
 			);
@@ -126,7 +131,14 @@ export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dial
 		const keyOf = (await dimensionKeys(trx))[kind];
 		for (let i = 0; i < candidates.length; i += CHUNK) {
 			const chunk = candidates.slice(i, i + CHUNK);
-			const present = new Set((await trx(presence).where({ grain: 'd' }).whereIn(kind, chunk).distinct(kind)).map((row: Record<string, string>) => keyOf(row[kind]!)));
+			const present = new Set(
+				(
+					await trx(presence)
+						.where((held) => held.where({ grain: 'd' }).orWhere((open) => open.where({ grain: 'h' }).andWhere('bucket', '>=', closed)))
+						.whereIn(kind, chunk)
+						.distinct(kind)
+				).map((row: Record<string, string>) => keyOf(row[kind]!)),
+			);
 			await forgetMembers(trx, kind, chunk.filter((value) => !present.has(keyOf(value))));
 		}
 	}

@@ -13,6 +13,7 @@ import * as memberSets from '../../../migrations/20261127-011-member-sets';
 import * as memberCounts from '../../../migrations/20261127-012-member-counts';
 import * as pendingParentLinks from '../../../migrations/20261130-013-pending-parent-links';
 import * as dropCollectionRollups from '../../../migrations/20261201-014-drop-collection-rollups';
+import * as closeDays from '../../../migrations/20261201-015-close-days';
 
 interface Migration {
 	name: string;
@@ -23,7 +24,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups, closeDays];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { dialectOf, rowsOf, type Dialect } from '../dialect';
 import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../retention/retention-tables';
 import { forgetMembers } from '../members/member-dictionary';
-import { MEMBER_SOURCES, type MemberSetKey } from '../members/member-tables';
+import { MEMBER_SOURCES, memberSetKeyString, type MemberSetKey } from '../members/member-tables';
 import { removeMembersFromSets } from '../members/update-member-sets';
 import { applyRowsToRollups } from '../rollup/rollup-batch';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from '../rollup/rollup-lock';
@@ -70,7 +70,10 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 		database.transaction(async (trx) => {
 			const state = await lockState(trx, dialect, Date.now());
 			let removed = 0;
-			const keys: MemberSetKey[] = (await trx(USER_MEMBERS_SOURCE).where({ user }).distinct('grain', 'bucket', 'collection')).map((k: MemberSetKey) => ({ ...k, bucket: Number(k.bucket) }));
+			const keys = memberSetKeysOfOpenDays(
+				(await trx(USER_MEMBERS_SOURCE).where({ user }).distinct('grain', 'bucket', 'collection')).map((k: MemberSetKey) => ({ ...k, bucket: Number(k.bucket) })),
+				state.daysClosedBefore,
+			);
 			for (const table of USER_TABLES) removed += Number(await trx(table.name).where({ user }).delete());
 			await removeMembersFromSets(trx, dialect, 'user', user, keys);
 			const forgotten = await forgetMembers(trx, 'user', [user]);
@@ -87,6 +90,17 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 	return report;
 }
 
+/** The wide table has no day rows for days not closed yet: their sets are found through their hours. */
+function memberSetKeysOfOpenDays(keys: MemberSetKey[], daysClosedBefore: number): MemberSetKey[] {
+	const all = new Map(keys.map((key) => [memberSetKeyString(key), key]));
+	for (const key of keys) {
+		if (key.grain !== 'h' || key.bucket < daysClosedBefore) continue;
+		const day = { grain: 'd', bucket: Math.floor(key.bucket / 86_400) * 86_400, collection: key.collection };
+		all.set(memberSetKeyString(day), day);
+	}
+	return [...all.values()];
+}
+
 async function eraseBatch(database: Knex, dialect: Dialect, user: string, live: boolean, batchSize: number): Promise<{ activity: number; revisions: number }> {
 	const activityTable = live ? 'directus_activity' : ARCHIVE_ACTIVITY_TABLE;
 	const revisionsTable = live ? 'directus_revisions' : ARCHIVE_REVISIONS_TABLE;
@@ -97,7 +111,7 @@ async function eraseBatch(database: Knex, dialect: Dialect, user: string, live: 
 		// Archived rows were absorbed before they were archived; live ones only at or below the watermark.
 		const gaps = live ? new Set((await trx(GAPS_TABLE).whereIn('id', ids).pluck('id')).map(Number)) : new Set<number>();
 		const absorbed = live ? ids.filter((id) => id <= state.watermark && !gaps.has(id)) : ids;
-		if (absorbed.length > 0) await applyRowsToRollups(trx, dialect, activityTable, `id in (${absorbed.map((id) => String(Math.trunc(id))).join(', ')})`, -1);
+		if (absorbed.length > 0) await applyRowsToRollups(trx, dialect, activityTable, `id in (${absorbed.map((id) => String(Math.trunc(id))).join(', ')})`, -1, state.daysClosedBefore);
 		const revisionIds = (rowsOf<{ id: number | string }>(await trx.raw(`select id from ${revisionsTable} where activity in (${ids.map(() => '?').join(', ')})`, ids), dialect)).map((r) => Number(r.id));
 		for (let i = 0; i < revisionIds.length; i += 1000) {
 			const chunk = revisionIds.slice(i, i + 1000);

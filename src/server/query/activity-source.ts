@@ -1,7 +1,7 @@
 import { dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../dialect';
 import { DIMENSIONS, ROLLUP_TABLES, type Dimension, type RollupTable } from '../rollup/rollup-tables';
 import type { UnabsorbedRows } from '../rollup/rollup-state';
-import { mergeRanges, splitWindow, type Segment } from './window-segments';
+import { mergeRanges, splitTableWindow, type Segment } from './window-segments';
 
 /** Values to keep per dimension: the route's filters, plus any key restriction of its own. */
 export type DimensionFilters = Partial<Record<Dimension, readonly string[]>>;
@@ -109,7 +109,7 @@ export function bucketRangesSql(dialect: Dialect, ranges: readonly { from: numbe
 export function buildActivitySource(dialect: Dialect, spec: SourceSpec): ActivitySource {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	const table = chooseRollup(spec.select, spec.filters);
-	const segments = spec.ranges.flatMap((r) => (table ? splitWindow(r.from, r.to, table.grains) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
+	const segments = spec.ranges.flatMap((r) => (table ? splitTableWindow(r.from, r.to, table, spec.unabsorbed.daysClosedBefore) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
 	const parts: BuiltSql[] = [];
 	if (table) {
 		const rollupFilters = filtersSql(spec.filters, (dim) => q(dim));

@@ -56,7 +56,7 @@ export async function withReadSnapshot<T>(database: Knex, timeoutMs: number, wor
 			}
 			try {
 				const state = await readUnabsorbed(db);
-				return await work({ db, dialect, unabsorbed: { watermark: state.watermark, gaps: state.gaps }, generation: state.generation });
+				return await work({ db, dialect, unabsorbed: { watermark: state.watermark, gaps: state.gaps, daysClosedBefore: state.daysClosedBefore }, generation: state.generation });
 			} finally {
 				if (timer) clearTimeout(timer);
 				if (resetMysql) await db.raw(resetMysql).catch(() => undefined);

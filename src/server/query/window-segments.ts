@@ -1,4 +1,4 @@
-import { GRAINS, type Grain } from '../rollup/rollup-tables';
+import { GRAINS, type Grain, type RollupTable } from '../rollup/rollup-tables';
 
 export type Segment = { kind: 'rollup'; grain: Grain; from: number; to: number } | { kind: 'raw'; from: number; to: number };
 
@@ -14,6 +14,15 @@ export function splitWindow(from: number, to: number, grains: readonly Grain[] =
 	const end = Math.floor(to / grain.seconds) * grain.seconds;
 	if (start >= end) return splitWindow(from, to, grains, grainIndex + 1);
 	return [...splitWindow(from, start, grains, grainIndex + 1), { kind: 'rollup', grain, from: start, to: end }, ...splitWindow(end, to, grains, grainIndex + 1)];
+}
+
+/**
+ * splitWindow over one rollup's grains. A table whose day rows are built at the day's close has none from
+ * `daysClosedBefore` on: there its hours answer (the boundary is a UTC midnight, so nothing is read twice).
+ */
+export function splitTableWindow(from: number, to: number, table: RollupTable, daysClosedBefore: number): Segment[] {
+	if (!table.dayRowsOnClose) return splitWindow(from, to, table.grains);
+	return [...splitWindow(from, Math.min(to, daysClosedBefore), table.grains), ...splitWindow(Math.max(from, daysClosedBefore), to, table.grains.filter((grain) => grain.key !== 'd'))];
 }
 
 /** Joins touching [from, to) ranges, so SQL gets as few range tests as possible. */

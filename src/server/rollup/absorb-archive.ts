@@ -20,7 +20,7 @@ export async function absorbArchive(database: Knex, batchSize: number, onProgres
 		await withRetry(() =>
 			database.transaction(async (trx) => {
 				const state = await lockState(trx, dialect, Date.now());
-				await applyRowsToRollups(trx, dialect, ARCHIVE_ACTIVITY_TABLE, `id >= ${Math.trunc(first)} and id <= ${Math.trunc(last)}`, 1);
+				await applyRowsToRollups(trx, dialect, ARCHIVE_ACTIVITY_TABLE, `id >= ${Math.trunc(first)} and id <= ${Math.trunc(last)}`, 1, state.daysClosedBefore);
 				// New rollup rows and dictionary values: answers cached before are stale.
 				await bumpGeneration(trx, state);
 			}),

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { dialectOf, type Dialect } from '../dialect';
 import { MEMBER_COUNTS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../members/member-tables';
+import { closeFinishedDays } from './close-days';
 import { applyRowsToRollups } from './rollup-batch';
 import { ensureStateRow, lockState, withRetry } from './rollup-lock';
 import { GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from './rollup-tables';
@@ -38,6 +39,7 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 	return database.transaction(async (trx) => {
 		const now = Date.now();
 		const state = await lockState(trx, dialect, now);
+		const daysClosedBefore = await closeFinishedDays(trx, dialect, state, now);
 		const ids = (await trx('directus_activity').where('id', '>', state.watermark).orderBy('id', 'asc').limit(options.batchSize).pluck('id')).map(Number);
 		const openGaps = (await trx(GAPS_TABLE).pluck('id')).map(Number);
 		const filledGaps: number[] = [];
@@ -51,7 +53,7 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		if (filledGaps.length > 0) conditions.push(`id in (${inList(filledGaps)})`);
 		const absorbed = ids.length + filledGaps.length;
 
-		if (conditions.length > 0) await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1);
+		if (conditions.length > 0) await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1, daysClosedBefore);
 
 		// Ids below the new watermark that are not there yet may belong to transactions still open.
 		const newGaps: number[] = [];

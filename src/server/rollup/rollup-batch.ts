@@ -36,12 +36,14 @@ function bucketOf(dialect: Dialect, grain: Grain): string {
 	return `${floorDivSql(dialect, q('bucket'), grain.seconds)} * ${grain.seconds}`;
 }
 
-function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 | -1): string {
+function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 | -1, daysClosedBefore: number): string {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	const dims = table.dims.map((d) => q(d));
 	const columns = ['grain', 'bucket', ...table.dims, 'events'].map(q).join(', ');
 	const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
-	const select = `select '${grain.key}', ${bucketOf(dialect, grain)}, ${dims.join(', ')}, ${sign < 0 ? '-' : ''}sum(${q('n')}) from ${q(BATCH_TABLE)} where 1 = 1 group by ${groupBy}`;
+	// An open day's rows of these tables come from its hours when it closes (close-days.ts).
+	const where = table.dayRowsOnClose && grain.key === 'd' ? `${q('bucket')} < ${Math.trunc(daysClosedBefore)}` : '1 = 1';
+	const select = `select '${grain.key}', ${bucketOf(dialect, grain)}, ${dims.join(', ')}, ${sign < 0 ? '-' : ''}sum(${q('n')}) from ${q(BATCH_TABLE)} where ${where} group by ${groupBy}`;
 	const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
 	if (dialect === 'mysql') return `insert into ${q(table.name)} (${columns}) ${select} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`;
 	return `insert into ${q(table.name)} (${columns}) ${select} on conflict (${key}) do update set ${q('events')} = ${q(table.name)}.${q('events')} + excluded.${q('events')}`;
@@ -50,13 +52,13 @@ function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 |
 /**
  * Adds (sign 1) or subtracts (sign -1) the rows of `source` matching `condition` to or from every rollup, in
  * the caller's transaction, and to or from the member sets. Subtracting removes the rows it empties, so
- * distinct counts stay exact.
+ * distinct counts stay exact. `daysClosedBefore` is the state's, read under its lock.
  */
-export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1): Promise<void> {
+export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1, daysClosedBefore: number): Promise<void> {
 	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	for (const table of ROLLUP_TABLES) {
-		for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain, sign));
+		for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain, sign, daysClosedBefore));
 	}
 	if (sign < 0) {
 		const [range] = rowsOf<{ lo: number | string | null; hi: number | string | null }>(await trx.raw(`select min(${q('bucket')}) as lo, max(${q('bucket')}) as hi from ${q(BATCH_TABLE)}`), dialect);
@@ -67,7 +69,7 @@ export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect
 				await trx(table.name).where('bucket', '>=', lo).andWhere('bucket', '<=', Number(range.hi)).andWhere('events', '<=', 0).delete();
 			}
 		}
-		await removeVanishedMembers(trx, dialect, BATCH_TABLE);
+		await removeVanishedMembers(trx, dialect, BATCH_TABLE, daysClosedBefore);
 	} else {
 		await addStagedMembers(trx, dialect, BATCH_TABLE);
 	}

@@ -3,9 +3,17 @@ import type { Dialect } from '../dialect';
 import { ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
 import { readRollupState, type RollupState } from './rollup-state';
 
-/** Makes sure the state row exists, outside any long transaction (two first-time inserts would deadlock). */
+/**
+ * Makes sure the state row exists, outside any long transaction (two first-time inserts would deadlock).
+ * Days before today get their day rows as they are absorbed; today's are built when it closes.
+ */
 export async function ensureStateRow(database: Knex, now: number): Promise<void> {
-	await database(STATE_TABLE).insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now }).onConflict('key').ignore();
+	await database(STATE_TABLE).insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now, days_closed_before: utcDayOf(now) }).onConflict('key').ignore();
+}
+
+/** The start (epoch seconds) of the UTC day holding `ms`. */
+export function utcDayOf(ms: number): number {
+	return Math.floor(ms / 86_400_000) * 86_400;
 }
 
 /**

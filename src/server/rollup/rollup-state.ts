@@ -9,6 +9,8 @@ export interface RollupState {
 	lastRefreshAt: number | null;
 	lastRefreshMs: number | null;
 	lastRefreshRows: number | null;
+	/** UTC day (epoch seconds) from which the per-member tables hold hour rows only: see close-days.ts. */
+	daysClosedBefore: number;
 }
 
 export async function readRollupState(database: Knex, { forUpdate = false } = {}): Promise<RollupState> {
@@ -21,17 +23,22 @@ export async function readRollupState(database: Knex, { forUpdate = false } = {}
 		lastRefreshAt: num(row?.last_refresh_at),
 		lastRefreshMs: num(row?.last_refresh_ms),
 		lastRefreshRows: num(row?.last_refresh_rows),
+		daysClosedBefore: Number(row?.days_closed_before ?? 0),
 	};
 }
 
-/** What queries must read raw because the rollups have not absorbed it: ids above the watermark, and the gaps. */
+/**
+ * What the rollups do not hold: ids above the watermark and the gaps (read raw), and the day rows of the
+ * per-member tables from `daysClosedBefore` on (read from their hours).
+ */
 export interface UnabsorbedRows {
 	watermark: number;
 	gaps: number[];
+	daysClosedBefore: number;
 }
 
 export async function readUnabsorbed(database: Knex): Promise<UnabsorbedRows & { generation: number }> {
 	const state = await readRollupState(database);
 	const gaps = (await database(GAPS_TABLE).pluck('id')).map(Number);
-	return { watermark: state.watermark, gaps, generation: state.generation };
+	return { watermark: state.watermark, gaps, daysClosedBefore: state.daysClosedBefore, generation: state.generation };
 }
