@@ -270,6 +270,11 @@ describe(`rollup refresh on ${client}`, () => {
 		// The event counts still hold the deleted rows (no archive to subtract them from): a backfill recounts.
 		const backfill = runHostCli(['analytics', 'backfill']);
 		expect(backfill.status, backfill.stderr).toBe(0);
+		// The backfill found the deleted ids missing below its watermark and keeps them open for an hour, as
+		// for late commits; they never will commit, and later suites expect no such gaps.
+		const [{ open } = { open: 0 }] = await db('activity_analytics_gaps').count({ open: '*' });
+		expect(Number(open)).toBeGreaterThan(0);
+		await db('activity_analytics_gaps').whereNotIn('id', db('directus_activity').select('id')).delete();
 		await expectRollupsHoldAbsorbedRows();
 	});
 });

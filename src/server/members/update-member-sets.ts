@@ -103,17 +103,20 @@ export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dial
 		const vanished = new Set<string>();
 		for (const grain of MEMBER_GRAINS) {
 			const bucket = floorTo(dialect, `b.${q('bucket')}`, grain.seconds);
-			// A day not closed yet has only its hour rows in the wide tables (close-days.ts).
-			const held =
+			const sameMember = `t.${q('collection')} = b.${q('collection')} and t.${q(kind)} = b.${q(kind)}`;
+			// A day not closed yet has only its hour rows in the wide tables (close-days.ts): its staged rows are
+			// checked against those, apart, so the rows of closed days keep their one-key look-up.
+			const checks =
 				grain.key === 'd'
-					? `((t.${q('grain')} = 'd' and t.${q('bucket')} = ${bucket}) or (${bucket} >= ${closed} and t.${q('grain')} = 'h' and t.${q('bucket')} >= ${bucket} and t.${q('bucket')} < ${bucket} + 86400))`
-					: `t.${q('grain')} = '${grain.key}' and t.${q('bucket')} = ${bucket}`;
-			const rows = rowsOf<{ bucket: number | string; collection: string; v: string }>(
-				await trx.raw(
-					`select distinct ${bucket} as ${q('bucket')}, b.${q('collection')} as ${q('collection')}, b.${q(kind)} as ${q('v')} from ${q(batchTable)} b where b.${q(kind)} <> '' and not exists (select 1 from ${q(table)} t where ${held} and t.${q('collection')} = b.${q('collection')} and t.${q(kind)} = b.${q(kind)})`,
-				),
-				dialect,
-			);
+					? [
+							`b.${q('bucket')} < ${closed} and not exists (select 1 from ${q(table)} t where t.${q('grain')} = 'd' and t.${q('bucket')} = ${bucket} and ${sameMember})`,
+							`b.${q('bucket')} >= ${closed} and not exists (select 1 from ${q(table)} t where t.${q('grain')} = 'h' and t.${q('bucket')} >= ${closed} and t.${q('bucket')} >= ${bucket} and t.${q('bucket')} < ${bucket} + 86400 and ${sameMember})`,
+						]
+					: [`not exists (select 1 from ${q(table)} t where t.${q('grain')} = '${grain.key}' and t.${q('bucket')} = ${bucket} and ${sameMember})`];
+			const rows: { bucket: number | string; collection: string; v: string }[] = [];
+			for (const check of checks) {
+				rows.push(...rowsOf<{ bucket: number | string; collection: string; v: string }>(await trx.raw(`select distinct ${bucket} as ${q('bucket')}, b.${q('collection')} as ${q('collection')}, b.${q(kind)} as ${q('v')} from ${q(batchTable)} b where b.${q(kind)} <> '' and ${check}`), dialect));
+			}
 			if (rows.length === 0) continue;
 			const ids = await lookupMemberIds(trx, kind, rows.map((r) => r.v));
 			for (const row of rows) {
