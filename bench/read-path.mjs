@@ -1,7 +1,8 @@
 // Read path: a full dashboard (overview + hourly series for 7 days + breakdown by collection + top 10 IPs),
 // measured side by side in one run on PostgreSQL + Redis against real Directus 12.4.0:
 //   raw SQL on the indexed directus_activity | Directus's /activity aggregate API | /analytics uncached | /analytics cached
-// plus the cost of an incremental refresh after 10k new rows against REFRESH MATERIALIZED VIEW of an hourly view.
+// plus the cost of an incremental refresh after 10k new rows (stamped in the last 10 minutes, and spread over the
+// last day) against REFRESH MATERIALIZED VIEW of an hourly view, and of the once-a-day close of a day.
 // Usage: node scripts/host.mjs run-node bench/read-path.mjs --rows 1M [--iterations 15]
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,26 +122,53 @@ async function measure(label, fn) {
 }
 
 const REFRESH_ROUNDS = 4;
+const PER_MEMBER_TABLES = ['activity_analytics_rollup_ip_users', 'activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_dims'];
 
-/** Full REFRESH MATERIALIZED VIEW of an hourly view, against our refresh after 10k new rows; each a few times. */
+/** Loads 10k rows over the dataset's last day; `recent` restamps them into the last 10 minutes, as a scheduled refresh meets them. */
+async function loadNewRows(db, round, recent) {
+	const [{ last }] = await db('directus_activity').max({ last: 'id' });
+	await loadActivity(db, parseGeneratorOptions({ rows: 10_000, days: 1, seed: (Date.now() + round) % 100000, end: END }));
+	if (recent) await db.raw(`update directus_activity set "timestamp" = now() - random() * interval '10 minutes' where id > ?`, [last]);
+}
+
+async function refreshRounds(db, url, recent) {
+	const samples = [];
+	let rows = 0;
+	for (let round = 0; round < REFRESH_ROUNDS; round++) {
+		await loadNewRows(db, round, recent);
+		const { value } = await timeIt(() => request(url, '/analytics/refresh', { method: 'POST' }));
+		const refreshed = JSON.parse(value.body).data;
+		samples.push(refreshed.durationMs);
+		rows = refreshed.rows;
+		log(`refresh (${recent ? 'rows of the last 10 minutes' : 'rows over the last day'}) round ${round + 1}: ${refreshed.rows} rows in ${refreshed.durationMs} ms`);
+	}
+	return { ms: percentile(samples, 50), samples, rows };
+}
+
+/**
+ * Full REFRESH MATERIALIZED VIEW of an hourly view, against our refresh after 10k new rows (stamped in the
+ * last 10 minutes, and spread over the last day), each a few times; and the once-a-day close of a day.
+ */
 async function refreshCost(db, url) {
 	await db.raw('drop materialized view if exists mv_activity_hourly');
 	await db.raw(`create materialized view mv_activity_hourly as select date_trunc('hour', "timestamp") as hour, collection, action, count(*) as events, count(distinct "user") as users from directus_activity group by 1, 2, 3`);
 	await db.raw('create unique index on mv_activity_hourly (hour, collection, action)');
 	const full = [];
-	const incremental = [];
-	let rowsAbsorbed = 0;
-	for (let round = 0; round < REFRESH_ROUNDS; round++) {
-		if (round < 2) full.push((await timeIt(() => db.raw('refresh materialized view mv_activity_hourly'))).ms);
-		await loadActivity(db, parseGeneratorOptions({ rows: 10_000, days: 1, seed: (Date.now() + round) % 100000, end: END }));
-		const { value } = await timeIt(() => request(url, '/analytics/refresh', { method: 'POST' }));
-		const refreshed = JSON.parse(value.body).data;
-		incremental.push(refreshed.durationMs);
-		rowsAbsorbed = refreshed.rows;
-		log(`refresh round ${round + 1}: ${refreshed.rows} rows in ${refreshed.durationMs} ms`);
-	}
+	for (let i = 0; i < 2; i++) full.push((await timeIt(() => db.raw('refresh materialized view mv_activity_hourly'))).ms);
 	await db.raw('drop materialized view mv_activity_hourly');
-	return { fullMaterializedViewMs: percentile(full, 50), fullSamples: full, incrementalMs: percentile(incremental, 50), incrementalSamples: incremental, rowsAbsorbed };
+	const recent = await refreshRounds(db, url, true);
+	const lastDay = await refreshRounds(db, url, false);
+	// The dataset's last day as it stood before its close (hours only), then the refresh that closes it.
+	const [state] = await db('activity_analytics_state').where({ key: 'rollup' }).select('days_closed_before');
+	const closedBefore = Number(state.days_closed_before);
+	const day = Date.parse(END) / 1000 - 86_400;
+	for (const table of PER_MEMBER_TABLES) await db(table).where({ grain: 'd' }).andWhere('bucket', '>=', day).andWhere('bucket', '<', closedBefore).delete();
+	await db('activity_analytics_state').where({ key: 'rollup' }).update({ days_closed_before: day });
+	const [{ n }] = await db('directus_activity').where('timestamp', '>=', new Date(day * 1000).toISOString()).andWhere('timestamp', '<', END).count({ n: '*' });
+	const { value } = await timeIt(() => request(url, '/analytics/refresh', { method: 'POST' }));
+	const close = { ms: JSON.parse(value.body).data.durationMs, dayRows: Number(n) };
+	log(`closing a day of ${close.dayRows} rows: ${close.ms} ms`);
+	return { fullMaterializedViewMs: percentile(full, 50), fullSamples: full, recent, lastDay, close };
 }
 
 /** Directus's /activity must see the whole window, or the comparison would flatter it. */
@@ -201,11 +229,14 @@ async function main() {
 			['route', 'uncached p50 ms: client', 'db', 'our handler', 'cached p50 ms: client', 'our handler'],
 			Object.entries(perRoute).map(([label, r]) => [label, fmt(r.uncachedP50), fmt(r.uncachedDbP50), fmt(r.uncachedServerP50), fmt(r.cachedP50), fmt(r.cachedServerP50)]),
 		);
+		const refreshRow = (label, r) => [`incremental refresh after ${r.rows.toLocaleString('en')} new rows ${label}, p50 of ${r.samples.length} (${r.samples.map(fmt).join(', ')})`, fmt(r.ms), `${(refresh.fullMaterializedViewMs / r.ms).toFixed(1)}× cheaper`];
 		const refreshTable = markdownTable(
 			['refresh at ' + rows.toLocaleString('en') + ' rows', 'ms', 'ratio'],
 			[
 				[`REFRESH MATERIALIZED VIEW (hourly, full), p50 of ${refresh.fullSamples.length}`, fmt(refresh.fullMaterializedViewMs), '1.0×'],
-				[`incremental refresh after ${refresh.rowsAbsorbed.toLocaleString('en')} new rows, p50 of ${refresh.incrementalSamples.length} (${refresh.incrementalSamples.map(fmt).join(', ')})`, fmt(refresh.incrementalMs), `${(refresh.fullMaterializedViewMs / refresh.incrementalMs).toFixed(1)}× cheaper`],
+				refreshRow('stamped in the last 10 minutes (what a scheduled refresh meets)', refresh.recent),
+				refreshRow('spread over the last day (late or back-dated rows)', refresh.lastDay),
+				[`closing a day of ${refresh.close.dayRows.toLocaleString('en')} rows (once a day: its per-member day rows from its hours)`, fmt(refresh.close.ms), `${(refresh.fullMaterializedViewMs / refresh.close.ms).toFixed(1)}× cheaper`],
 			],
 		);
 		process.stdout.write(`\n${table}\n\n${routes}\n\n${refreshTable}\n\nMachine: ${machineNote()}\n`);

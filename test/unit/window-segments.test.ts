@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GRAINS } from '../../src/server/rollup/rollup-tables';
-import { mergeRanges, splitWindow } from '../../src/server/query/window-segments';
+import { GRAINS, ROLLUP_TABLES } from '../../src/server/rollup/rollup-tables';
+import { mergeRanges, splitTableWindow, splitWindow } from '../../src/server/query/window-segments';
 import { bucketIndexSql, calendarBuckets } from '../../src/server/query/time-buckets';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -20,6 +20,27 @@ describe('splitWindow', () => {
 	it('reads edges finer than the table keeps as raw rows', () => {
 		const segments = splitWindow(at('2026-03-01T10:15:00Z'), at('2026-03-01T13:00:00Z'), GRAINS.slice(0, 2));
 		expect(segments.map((s) => s.kind)).toEqual(['raw', 'rollup']);
+	});
+
+	it("reads a per-member table's open days (from daysClosedBefore on) from its hours, and closed days from its days", () => {
+		const table = ROLLUP_TABLES.find((t) => t.name === 'activity_analytics_rollup_user_dims')!;
+		const from = at('2026-03-01T10:07:13Z');
+		const to = at('2026-03-06T02:44:59Z');
+		const closed = at('2026-03-04T00:00:00Z');
+		const segments = splitTableWindow(from, to, table, closed);
+		for (let i = 1; i < segments.length; i++) expect(segments[i]!.from).toBe(segments[i - 1]!.to);
+		expect(segments[0]!.from).toBe(from);
+		expect(segments.at(-1)!.to).toBe(to);
+		const days = segments.filter((s) => s.kind === 'rollup' && s.grain.key === 'd');
+		expect(days).toEqual([{ kind: 'rollup', grain: GRAINS[0], from: at('2026-03-02T00:00:00Z'), to: closed }]);
+		const hours = segments.filter((s) => s.kind === 'rollup' && s.grain.key === 'h' && s.from >= closed);
+		expect(hours).toEqual([{ kind: 'rollup', grain: GRAINS[1], from: closed, to: at('2026-03-06T02:00:00Z') }]);
+		// Tables that upsert their days every refresh ignore the mark.
+		const events = ROLLUP_TABLES.find((t) => t.name === 'activity_analytics_rollup_events')!;
+		expect(splitTableWindow(from, to, events, closed)).toEqual(splitWindow(from, to, events.grains));
+		// A window wholly before or after the mark.
+		expect(splitTableWindow(from, closed, table, closed)).toEqual(splitWindow(from, closed, table.grains));
+		expect(splitTableWindow(closed, to, table, closed).some((s) => s.kind === 'rollup' && s.grain.key === 'd')).toBe(false);
 	});
 
 	it('merges touching ranges', () => {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, type Dialect } from '../dialect';
+import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { MEMBER_COUNTS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../members/member-tables';
 import { closeFinishedDays } from './close-days';
 import { applyRowsToRollups } from './rollup-batch';
@@ -32,6 +32,18 @@ function inList(ids: number[]): string {
 	return ids.map((id) => String(Math.trunc(id))).join(', ');
 }
 
+/**
+ * How many ids the next batch above the watermark holds, and its last: the ids themselves travel only when
+ * some are missing in between (a gap to track), which a steady stream of inserts rarely leaves.
+ */
+async function nextBatch(trx: Knex.Transaction, dialect: Dialect, watermark: number, batchSize: number): Promise<{ count: number; last: number }> {
+	const [row] = rowsOf<{ n: number | string; last: number | string | null }>(
+		await trx.raw(`select count(*) as n, max(id) as ${quoteIdentifier(dialect, 'last')} from (select id from directus_activity where id > ? order by id limit ?) s`, [watermark, batchSize]),
+		dialect,
+	);
+	return { count: Number(row?.n ?? 0), last: Number(row?.last ?? watermark) };
+}
+
 async function absorbBatch(database: Knex, dialect: Dialect, options: Required<Omit<RefreshOptions, 'onProgress'>>): Promise<{ rows: number; watermark: number; gapsOpen: number; generation: number; done: boolean }> {
 	// READ COMMITTED on MySQL: INSERT ... SELECT then reads directus_activity without locking it, so an
 	// open write transaction neither blocks the refresh nor is blocked by it.
@@ -40,27 +52,29 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		const now = Date.now();
 		const state = await lockState(trx, dialect, now);
 		const daysClosedBefore = await closeFinishedDays(trx, dialect, state, now);
-		const ids = (await trx('directus_activity').where('id', '>', state.watermark).orderBy('id', 'asc').limit(options.batchSize).pluck('id')).map(Number);
+		const batch = await nextBatch(trx, dialect, state.watermark, options.batchSize);
 		const openGaps = (await trx(GAPS_TABLE).pluck('id')).map(Number);
 		const filledGaps: number[] = [];
 		for (let i = 0; i < openGaps.length; i += 1000) {
 			const chunk = openGaps.slice(i, i + 1000);
 			filledGaps.push(...(await trx('directus_activity').whereIn('id', chunk).pluck('id')).map(Number));
 		}
-		const watermark = ids.length > 0 ? ids[ids.length - 1]! : state.watermark;
+		const watermark = batch.count > 0 ? batch.last : state.watermark;
 		const conditions: string[] = [];
-		if (ids.length > 0) conditions.push(`(id > ${Math.trunc(state.watermark)} and id <= ${Math.trunc(watermark)})`);
+		if (batch.count > 0) conditions.push(`(id > ${Math.trunc(state.watermark)} and id <= ${Math.trunc(watermark)})`);
 		if (filledGaps.length > 0) conditions.push(`id in (${inList(filledGaps)})`);
-		const absorbed = ids.length + filledGaps.length;
+		const absorbed = batch.count + filledGaps.length;
 
 		if (conditions.length > 0) await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1, daysClosedBefore);
 
 		// Ids below the new watermark that are not there yet may belong to transactions still open.
 		const newGaps: number[] = [];
-		let expected = state.watermark + 1;
-		for (const id of ids) {
-			for (; expected < id && newGaps.length < MAX_GAPS_PER_BATCH; expected++) newGaps.push(expected);
-			expected = id + 1;
+		if (batch.count > 0 && batch.last - state.watermark > batch.count) {
+			let expected = state.watermark + 1;
+			for (const id of (await trx('directus_activity').where('id', '>', state.watermark).andWhere('id', '<=', batch.last).orderBy('id', 'asc').pluck('id')).map(Number)) {
+				for (; expected < id && newGaps.length < MAX_GAPS_PER_BATCH; expected++) newGaps.push(expected);
+				expected = id + 1;
+			}
 		}
 		for (let i = 0; i < newGaps.length; i += 500) {
 			await trx(GAPS_TABLE).insert(newGaps.slice(i, i + 500).map((id) => ({ id, seen_at: now })));
@@ -73,7 +87,7 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		await trx(STATE_TABLE)
 			.where({ key: ROLLUP_STATE_KEY })
 			.update({ watermark, generation, updated_at: now });
-		return { rows: absorbed, watermark, gapsOpen: Number(open), generation, done: ids.length < options.batchSize };
+		return { rows: absorbed, watermark, gapsOpen: Number(open), generation, done: batch.count < options.batchSize };
 	}, config);
 }
 
