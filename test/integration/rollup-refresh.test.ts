@@ -117,6 +117,43 @@ describe(`rollup refresh on ${client}`, () => {
 		await expectRollupsHoldAbsorbedRows();
 	});
 
+	it.runIf(client !== 'sqlite3')('absorbs a row once when its transaction commits while a refresh is between listing the ids and reading the rows', async () => {
+		const from = Date.parse('2026-10-01T00:00:00Z') / 1000;
+		const to = Date.parse('2026-10-10T00:00:00Z') / 1000;
+		const row = (item: string) => ({ action: 'create', collection: 'race_commit', item, timestamp: new Date('2026-10-06T12:00:00Z'), ip: '10.9.9.8' });
+		await apiOk('/analytics/refresh', { method: 'POST' });
+		const slow = await db.transaction();
+		const other = openDatabase(inject('host').env) as Knex;
+		// Every statement of a refresh goes through the dialect client's query(); the batch is staged with a
+		// CREATE TEMPORARY TABLE. The slow transaction commits right before that read, after the ids were listed.
+		const prototype = Object.getPrototypeOf((other as unknown as { client: object }).client) as { query: (conn: unknown, obj: { sql: string }) => Promise<unknown> };
+		const query = prototype.query;
+		let committed = false;
+		prototype.query = async function (this: unknown, conn: unknown, obj: { sql: string }) {
+			if (!committed && /create temporary table/i.test(obj.sql)) {
+				committed = true;
+				await slow.commit();
+			}
+			return query.call(this, conn, obj);
+		};
+		try {
+			await slow('directus_activity').insert(row('slow'));
+			await db('directus_activity').insert([row('a'), row('b')]);
+			await refreshRollups(other);
+			expect(committed).toBe(true);
+		} finally {
+			prototype.query = query;
+			if (!committed) await slow.rollback();
+			await other.destroy();
+		}
+		await apiOk('/analytics/refresh', { method: 'POST' });
+		await apiOk('/analytics/cache', { method: 'DELETE' });
+		const { data } = await apiOk<{ data: { current: { events: number } } }>(`/analytics/overview?from=2026-10-01T00:00:00Z&to=2026-10-10T00:00:00Z&collection=race_commit`);
+		expect((await truthOverview(db, from, to, { collection: ['race_commit'] })).events).toBe(3);
+		expect(data.current.events).toBe(3);
+		await expectRollupsHoldAbsorbedRows();
+	});
+
 	it('counts values that differ only in case as SQL over the raw rows does (one value on MariaDB, two elsewhere), in rollups, dictionary and raw tail alike', async () => {
 		const day = Date.parse('2027-02-10T00:00:00Z');
 		const row = (ip: string, minutes: number, origin: string) => ({ action: 'update', collection: 'case_probe', item: '1', ip, origin, timestamp: new Date(day + minutes * 60_000) });

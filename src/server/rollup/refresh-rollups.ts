@@ -53,6 +53,20 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		const state = await lockState(trx, dialect, now);
 		const daysClosedBefore = await closeFinishedDays(trx, dialect, state, now);
 		const batch = await nextBatch(trx, dialect, state.watermark, options.batchSize);
+		// Ids below the new watermark that are not there yet may belong to transactions still open. They are
+		// listed before the rows are read and left out of that read: one committing in between is absorbed
+		// through its gap later, once, not now and again then.
+		const newGaps: number[] = [];
+		let live = batch.count;
+		if (batch.count > 0 && batch.last - state.watermark > batch.count) {
+			const ids = (await trx('directus_activity').where('id', '>', state.watermark).andWhere('id', '<=', batch.last).orderBy('id', 'asc').pluck('id')).map(Number);
+			live = ids.length;
+			let expected = state.watermark + 1;
+			for (const id of ids) {
+				for (; expected < id && newGaps.length < MAX_GAPS_PER_BATCH; expected++) newGaps.push(expected);
+				expected = id + 1;
+			}
+		}
 		const openGaps = (await trx(GAPS_TABLE).pluck('id')).map(Number);
 		const filledGaps: number[] = [];
 		for (let i = 0; i < openGaps.length; i += 1000) {
@@ -61,21 +75,12 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		}
 		const watermark = batch.count > 0 ? batch.last : state.watermark;
 		const conditions: string[] = [];
-		if (batch.count > 0) conditions.push(`(id > ${Math.trunc(state.watermark)} and id <= ${Math.trunc(watermark)})`);
+		if (batch.count > 0) conditions.push(`(id > ${Math.trunc(state.watermark)} and id <= ${Math.trunc(watermark)}${newGaps.length > 0 ? ` and id not in (${inList(newGaps)})` : ''})`);
 		if (filledGaps.length > 0) conditions.push(`id in (${inList(filledGaps)})`);
-		const absorbed = batch.count + filledGaps.length;
+		const absorbed = live + filledGaps.length;
 
 		if (conditions.length > 0) await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1, daysClosedBefore);
 
-		// Ids below the new watermark that are not there yet may belong to transactions still open.
-		const newGaps: number[] = [];
-		if (batch.count > 0 && batch.last - state.watermark > batch.count) {
-			let expected = state.watermark + 1;
-			for (const id of (await trx('directus_activity').where('id', '>', state.watermark).andWhere('id', '<=', batch.last).orderBy('id', 'asc').pluck('id')).map(Number)) {
-				for (; expected < id && newGaps.length < MAX_GAPS_PER_BATCH; expected++) newGaps.push(expected);
-				expected = id + 1;
-			}
-		}
 		for (let i = 0; i < newGaps.length; i += 500) {
 			await trx(GAPS_TABLE).insert(newGaps.slice(i, i + 500).map((id) => ({ id, seen_at: now })));
 		}
