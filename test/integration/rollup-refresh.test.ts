@@ -117,6 +117,32 @@ describe(`rollup refresh on ${client}`, () => {
 		await expectRollupsHoldAbsorbedRows();
 	});
 
+	it.runIf(client !== 'sqlite3')('keeps a gap open across a backfill: a transaction that commits after it is absorbed once', async () => {
+		const from = Date.parse('2026-10-01T00:00:00Z') / 1000;
+		const to = Date.parse('2026-10-10T00:00:00Z') / 1000;
+		const row = (item: string) => ({ action: 'create', collection: 'backfill_commit', item, timestamp: new Date('2026-10-07T12:00:00Z'), ip: '10.9.9.7' });
+		const slow = await db.transaction();
+		try {
+			await slow('directus_activity').insert(row('slow'));
+			await db('directus_activity').insert([row('a'), row('b')]);
+			const first = await apiOk<{ data: { gapsOpen: number } }>('/analytics/refresh', { method: 'POST' });
+			expect(first.data.gapsOpen).toBeGreaterThanOrEqual(1);
+			const backfill = runHostCli(['analytics', 'backfill']);
+			expect(backfill.status, backfill.stderr).toBe(0);
+			expect(Number((await db('activity_analytics_gaps').count({ open: '*' }))[0]?.['open'])).toBeGreaterThanOrEqual(1);
+			await slow.commit();
+		} catch (error) {
+			await slow.rollback();
+			throw error;
+		}
+		await apiOk('/analytics/refresh', { method: 'POST' });
+		await apiOk('/analytics/cache', { method: 'DELETE' });
+		const { data } = await apiOk<{ data: { current: { events: number } } }>(`/analytics/overview?from=2026-10-01T00:00:00Z&to=2026-10-10T00:00:00Z&collection=backfill_commit`);
+		expect((await truthOverview(db, from, to, { collection: ['backfill_commit'] })).events).toBe(3);
+		expect(data.current.events).toBe(3);
+		await expectRollupsHoldAbsorbedRows();
+	});
+
 	it.runIf(client !== 'sqlite3')('absorbs a row once when its transaction commits while a refresh is between listing the ids and reading the rows', async () => {
 		const from = Date.parse('2026-10-01T00:00:00Z') / 1000;
 		const to = Date.parse('2026-10-10T00:00:00Z') / 1000;
@@ -286,7 +312,14 @@ describe(`rollup refresh on ${client}`, () => {
 		await expectAnswersEqualSql('closed again');
 
 		// Erasing a user with rows today takes them out of today's hours and of today's member sets.
-		const [{ user } = { user: '' }] = await db('activity_analytics_rollup_user_dims').where({ grain: 'h' }).andWhere('bucket', '>=', today).whereNot({ user: '' }).groupBy('user').orderByRaw('sum(events) desc').select('user').limit(1);
+		// Users with rows today and as few rows as possible overall: every row erased leaves an id hole, and a
+		// later backfill keeps each hole open as a gap for an hour (see the note in docs/rollups.md).
+		const usersOfToday = async () => {
+			const users = (await db('activity_analytics_rollup_user_dims').where({ grain: 'h' }).andWhere('bucket', '>=', today).whereNot({ user: '' }).distinct('user').pluck('user')) as string[];
+			const counts = await db('directus_activity').whereIn('user', users).groupBy('user').select('user').count({ n: '*' });
+			return (counts as { user: string; n: number | string }[]).sort((a, b) => Number(a.n) - Number(b.n)).map((row) => String(row.user));
+		};
+		const [user = ''] = await usersOfToday();
 		expect(user).not.toBe('');
 		const erased = runHostCli(['analytics', 'erase', String(user)]);
 		expect(erased.status, erased.stderr).toBe(0);
@@ -296,7 +329,7 @@ describe(`rollup refresh on ${client}`, () => {
 
 		// A user whose raw rows were deleted without an archive: erasure drops the rollup rows still keyed by
 		// them, and takes them out of today's day sets too, which only today's hour rows point to.
-		const [{ user: gone } = { user: '' }] = await db('activity_analytics_rollup_user_dims').where({ grain: 'h' }).andWhere('bucket', '>=', today).whereNot({ user: '' }).groupBy('user').orderByRaw('sum(events) desc').select('user').limit(1);
+		const [gone = ''] = await usersOfToday();
 		expect(gone).not.toBe('');
 		await db('directus_activity').where({ user: gone }).delete();
 		const erasedRollups = runHostCli(['analytics', 'erase', String(gone)]);
@@ -307,11 +340,9 @@ describe(`rollup refresh on ${client}`, () => {
 		// The event counts still hold the deleted rows (no archive to subtract them from): a backfill recounts.
 		const backfill = runHostCli(['analytics', 'backfill']);
 		expect(backfill.status, backfill.stderr).toBe(0);
-		// The backfill found the deleted ids missing below its watermark and keeps them open for an hour, as
-		// for late commits; they never will commit, and later suites expect no such gaps.
-		const [{ open } = { open: 0 }] = await db('activity_analytics_gaps').count({ open: '*' });
-		expect(Number(open)).toBeGreaterThan(0);
-		await db('activity_analytics_gaps').whereNotIn('id', db('directus_activity').select('id')).delete();
+		// The deleted ids lie below where the refresh had got to: holes, not transactions still open, so the
+		// backfill opens no gap for them (each open gap is read raw by every query).
+		expect(Number((await db('activity_analytics_gaps').count({ open: '*' }))[0]?.['open'])).toBe(0);
 		await expectRollupsHoldAbsorbedRows();
 	});
 });

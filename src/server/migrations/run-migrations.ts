@@ -14,6 +14,7 @@ import * as memberCounts from '../../../migrations/20261127-012-member-counts';
 import * as pendingParentLinks from '../../../migrations/20261130-013-pending-parent-links';
 import * as dropCollectionRollups from '../../../migrations/20261201-014-drop-collection-rollups';
 import * as closeDays from '../../../migrations/20261201-015-close-days';
+import * as gapFloor from '../../../migrations/20261201-016-gap-floor';
 
 interface Migration {
 	name: string;
@@ -24,7 +25,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups, closeDays];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups, closeDays, gapFloor];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

@@ -55,16 +55,17 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		const batch = await nextBatch(trx, dialect, state.watermark, options.batchSize);
 		// Ids below the new watermark that are not there yet may belong to transactions still open. They are
 		// listed before the rows are read and left out of that read: one committing in between is absorbed
-		// through its gap later, once, not now and again then.
+		// through its gap later, once, not now and again then. Holes at or below the gap floor (ids a refresh
+		// before a backfill had already passed) are deleted rows, not open transactions: no gap for them.
 		const newGaps: number[] = [];
 		let live = batch.count;
 		if (batch.count > 0 && batch.last - state.watermark > batch.count) {
 			const ids = (await trx('directus_activity').where('id', '>', state.watermark).andWhere('id', '<=', batch.last).orderBy('id', 'asc').pluck('id')).map(Number);
 			live = ids.length;
-			let expected = state.watermark + 1;
+			let expected = Math.max(state.watermark, state.gapFloor) + 1;
 			for (const id of ids) {
 				for (; expected < id && newGaps.length < MAX_GAPS_PER_BATCH; expected++) newGaps.push(expected);
-				expected = id + 1;
+				expected = Math.max(expected, id + 1);
 			}
 		}
 		const openGaps = (await trx(GAPS_TABLE).pluck('id')).map(Number);
@@ -74,10 +75,13 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 			filledGaps.push(...(await trx('directus_activity').whereIn('id', chunk).pluck('id')).map(Number));
 		}
 		const watermark = batch.count > 0 ? batch.last : state.watermark;
+		// Gaps kept across a backfill can lie in this batch's range: they are read through the gaps, once.
+		const inRange = (id: number) => id > state.watermark && id <= watermark;
+		const excluded = [...newGaps, ...openGaps.filter(inRange)];
 		const conditions: string[] = [];
-		if (batch.count > 0) conditions.push(`(id > ${Math.trunc(state.watermark)} and id <= ${Math.trunc(watermark)}${newGaps.length > 0 ? ` and id not in (${inList(newGaps)})` : ''})`);
+		if (batch.count > 0) conditions.push(`(id > ${Math.trunc(state.watermark)} and id <= ${Math.trunc(watermark)}${excluded.length > 0 ? ` and id not in (${inList(excluded)})` : ''})`);
 		if (filledGaps.length > 0) conditions.push(`id in (${inList(filledGaps)})`);
-		const absorbed = live + filledGaps.length;
+		const absorbed = live - filledGaps.filter(inRange).length + filledGaps.length;
 
 		if (conditions.length > 0) await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1, daysClosedBefore);
 
@@ -140,7 +144,10 @@ export async function resetRollups(database: Knex): Promise<void> {
 		await trx(MEMBER_SETS_TABLE).delete();
 		await trx(MEMBER_COUNTS_TABLE).delete();
 		await trx(MEMBERS_TABLE).delete();
-		await trx(GAPS_TABLE).delete();
-		await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ watermark: 0, generation: state.generation + 1 });
+		// The open gaps stay (their transactions may still commit); holes the refresh had already passed are
+		// deleted rows, which the gap floor keeps the rebuild from taking for open transactions.
+		await trx(STATE_TABLE)
+			.where({ key: ROLLUP_STATE_KEY })
+			.update({ watermark: 0, generation: state.generation + 1, gap_floor: Math.max(state.gapFloor, state.watermark) });
 	});
 }

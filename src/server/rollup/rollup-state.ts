@@ -11,6 +11,8 @@ export interface RollupState {
 	lastRefreshRows: number | null;
 	/** UTC day (epoch seconds) from which the per-member tables hold hour rows only: see close-days.ts. */
 	daysClosedBefore: number;
+	/** Missing ids at or below this were passed by a refresh before a backfill: deleted rows, never gaps. */
+	gapFloor: number;
 }
 
 export async function readRollupState(database: Knex, { forUpdate = false } = {}): Promise<RollupState> {
@@ -24,6 +26,7 @@ export async function readRollupState(database: Knex, { forUpdate = false } = {}
 		lastRefreshMs: num(row?.last_refresh_ms),
 		lastRefreshRows: num(row?.last_refresh_rows),
 		daysClosedBefore: Number(row?.days_closed_before ?? 0),
+		gapFloor: Number(row?.gap_floor ?? 0),
 	};
 }
 
