@@ -170,6 +170,14 @@ export function hostEnv({ port, name, env = {} }) {
 		LOG_STYLE: 'raw',
 		...env,
 	};
+	if (merged.REDIS) {
+		// Directus's schema build lock and its bus default to "directus:lock" / "directus:bus" on the shared
+		// Redis: a host waiting on another deployment's build took that one's schema (every write to its own
+		// collections then answered 403). One namespace per deployment; instances of one share it.
+		const deployment = merged.CACHE_NAMESPACE ?? `aa_${name}`;
+		merged.REDIS_BUS_NAMESPACE ??= `${deployment}:bus`;
+		merged.REDIS_LOCK_NAMESPACE ??= `${deployment}:lock`;
+	}
 	if (merged.DB_CLIENT !== 'sqlite3') {
 		delete merged.DB_FILENAME;
 		// Directus insists the key exists, even for passwordless local servers.
