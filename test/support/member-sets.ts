@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { decodeMemberCounts } from '../../src/server/members/member-count-codec';
 import { decodeMemberSet } from '../../src/server/members/member-set-codec';
 import { dimensionKeys } from '../../src/server/dimension-keys';
+import { DAY_ON_CLOSE_TABLES } from '../../src/server/rollup/rollup-tables';
 
 const SOURCES = [
 	{ kind: 'user', table: 'activity_analytics_rollup_user_dims' },
@@ -69,12 +70,6 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 	return { checked, missing, extra, orphans };
 }
 
-const DAY_ON_CLOSE_TABLES = [
-	{ table: 'activity_analytics_rollup_ip_users', dims: ['ip', 'user'] },
-	{ table: 'activity_analytics_rollup_user_dims', dims: ['collection', 'action', 'origin', 'user'] },
-	{ table: 'activity_analytics_rollup_ip_dims', dims: ['collection', 'action', 'origin', 'ip'] },
-] as const;
-
 /**
  * The per-member tables' day rows against their hour rows: each closed day's rows must be its hours' sums,
  * and a day not closed yet must have none. Returns the rows checked and up to 20 differences.
@@ -85,7 +80,7 @@ export async function dayRowDifferences(db: Knex): Promise<{ checked: number; da
 	let checked = 0;
 	// On MySQL a day row may spell "fe80::a" what an hour row spells "FE80::A": one key to the database.
 	const keys = await dimensionKeys(db);
-	for (const { table, dims } of DAY_ON_CLOSE_TABLES) {
+	for (const { name: table, dims } of DAY_ON_CLOSE_TABLES) {
 		const keyOf = (row: Record<string, string | number>) => dims.map((d) => keys[d](String(row[d])));
 		const expected = new Map<string, number>();
 		for (const row of (await db(table).where({ grain: 'h' }).andWhere('bucket', '<', daysClosedBefore).select('bucket', ...dims, 'events')) as Record<string, string | number>[]) {
