@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../src/server/dialect';
-import { buildDayRows } from '../src/server/rollup/close-days';
-import { utcDayOf } from '../src/server/rollup/rollup-lock';
+import { buildDayRows, utcDayOf } from '../src/server/rollup/close-days';
 import { DAY_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
 
 export const name = '20261201-015-close-days';

@@ -55,8 +55,8 @@ export async function withReadSnapshot<T>(database: Knex, timeoutMs: number, wor
 				timer = setTimeout(() => connection?.interrupt(), timeoutMs);
 			}
 			try {
-				const state = await readUnabsorbed(db);
-				return await work({ db, dialect, unabsorbed: { watermark: state.watermark, gaps: state.gaps, daysClosedBefore: state.daysClosedBefore }, generation: state.generation });
+				const { generation, ...unabsorbed } = await readUnabsorbed(db);
+				return await work({ db, dialect, unabsorbed, generation });
 			} finally {
 				if (timer) clearTimeout(timer);
 				if (resetMysql) await db.raw(resetMysql).catch(() => undefined);

@@ -1,12 +1,16 @@
 import type { Knex } from 'knex';
 import { floorDivSql, quoteIdentifier, type Dialect } from '../dialect';
-import { utcDayOf } from './rollup-lock';
 import type { RollupState } from './rollup-state';
 import { DAY_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
 
 // The per-member tables get their day rows here, once per day, instead of an upsert in every refresh: a
 // day's keys there are about as many as its hours' keys. Rows that arrive later for a closed day (late
 // commits, an archive absorbed again) go to both grains as before. See docs/rollups.md.
+
+/** The start (epoch seconds) of the UTC day holding `ms`. */
+export function utcDayOf(ms: number): number {
+	return Math.floor(ms / 86_400_000) * 86_400;
+}
 
 /** Writes the day rows of the UTC days in [from, to) as the sums of their hour rows. */
 export async function buildDayRows(trx: Knex.Transaction | Knex, dialect: Dialect, from: number, to: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../dialect';
+import { utcDayOf } from './close-days';
 import { ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
 import { readRollupState, type RollupState } from './rollup-state';
 
@@ -9,11 +10,6 @@ import { readRollupState, type RollupState } from './rollup-state';
  */
 export async function ensureStateRow(database: Knex, now: number): Promise<void> {
 	await database(STATE_TABLE).insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now, days_closed_before: utcDayOf(now) }).onConflict('key').ignore();
-}
-
-/** The start (epoch seconds) of the UTC day holding `ms`. */
-export function utcDayOf(ms: number): number {
-	return Math.floor(ms / 86_400_000) * 86_400;
 }
 
 /**
