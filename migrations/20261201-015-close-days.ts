@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../src/server/dialect';
-import { buildDayRows, utcDayOf } from '../src/server/rollup/close-days';
-import { DAY_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { buildDayRows, utcDayOf } from '../src/server/rollup/close-buckets';
+import { ROWS_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
 
 export const name = '20261201-015-close-days';
 
@@ -9,7 +9,7 @@ const COLUMN = 'days_closed_before';
 
 /**
  * The per-member tables stop upserting day rows in every refresh: a day's are built from its hours when it
- * closes (src/server/rollup/close-days.ts). Today becomes the first open day: its day rows go, its hours stay.
+ * closes (src/server/rollup/close-buckets.ts). Today becomes the first open day: its day rows go, its hours stay.
  */
 export async function up(knex: Knex): Promise<void> {
 	if (!(await knex.schema.hasTable(STATE_TABLE))) return;
@@ -22,7 +22,7 @@ export async function up(knex: Knex): Promise<void> {
 	}
 	if (locked === 0) return;
 	const today = utcDayOf(Date.now());
-	for (const table of DAY_ON_CLOSE_TABLES) await knex(table.name).where({ grain: 'd' }).andWhere('bucket', '>=', today).delete();
+	for (const table of ROWS_ON_CLOSE_TABLES) await knex(table.name).where({ grain: 'd' }).andWhere('bucket', '>=', today).delete();
 	await knex(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ [COLUMN]: today });
 }
 

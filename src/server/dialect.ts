@@ -40,6 +40,18 @@ export function floorDivSql(dialect: Dialect, value: string, divisor: number): s
 	return dialect === 'sqlite' ? `(${value} / ${divisor})` : `floor(${value} / ${divisor})`;
 }
 
+/** `column` at or after `from` (epoch seconds), as timestampRangeSql writes it, with no upper bound. */
+export function timestampFromSql(dialect: Dialect, column: string, from: number): { sql: string; bindings: number[] } {
+	switch (dialect) {
+		case 'postgres':
+			return { sql: `${column} >= to_timestamp(?)`, bindings: [from] };
+		case 'mysql':
+			return { sql: `${column} >= from_unixtime(?) and unix_timestamp(${column}) >= ?`, bindings: [Math.max(0, from - 7200), from] };
+		case 'sqlite':
+			return { sql: `${epochWholeSecondsSql(dialect, column)} >= ?`, bindings: [from] };
+	}
+}
+
 /**
  * `column` in [from, to) (epoch seconds), written so PostgreSQL and MySQL use the timestamp index.
  * MySQL's from_unixtime() goes through the session time zone (ambiguous around DST), so its index range

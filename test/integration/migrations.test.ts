@@ -214,6 +214,50 @@ describe('migrations', () => {
 		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_users']) await db(table).delete();
 	});
 
+	it("017 starts with every hour closed, and its down builds the open hours' per-member rows from the absorbed raw rows", async () => {
+		const from017 = MIGRATIONS.findIndex((m) => m.name.includes('-017-'));
+		while ((await migrationStatus(db)).applied.some((m) => m.includes('-017-'))) await db.migrate.down(MIGRATOR_CONFIG);
+		expect(await db.schema.hasColumn('activity_analytics_state', 'hours_closed_before')).toBe(false);
+		const hour = Math.floor(Date.now() / 3_600_000) * 3_600;
+		const [u1, u2] = ['00000000-0000-4000-8000-000000000071', '00000000-0000-4000-8000-000000000072'];
+		const raw = (user: string | null, ip: string, at: number) => ({ action: 'create', collection: 'mig17', item: '1', user, ip, timestamp: new Date(at * 1000) });
+		// Absorbed: three rows of the open hour and one of the hour before (its rows are the refresh's); one more
+		// above the watermark, which the close must leave to the refresh.
+		await db('directus_activity').insert([raw(u1, '10.0.0.1', hour - 60), raw(u1, '10.0.0.1', hour + 1), raw(u1, '10.0.0.1', hour + 2), raw(u2, '10.0.0.2', hour + 3)]);
+		const watermark = Number((await db('directus_activity').max({ id: 'id' }).first())?.['id']);
+		await db('directus_activity').insert(raw(null, '10.0.0.3', hour + 4));
+		await db('activity_analytics_state').insert({ key: 'rollup', watermark, generation: 1, updated_at: Date.now(), days_closed_before: Math.floor(hour / 86_400) * 86_400 });
+
+		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from017).map((m) => m.name));
+		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['hours_closed_before'])).toBe(Number.MAX_SAFE_INTEGER);
+		// As a refresh leaves the current hour open: no per-member rows from it on.
+		await db('activity_analytics_state').where({ key: 'rollup' }).update({ hours_closed_before: hour });
+		const hours = async (table: string, dims: string[]) =>
+			((await db(table).where({ grain: 'h' }).andWhere('bucket', '>=', hour).orderBy(dims).select('bucket', ...dims, 'events')) as Record<string, unknown>[]).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
+		expect(await hours('activity_analytics_rollup_ip_users', ['ip', 'user'])).toEqual([]);
+
+		await MIGRATIONS[from017]!.down(db);
+		expect(await db.schema.hasColumn('activity_analytics_state', 'hours_closed_before')).toBe(false);
+		expect(await hours('activity_analytics_rollup_ip_users', ['ip', 'user'])).toEqual([
+			{ bucket: hour, ip: '10.0.0.1', user: u1, events: 2 },
+			{ bucket: hour, ip: '10.0.0.2', user: u2, events: 1 },
+		]);
+		expect(await hours('activity_analytics_rollup_user_dims', ['collection', 'action', 'origin', 'user'])).toEqual([
+			{ bucket: hour, collection: 'mig17', action: 'create', origin: '', user: u1, events: 2 },
+			{ bucket: hour, collection: 'mig17', action: 'create', origin: '', user: u2, events: 1 },
+		]);
+		expect(await hours('activity_analytics_rollup_ip_dims', ['collection', 'action', 'origin', 'ip'])).toEqual([
+			{ bucket: hour, collection: 'mig17', action: 'create', origin: '', ip: '10.0.0.1', events: 2 },
+			{ bucket: hour, collection: 'mig17', action: 'create', origin: '', ip: '10.0.0.2', events: 1 },
+		]);
+		await MIGRATIONS[from017]!.up(db);
+		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['hours_closed_before'])).toBe(Number.MAX_SAFE_INTEGER);
+
+		await db('activity_analytics_state').delete();
+		await db('directus_activity').where({ collection: 'mig17' }).delete();
+		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_dims', 'activity_analytics_rollup_ip_users']) await db(table).delete();
+	});
+
 	it('down removes every table and index of ours, and leaves Directus tables alone', async () => {
 		expect(await migrateDown(db)).toHaveLength(MIGRATIONS.length);
 		expect((await ourTables()).filter((t) => !t.startsWith('activity_analytics_migrations'))).toEqual([]);

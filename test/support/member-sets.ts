@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { decodeMemberCounts } from '../../src/server/members/member-count-codec';
 import { decodeMemberSet } from '../../src/server/members/member-set-codec';
 import { dimensionKeys } from '../../src/server/dimension-keys';
-import { DAY_ON_CLOSE_TABLES } from '../../src/server/rollup/rollup-tables';
+import { ROWS_ON_CLOSE_TABLES } from '../../src/server/rollup/rollup-tables';
+import { dialectName, epochSql, sqlRows } from './ground-truth';
 
 const SOURCES = [
 	{ kind: 'user', table: 'activity_analytics_rollup_user_dims' },
@@ -14,6 +15,30 @@ const COUNT_TABLES = { user: 'activity_analytics_rollup_users', ip: 'activity_an
 async function readDaysClosedBefore(db: Knex): Promise<number> {
 	const state = await db('activity_analytics_state').where({ key: 'rollup' }).first();
 	return state?.days_closed_before === undefined || state?.days_closed_before === null ? Number.MAX_SAFE_INTEGER : Number(state.days_closed_before);
+}
+
+/** Where the open hours start (their per-member rows are built from the raw rows when they close); before 017, none. */
+export async function readHoursClosedBefore(db: Knex): Promise<number> {
+	const state = await db('activity_analytics_state').where({ key: 'rollup' }).first();
+	return state?.hours_closed_before === undefined || state?.hours_closed_before === null ? Number.MAX_SAFE_INTEGER : Number(state.hours_closed_before);
+}
+
+/**
+ * The raw rows the rollups absorbed (at or below the watermark, not in an open gap) from `from` on, grouped by
+ * UTC hour and `dims` ('' for NULL), with their events: what the per-member tables leave to open hours.
+ */
+export async function absorbedRawRowsFrom(db: Knex, from: number, dims: readonly string[]): Promise<Record<string, string | number>[]> {
+	if (from >= Number.MAX_SAFE_INTEGER) return [];
+	const state = await db('activity_analytics_state').where({ key: 'rollup' }).first();
+	const gaps = (await db('activity_analytics_gaps').pluck('id')).map(Number);
+	const q = (name: string) => (db.client.config.client.startsWith('mysql') ? `\`${name}\`` : `"${name}"`);
+	const columns = dims.map((d) => `coalesce(${q(d)}${dialectName(db) === 'pg' ? '::text' : ''}, '') as ${q(d)}`);
+	const hour = `floor(${epochSql(db)} / 3600) * 3600`;
+	return (await sqlRows(
+		db,
+		`select ${hour} as ${q('bucket')}, ${[...columns, `count(*) as ${q('events')}`].join(', ')} from directus_activity where ${epochSql(db)} >= ? and id <= ?${gaps.length > 0 ? ` and id not in (${gaps.join(', ')})` : ''} group by ${['1', ...dims.map((_, i) => String(i + 2))].join(', ')}`,
+		[from, Number(state?.['watermark'] ?? 0)],
+	)) as Record<string, string | number>[];
 }
 
 /**
@@ -30,6 +55,7 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 	// rollup row spells "fe80::a".
 	const keys = await dimensionKeys(db);
 	const daysClosedBefore = await readDaysClosedBefore(db);
+	const hoursClosedBefore = await readHoursClosedBefore(db);
 	for (const { kind, table } of SOURCES) {
 		const key = keys[kind];
 		const values = new Map<number, string>();
@@ -39,7 +65,9 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 			for (const id of decodeMemberSet(row.members).array()) actual.add(`${kind} ${row.grain} ${Number(row.bucket)} ${row.collection} ${values.get(id) ?? `<id ${id} not in the dictionary>`}`);
 		}
 		const expected = new Set<string>();
-		for (const row of (await db(table).whereNot(kind, '').select('grain', 'bucket', 'collection', kind)) as Record<string, string | number>[]) {
+		// Open hours have no rows in the wide table yet: their raw rows stand in as hour rows.
+		const openHours = (await absorbedRawRowsFrom(db, hoursClosedBefore, ['collection', kind])).filter((row) => row[kind] !== '').map((row): Record<string, string | number> => ({ ...row, grain: 'h' }));
+		for (const row of [...((await db(table).whereNot(kind, '').select('grain', 'bucket', 'collection', kind)) as Record<string, string | number>[]), ...openHours]) {
 			const bucket = Number(row['bucket']);
 			expected.add(`${kind} ${row['grain']} ${bucket} ${row['collection']} ${key(String(row[kind]))}`);
 			// A day not closed yet has only hour rows in the wide table; its set still holds its members.
@@ -47,7 +75,7 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 		}
 		checked += expected.size;
 		// Every value the dictionary keeps is still in the rollups: an erased user or a full IP is not kept.
-		const used = new Set(((await db(table).distinct(kind)) as Record<string, string>[]).map((row) => key(row[kind]!)));
+		const used = new Set([...((await db(table).distinct(kind)) as Record<string, string | number>[]), ...openHours].map((row) => key(String(row[kind]))));
 		for (const value of values.values()) if (!used.has(value) && orphans.length < 20) orphans.push(`${kind} ${value}`);
 		for (const entry of expected) if (!actual.has(entry) && missing.length < 20) missing.push(entry);
 		for (const entry of actual) if (!expected.has(entry) && extra.length < 20) extra.push(entry);
@@ -72,15 +100,17 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 
 /**
  * The per-member tables' day rows against their hour rows: each closed day's rows must be its hours' sums,
- * and a day not closed yet must have none. Returns the rows checked and up to 20 differences.
+ * and a day not closed yet must have none; an hour not closed yet has no rows either. Returns the rows checked
+ * and up to 20 differences.
  */
 export async function dayRowDifferences(db: Knex): Promise<{ checked: number; daysClosedBefore: number; differences: string[] }> {
 	const daysClosedBefore = await readDaysClosedBefore(db);
+	const hoursClosedBefore = await readHoursClosedBefore(db);
 	const differences: string[] = [];
 	let checked = 0;
 	// On MySQL a day row may spell "fe80::a" what an hour row spells "FE80::A": one key to the database.
 	const keys = await dimensionKeys(db);
-	for (const { name: table, dims } of DAY_ON_CLOSE_TABLES) {
+	for (const { name: table, dims } of ROWS_ON_CLOSE_TABLES) {
 		const keyOf = (row: Record<string, string | number>) => dims.map((d) => keys[d](String(row[d])));
 		const expected = new Map<string, number>();
 		for (const row of (await db(table).where({ grain: 'h' }).andWhere('bucket', '<', daysClosedBefore).select('bucket', ...dims, 'events')) as Record<string, string | number>[]) {
@@ -92,6 +122,9 @@ export async function dayRowDifferences(db: Knex): Promise<{ checked: number; da
 			actual.set([table, Number(row['bucket']), ...keyOf(row)].join(' '), Number(row['events']));
 		}
 		checked += expected.size;
+		for (const row of (await db(table).where({ grain: 'h' }).andWhere('bucket', '>=', Math.min(hoursClosedBefore, Number.MAX_SAFE_INTEGER)).select('bucket', ...dims, 'events')) as Record<string, string | number>[]) {
+			if (differences.length < 20) differences.push(`${table} ${Number(row['bucket'])} ${keyOf(row).join(' ')}: hour row ${Number(row['events'])} in an open hour (from ${hoursClosedBefore})`);
+		}
 		for (const [key, events] of expected) if (actual.get(key) !== events && differences.length < 20) differences.push(`${key}: day row ${actual.get(key) ?? 'missing'}, hours ${events}`);
 		for (const [key, events] of actual) if (!expected.has(key) && differences.length < 20) differences.push(`${key}: day row ${events} without hours before ${daysClosedBefore}`);
 	}

@@ -27,7 +27,8 @@ describe('splitWindow', () => {
 		const from = at('2026-03-01T10:07:13Z');
 		const to = at('2026-03-06T02:44:59Z');
 		const closed = at('2026-03-04T00:00:00Z');
-		const segments = splitTableWindow(from, to, table, closed);
+		const allHours = { days: closed, hours: Number.MAX_SAFE_INTEGER };
+		const segments = splitTableWindow(from, to, table, allHours);
 		for (let i = 1; i < segments.length; i++) expect(segments[i]!.from).toBe(segments[i - 1]!.to);
 		expect(segments[0]!.from).toBe(from);
 		expect(segments.at(-1)!.to).toBe(to);
@@ -37,10 +38,29 @@ describe('splitWindow', () => {
 		expect(hours).toEqual([{ kind: 'rollup', grain: GRAINS[1], from: closed, to: at('2026-03-06T02:00:00Z') }]);
 		// Tables that upsert their days every refresh ignore the mark.
 		const events = ROLLUP_TABLES.find((t) => t.name === 'activity_analytics_rollup_events')!;
-		expect(splitTableWindow(from, to, events, closed)).toEqual(splitWindow(from, to, events.grains));
+		expect(splitTableWindow(from, to, events, { days: closed, hours: closed })).toEqual(splitWindow(from, to, events.grains));
 		// A window wholly before or after the mark.
-		expect(splitTableWindow(from, closed, table, closed)).toEqual(splitWindow(from, closed, table.grains));
-		expect(splitTableWindow(closed, to, table, closed).some((s) => s.kind === 'rollup' && s.grain.key === 'd')).toBe(false);
+		expect(splitTableWindow(from, closed, table, allHours)).toEqual(splitWindow(from, closed, table.grains));
+		expect(splitTableWindow(closed, to, table, allHours).some((s) => s.kind === 'rollup' && s.grain.key === 'd')).toBe(false);
+	});
+
+	it("reads a per-member table's open hours (from hoursClosedBefore on) raw, whole, after its closed hours and days", () => {
+		const table = ROLLUP_TABLES.find((t) => t.name === 'activity_analytics_rollup_ip_users')!;
+		const from = at('2026-03-01T10:07:13Z');
+		const to = at('2026-03-04T05:44:59Z');
+		const closed = { days: at('2026-03-04T00:00:00Z'), hours: at('2026-03-04T03:00:00Z') };
+		const segments = splitTableWindow(from, to, table, closed);
+		for (let i = 1; i < segments.length; i++) expect(segments[i]!.from).toBe(segments[i - 1]!.to);
+		expect(segments[0]!.from).toBe(from);
+		expect(segments.at(-1)).toEqual({ kind: 'raw', from: closed.hours, to });
+		expect(segments.filter((s) => s.kind === 'rollup' && s.to > closed.hours)).toEqual([]);
+		expect(segments.filter((s) => s.kind === 'rollup' && s.grain.key === 'h' && s.from >= closed.days)).toEqual([{ kind: 'rollup', grain: GRAINS[1], from: closed.days, to: closed.hours }]);
+		// A window wholly in the open hours is read raw; one that ends before them is not touched by the mark.
+		expect(splitTableWindow(closed.hours + 60, to, table, closed)).toEqual([{ kind: 'raw', from: closed.hours + 60, to }]);
+		expect(splitTableWindow(from, closed.days, table, closed)).toEqual(splitWindow(from, closed.days, table.grains));
+		// Only the per-member tables have open hours.
+		const users = ROLLUP_TABLES.find((t) => t.name === 'activity_analytics_rollup_users')!;
+		expect(splitTableWindow(from, to, users, closed)).toEqual(splitWindow(from, to, users.grains));
 	});
 
 	it('merges touching ranges', () => {

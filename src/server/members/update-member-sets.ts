@@ -104,7 +104,7 @@ export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dial
 		for (const grain of MEMBER_GRAINS) {
 			const bucket = floorTo(dialect, `b.${q('bucket')}`, grain.seconds);
 			const sameMember = `t.${q('collection')} = b.${q('collection')} and t.${q(kind)} = b.${q(kind)}`;
-			// A day not closed yet has only its hour rows in the wide tables (close-days.ts): its staged rows are
+			// A day not closed yet has only its hour rows in the wide tables (close-buckets.ts): its staged rows are
 			// checked against those, apart, so the rows of closed days keep their one-key look-up.
 			const checks =
 				grain.key === 'd'

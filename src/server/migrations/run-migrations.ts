@@ -15,6 +15,7 @@ import * as pendingParentLinks from '../../../migrations/20261130-013-pending-pa
 import * as dropCollectionRollups from '../../../migrations/20261201-014-drop-collection-rollups';
 import * as closeDays from '../../../migrations/20261201-015-close-days';
 import * as gapFloor from '../../../migrations/20261201-016-gap-floor';
+import * as openHours from '../../../migrations/20261201-017-open-hours';
 
 interface Migration {
 	name: string;
@@ -25,7 +26,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups, closeDays, gapFloor];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups, closeDays, gapFloor, openHours];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

@@ -5,6 +5,7 @@ import { forgetMembers } from '../members/member-dictionary';
 import { MEMBER_SOURCES, memberSetKeyString, type MemberSetKey } from '../members/member-tables';
 import { removeMembersFromSets } from '../members/update-member-sets';
 import { applyRowsToRollups } from '../rollup/rollup-batch';
+import { ALL_HOURS_CLOSED, moveOpenHours } from '../rollup/close-buckets';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from '../rollup/rollup-lock';
 import { USER_ID } from '../../shared/maintenance-options';
 import { ALERTS_TABLE, FAILED_LOGINS_TABLE, GAPS_TABLE, ROLLUP_TABLES } from '../rollup/rollup-tables';
@@ -69,6 +70,7 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 	report.rollupRowsRemoved = await withRetry(() =>
 		database.transaction(async (trx) => {
 			const state = await lockState(trx, dialect, Date.now());
+			await moveOpenHours(trx, dialect, state, ALL_HOURS_CLOSED);
 			let removed = 0;
 			const keys = memberSetKeysOfOpenDays(
 				(await trx(USER_MEMBERS_SOURCE).where({ user }).distinct('grain', 'bucket', 'collection')).map((k: MemberSetKey) => ({ ...k, bucket: Number(k.bucket) })),
@@ -106,12 +108,14 @@ async function eraseBatch(database: Knex, dialect: Dialect, user: string, live: 
 	const revisionsTable = live ? 'directus_revisions' : ARCHIVE_REVISIONS_TABLE;
 	return database.transaction(async (trx) => {
 		const state = await lockState(trx, dialect, Date.now());
+		// The member sets are checked against the per-member tables' rows: those need every hour (refresh reopens).
+		const hours = await moveOpenHours(trx, dialect, state, ALL_HOURS_CLOSED);
 		const ids = (await trx(activityTable).where({ user }).orderBy('id').limit(batchSize).pluck('id')).map(Number);
 		if (ids.length === 0) return { activity: 0, revisions: 0 };
 		// Archived rows were absorbed before they were archived; live ones only at or below the watermark.
 		const gaps = live ? new Set((await trx(GAPS_TABLE).whereIn('id', ids).pluck('id')).map(Number)) : new Set<number>();
 		const absorbed = live ? ids.filter((id) => id <= state.watermark && !gaps.has(id)) : ids;
-		if (absorbed.length > 0) await applyRowsToRollups(trx, dialect, activityTable, `id in (${absorbed.map((id) => String(Math.trunc(id))).join(', ')})`, -1, state.daysClosedBefore);
+		if (absorbed.length > 0) await applyRowsToRollups(trx, dialect, activityTable, `id in (${absorbed.map((id) => String(Math.trunc(id))).join(', ')})`, -1, { days: state.daysClosedBefore, hours });
 		const revisionIds = (rowsOf<{ id: number | string }>(await trx.raw(`select id from ${revisionsTable} where activity in (${ids.map(() => '?').join(', ')})`, ids), dialect)).map((r) => Number(r.id));
 		for (let i = 0; i < revisionIds.length; i += 1000) {
 			const chunk = revisionIds.slice(i, i + 1000);

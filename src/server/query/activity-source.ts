@@ -109,7 +109,7 @@ export function bucketRangesSql(dialect: Dialect, ranges: readonly { from: numbe
 export function buildActivitySource(dialect: Dialect, spec: SourceSpec): ActivitySource {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	const table = chooseRollup(spec.select, spec.filters);
-	const segments = spec.ranges.flatMap((r) => (table ? splitTableWindow(r.from, r.to, table, spec.unabsorbed.daysClosedBefore) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
+	const segments = spec.ranges.flatMap((r) => (table ? splitTableWindow(r.from, r.to, table, { days: spec.unabsorbed.daysClosedBefore, hours: spec.unabsorbed.hoursClosedBefore }) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
 	const parts: BuiltSql[] = [];
 	if (table) {
 		const rollupFilters = filtersSql(spec.filters, (dim) => q(dim));

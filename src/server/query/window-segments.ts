@@ -17,12 +17,15 @@ export function splitWindow(from: number, to: number, grains: readonly Grain[] =
 }
 
 /**
- * splitWindow over one rollup's grains. A table whose day rows are built at the day's close has none from
- * `daysClosedBefore` on: there its hours answer (the boundary is a UTC midnight, so nothing is read twice).
+ * splitWindow over one rollup's grains. A table whose rows are built when their bucket closes has no day rows
+ * from `closed.days` on, where its hours answer, and no rows at all from `closed.hours` on, which is read raw.
+ * Both boundaries are UTC hours (the first a midnight), so nothing is read twice.
  */
-export function splitTableWindow(from: number, to: number, table: RollupTable, daysClosedBefore: number): Segment[] {
-	if (!table.dayRowsOnClose) return splitWindow(from, to, table.grains);
-	return [...splitWindow(from, Math.min(to, daysClosedBefore), table.grains), ...splitWindow(Math.max(from, daysClosedBefore), to, table.grains.filter((grain) => grain.key !== 'd'))];
+export function splitTableWindow(from: number, to: number, table: RollupTable, closed: { days: number; hours: number }): Segment[] {
+	if (!table.rowsOnClose) return splitWindow(from, to, table.grains);
+	const hours = Math.max(closed.days, closed.hours);
+	const open: Segment[] = Math.max(from, hours) < to ? [{ kind: 'raw', from: Math.max(from, hours), to }] : [];
+	return [...splitWindow(from, Math.min(to, closed.days), table.grains), ...splitWindow(Math.max(from, closed.days), Math.min(to, hours), table.grains.filter((grain) => grain.key !== 'd')), ...open];
 }
 
 /** Joins touching [from, to) ranges, so SQL gets as few range tests as possible. */

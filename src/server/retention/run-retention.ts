@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
 import { dialectOf, epochMsOf, epochSecondsSql, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
+import { utcHourOf } from '../rollup/close-buckets';
 import { readUnabsorbed } from '../rollup/rollup-state';
 import type { ArchiveFileStore } from './archive-files';
 import { archiveCutoff, dropPartitionsBefore, ensureMonthPartitions } from './archive-partitions';
@@ -62,8 +63,12 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 	const dialect = dialectOf(database);
 	const now = options.now ?? Date.now();
 	const cutoffSeconds = Math.floor((options.before ?? now - options.keepDays * 86_400_000) / 1000);
-	const range = timestampRangeSql(dialect, q(dialect, 'timestamp'), 0, cutoffSeconds);
-	const { watermark, gaps } = await readUnabsorbed(database);
+	const { watermark, gaps, hoursClosedBefore } = await readUnabsorbed(database);
+	// Rows of hours the per-member rollups have not closed are rebuilt from this table when they close (and a
+	// refresh may reopen the current hour after an erasure closed it): they stay until then.
+	const deletableBefore = Math.min(cutoffSeconds, hoursClosedBefore, utcHourOf(Date.now()));
+	const range = timestampRangeSql(dialect, q(dialect, 'timestamp'), 0, deletableBefore);
+	const notYet = timestampRangeSql(dialect, q(dialect, 'timestamp'), deletableBefore, Math.max(deletableBefore, cutoffSeconds));
 	const report: RetentionReport = {
 		cutoff: new Date(cutoffSeconds * 1000).toISOString(),
 		mode: options.mode,
@@ -83,7 +88,8 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 	const gapFilter = gaps.length > 0 ? ` and id not in (${gaps.map(() => '?').join(', ')})` : '';
 	const old = `from directus_activity where ${range.sql}`;
 	const [unabsorbed] = rowsOf(await database.raw(`select count(*) as n ${old} and (id > ?${gaps.length > 0 ? ` or id in (${gaps.map(() => '?').join(', ')})` : ''})`, [...range.bindings, watermark, ...gaps]), dialect) as { n: number | string }[];
-	report.keptUnabsorbed = Number(unabsorbed?.n ?? 0);
+	const [open] = deletableBefore < cutoffSeconds ? (rowsOf(await database.raw(`select count(*) as n from directus_activity where ${notYet.sql}`, notYet.bindings), dialect) as { n: number | string }[]) : [];
+	report.keptUnabsorbed = Number(unabsorbed?.n ?? 0) + Number(open?.n ?? 0);
 
 	if (options.dryRun) {
 		const [due] = rowsOf(await database.raw(`select count(*) as n ${old} and id <= ?${gapFilter}`, [...range.bindings, watermark, ...gaps]), dialect) as { n: number | string }[];

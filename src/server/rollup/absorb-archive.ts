@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../dialect';
 import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
+import { ALL_HOURS_CLOSED, moveOpenHours } from './close-buckets';
 import { applyRowsToRollups } from './rollup-batch';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from './rollup-lock';
 
@@ -20,7 +21,9 @@ export async function absorbArchive(database: Knex, batchSize: number, onProgres
 		await withRetry(() =>
 			database.transaction(async (trx) => {
 				const state = await lockState(trx, dialect, Date.now());
-				await applyRowsToRollups(trx, dialect, ARCHIVE_ACTIVITY_TABLE, `id >= ${Math.trunc(first)} and id <= ${Math.trunc(last)}`, 1, state.daysClosedBefore);
+				// Open hours are rebuilt from the live table only: archived rows go to closed ones.
+				const hours = await moveOpenHours(trx, dialect, state, ALL_HOURS_CLOSED);
+				await applyRowsToRollups(trx, dialect, ARCHIVE_ACTIVITY_TABLE, `id >= ${Math.trunc(first)} and id <= ${Math.trunc(last)}`, 1, { days: state.daysClosedBefore, hours });
 				// New rollup rows and dictionary values: answers cached before are stale.
 				await bumpGeneration(trx, state);
 			}),

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { MEMBER_COUNTS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../members/member-tables';
-import { closeFinishedDays } from './close-days';
+import { closeFinishedDays, moveOpenHours, openHoursFrom } from './close-buckets';
 import { applyRowsToRollups } from './rollup-batch';
 import { ensureStateRow, lockState, withRetry } from './rollup-lock';
 import { GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from './rollup-tables';
@@ -23,6 +23,8 @@ export interface RefreshResult {
 	gapsOpen: number;
 	durationMs: number;
 	generation: number;
+	/** Of durationMs: building the per-member rows of hours and days that closed (close-buckets.ts). */
+	closeMs: { hours: number; days: number };
 }
 
 // A wide sequence hole (a bulk rollback, a reseeded sequence) is not worth tracking id by id.
@@ -44,14 +46,23 @@ async function nextBatch(trx: Knex.Transaction, dialect: Dialect, watermark: num
 	return { count: Number(row?.n ?? 0), last: Number(row?.last ?? watermark) };
 }
 
-async function absorbBatch(database: Knex, dialect: Dialect, options: Required<Omit<RefreshOptions, 'onProgress'>>): Promise<{ rows: number; watermark: number; gapsOpen: number; generation: number; done: boolean }> {
+async function absorbBatch(
+	database: Knex,
+	dialect: Dialect,
+	options: Required<Omit<RefreshOptions, 'onProgress'>>,
+): Promise<{ rows: number; watermark: number; gapsOpen: number; generation: number; done: boolean; closeMs: { hours: number; days: number } }> {
 	// READ COMMITTED on MySQL: INSERT ... SELECT then reads directus_activity without locking it, so an
 	// open write transaction neither blocks the refresh nor is blocked by it.
 	const config = dialect === 'mysql' ? { isolationLevel: 'read committed' as const } : undefined;
 	return database.transaction(async (trx) => {
 		const now = Date.now();
 		const state = await lockState(trx, dialect, now);
+		// Hours first: a day closes from its hours' rows.
+		const started = performance.now();
+		const hoursClosedBefore = await moveOpenHours(trx, dialect, state, openHoursFrom(dialect, now));
+		const hoursClosed = performance.now();
 		const daysClosedBefore = await closeFinishedDays(trx, dialect, state, now);
+		const closeMs = { hours: Math.round(hoursClosed - started), days: Math.round(performance.now() - hoursClosed) };
 		const batch = await nextBatch(trx, dialect, state.watermark, options.batchSize);
 		// Ids below the new watermark that are not there yet may belong to transactions still open. They are
 		// listed before the rows are read and left out of that read: one committing in between is absorbed
@@ -83,7 +94,7 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		if (filledGaps.length > 0) conditions.push(`id in (${inList(filledGaps)})`);
 		const absorbed = live - filledGaps.filter(inRange).length + filledGaps.length;
 
-		if (conditions.length > 0) await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1, daysClosedBefore);
+		if (conditions.length > 0) await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1, { days: daysClosedBefore, hours: hoursClosedBefore });
 
 		for (let i = 0; i < newGaps.length; i += 500) {
 			await trx(GAPS_TABLE).insert(newGaps.slice(i, i + 500).map((id) => ({ id, seen_at: now })));
@@ -96,7 +107,7 @@ async function absorbBatch(database: Knex, dialect: Dialect, options: Required<O
 		await trx(STATE_TABLE)
 			.where({ key: ROLLUP_STATE_KEY })
 			.update({ watermark, generation, updated_at: now });
-		return { rows: absorbed, watermark, gapsOpen: Number(open), generation, done: batch.count < options.batchSize };
+		return { rows: absorbed, watermark, gapsOpen: Number(open), generation, done: batch.count < options.batchSize, closeMs };
 	}, config);
 }
 
@@ -115,10 +126,13 @@ export async function refreshRollups(database: Knex, options: RefreshOptions = {
 	let rows = 0;
 	let batches = 0;
 	let last = { watermark: 0, gapsOpen: 0, generation: 0 };
+	const closeMs = { hours: 0, days: 0 };
 	await withRetry(() => ensureStateRow(database, Date.now()));
 	for (;;) {
 		const batch = await withRetry(() => absorbBatch(database, dialect, settings));
 		rows += batch.rows;
+		closeMs.hours += batch.closeMs.hours;
+		closeMs.days += batch.closeMs.days;
 		batches++;
 		last = batch;
 		options.onProgress?.(rows, batch.watermark);
@@ -128,7 +142,7 @@ export async function refreshRollups(database: Knex, options: RefreshOptions = {
 	await database(STATE_TABLE)
 		.where({ key: ROLLUP_STATE_KEY })
 		.update({ last_refresh_at: Date.now(), last_refresh_ms: durationMs, last_refresh_rows: rows });
-	return { rows, batches, watermark: last.watermark, gapsOpen: last.gapsOpen, durationMs, generation: last.generation };
+	return { rows, batches, watermark: last.watermark, gapsOpen: last.gapsOpen, durationMs, generation: last.generation, closeMs };
 }
 
 /**

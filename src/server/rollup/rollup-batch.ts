@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { dimensionTextSql, epochWholeSecondsSql, floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
-import { DIMENSIONS, ROLLUP_TABLES, type Grain, type RollupTable } from './rollup-tables';
+import { DIMENSIONS, HOUR_AND_DAY, ROLLUP_TABLES, ROWS_ON_CLOSE_TABLES, type Grain, type RollupTable } from './rollup-tables';
 
 // The refresh adds a batch of raw rows to every rollup; erasure subtracts one. Both go through one staging
 // table, grouped once by quarter hour and every dimension, so the fan-out never reads the raw table twice.
@@ -36,13 +36,23 @@ function bucketOf(dialect: Dialect, grain: Grain): string {
 	return `${floorDivSql(dialect, q('bucket'), grain.seconds)} * ${grain.seconds}`;
 }
 
-function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 | -1, daysClosedBefore: number): string {
+/** Where the per-member tables' open buckets start: their rows are built when those close (close-buckets.ts). */
+export interface ClosedBefore {
+	days: number;
+	hours: number;
+}
+
+/** Every bucket closed: what the per-member tables hold when nothing is left to a close. */
+export const ALL_CLOSED: ClosedBefore = { days: Number.MAX_SAFE_INTEGER, hours: Number.MAX_SAFE_INTEGER };
+
+function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 | -1, closed: ClosedBefore): string {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	const dims = table.dims.map((d) => q(d));
 	const columns = ['grain', 'bucket', ...table.dims, 'events'].map(q).join(', ');
 	const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
-	// An open day's rows of these tables come from its hours when it closes (close-days.ts).
-	const where = table.dayRowsOnClose && grain.key === 'd' ? `${q('bucket')} < ${Math.trunc(daysClosedBefore)}` : '1 = 1';
+	// An open bucket's rows of these tables come from its close (close-buckets.ts), not from every batch.
+	const openFrom = !table.rowsOnClose ? null : grain.key === 'd' ? closed.days : closed.hours;
+	const where = openFrom === null || openFrom >= Number.MAX_SAFE_INTEGER ? '1 = 1' : `${q('bucket')} < ${Math.trunc(openFrom)}`;
 	const select = `select '${grain.key}', ${bucketOf(dialect, grain)}, ${dims.join(', ')}, ${sign < 0 ? '-' : ''}sum(${q('n')}) from ${q(BATCH_TABLE)} where ${where} group by ${groupBy}`;
 	const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
 	if (dialect === 'mysql') return `insert into ${q(table.name)} (${columns}) ${select} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`;
@@ -50,15 +60,31 @@ function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 |
 }
 
 /**
+ * Adds the rows of `source` matching `condition` to the hour rows of the per-member tables, and to nothing
+ * else: an hour's close (close-buckets.ts), whose rows every other rollup absorbed already.
+ */
+export async function addRowsToMemberHours(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, bindings: readonly number[]): Promise<void> {
+	const [drop, create] = stageBatchSql(dialect, source, condition);
+	await trx.raw(drop!);
+	// Inlined: PostgreSQL takes no parameters in CREATE TABLE AS (they are whole numbers only).
+	await trx.raw(trx.raw(create!, [...bindings]).toQuery());
+	const hour = HOUR_AND_DAY.find((grain) => grain.key === 'h')!;
+	for (const table of ROWS_ON_CLOSE_TABLES) await trx.raw(upsertSql(dialect, table, hour, 1, ALL_CLOSED));
+	await trx.raw(dropBatchSql(dialect));
+}
+
+/**
  * Adds (sign 1) or subtracts (sign -1) the rows of `source` matching `condition` to or from every rollup, in
  * the caller's transaction, and to or from the member sets. Subtracting removes the rows it empties, so
- * distinct counts stay exact. `daysClosedBefore` is the state's, read under its lock.
+ * distinct counts stay exact. `closed` is the state's, read under its lock; subtracting needs every bucket
+ * closed (erasure closes them first), since the member sets are checked against the per-member tables.
  */
-export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1, daysClosedBefore: number): Promise<void> {
+export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1, closed: ClosedBefore): Promise<void> {
+	if (sign < 0 && closed.hours < Number.MAX_SAFE_INTEGER) throw new Error('subtracting rows from the rollups needs every hour closed');
 	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	for (const table of ROLLUP_TABLES) {
-		for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain, sign, daysClosedBefore));
+		for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain, sign, closed));
 	}
 	if (sign < 0) {
 		const [range] = rowsOf<{ lo: number | string | null; hi: number | string | null }>(await trx.raw(`select min(${q('bucket')}) as lo, max(${q('bucket')}) as hi from ${q(BATCH_TABLE)}`), dialect);
@@ -69,7 +95,7 @@ export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect
 				await trx(table.name).where('bucket', '>=', lo).andWhere('bucket', '<=', Number(range.hi)).andWhere('events', '<=', 0).delete();
 			}
 		}
-		await removeVanishedMembers(trx, dialect, BATCH_TABLE, daysClosedBefore);
+		await removeVanishedMembers(trx, dialect, BATCH_TABLE, closed.days);
 	} else {
 		await addStagedMembers(trx, dialect, BATCH_TABLE);
 	}

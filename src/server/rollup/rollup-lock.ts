@@ -1,15 +1,19 @@
 import type { Knex } from 'knex';
-import type { Dialect } from '../dialect';
-import { utcDayOf } from './close-days';
+import { dialectOf, type Dialect } from '../dialect';
+import { openHoursFrom, utcDayOf } from './close-buckets';
 import { ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
 import { readRollupState, type RollupState } from './rollup-state';
 
 /**
  * Makes sure the state row exists, outside any long transaction (two first-time inserts would deadlock).
- * Days before today get their day rows as they are absorbed; today's are built when it closes.
+ * Days before today (hours before this one) get their per-member rows as they are absorbed; today's (this
+ * hour's) are built when it closes.
  */
 export async function ensureStateRow(database: Knex, now: number): Promise<void> {
-	await database(STATE_TABLE).insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now, days_closed_before: utcDayOf(now) }).onConflict('key').ignore();
+	await database(STATE_TABLE)
+		.insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now, days_closed_before: utcDayOf(now), hours_closed_before: openHoursFrom(dialectOf(database), now) })
+		.onConflict('key')
+		.ignore();
 }
 
 /**

@@ -9,8 +9,10 @@ export interface RollupState {
 	lastRefreshAt: number | null;
 	lastRefreshMs: number | null;
 	lastRefreshRows: number | null;
-	/** UTC day (epoch seconds) from which the per-member tables hold hour rows only: see close-days.ts. */
+	/** UTC day (epoch seconds) from which the per-member tables hold hour rows only: see close-buckets.ts. */
 	daysClosedBefore: number;
+	/** UTC hour from which the per-member tables hold no rows (read raw), or ALL_HOURS_CLOSED. */
+	hoursClosedBefore: number;
 	/** Missing ids at or below this were passed by a refresh before a backfill: deleted rows, never gaps. */
 	gapFloor: number;
 }
@@ -26,22 +28,26 @@ export async function readRollupState(database: Knex, { forUpdate = false } = {}
 		lastRefreshMs: num(row?.last_refresh_ms),
 		lastRefreshRows: num(row?.last_refresh_rows),
 		daysClosedBefore: Number(row?.days_closed_before ?? 0),
+		// Before migration 017 every hour was closed.
+		hoursClosedBefore: row?.hours_closed_before === undefined || row?.hours_closed_before === null ? Number.MAX_SAFE_INTEGER : Number(row.hours_closed_before),
 		gapFloor: Number(row?.gap_floor ?? 0),
 	};
 }
 
 /**
- * What the rollups do not hold: ids above the watermark and the gaps (read raw), and the day rows of the
- * per-member tables from `daysClosedBefore` on (read from their hours).
+ * What the rollups do not hold: ids above the watermark and the gaps (read raw), the day rows of the
+ * per-member tables from `daysClosedBefore` on (read from their hours), and their rows from
+ * `hoursClosedBefore` on (read raw).
  */
 export interface UnabsorbedRows {
 	watermark: number;
 	gaps: number[];
 	daysClosedBefore: number;
+	hoursClosedBefore: number;
 }
 
 export async function readUnabsorbed(database: Knex): Promise<UnabsorbedRows & { generation: number }> {
 	const state = await readRollupState(database);
 	const gaps = (await database(GAPS_TABLE).pluck('id')).map(Number);
-	return { watermark: state.watermark, gaps, daysClosedBefore: state.daysClosedBefore, generation: state.generation };
+	return { watermark: state.watermark, gaps, daysClosedBefore: state.daysClosedBefore, hoursClosedBefore: state.hoursClosedBefore, generation: state.generation };
 }

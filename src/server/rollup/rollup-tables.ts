@@ -14,11 +14,11 @@ export interface RollupTable {
 	/** Grains kept, coarsest first. Wide tables skip quarter hours: their sub-hour edges are read raw. */
 	grains: readonly Grain[];
 	/**
-	 * Day rows are built from the day's hour rows once the day has closed (close-days.ts), not upserted by
+	 * Day rows are built from the day's hour rows once the day has closed (close-buckets.ts), not upserted by
 	 * every refresh; until then the hours answer for it. Only the per-member tables: there, a day's keys are
 	 * about as many as its hours' keys, so the day upsert doubled the refresh's largest cost.
 	 */
-	dayRowsOnClose?: boolean;
+	rowsOnClose?: boolean;
 }
 
 export interface Grain {
@@ -39,12 +39,12 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
 	{ name: 'activity_analytics_rollup_events', dims: ['collection', 'action', 'origin'], grains: GRAINS },
 	{ name: 'activity_analytics_rollup_users', dims: ['user'], grains: HOUR_AND_DAY },
 	{ name: 'activity_analytics_rollup_ips', dims: ['ip'], grains: HOUR_AND_DAY },
-	{ name: 'activity_analytics_rollup_ip_users', dims: ['ip', 'user'], grains: HOUR_AND_DAY, dayRowsOnClose: true },
-	{ name: 'activity_analytics_rollup_user_dims', dims: ['collection', 'action', 'origin', 'user'], grains: HOUR_AND_DAY, dayRowsOnClose: true },
-	{ name: 'activity_analytics_rollup_ip_dims', dims: ['collection', 'action', 'origin', 'ip'], grains: HOUR_AND_DAY, dayRowsOnClose: true },
+	{ name: 'activity_analytics_rollup_ip_users', dims: ['ip', 'user'], grains: HOUR_AND_DAY, rowsOnClose: true },
+	{ name: 'activity_analytics_rollup_user_dims', dims: ['collection', 'action', 'origin', 'user'], grains: HOUR_AND_DAY, rowsOnClose: true },
+	{ name: 'activity_analytics_rollup_ip_dims', dims: ['collection', 'action', 'origin', 'ip'], grains: HOUR_AND_DAY, rowsOnClose: true },
 ];
 
-export const DAY_ON_CLOSE_TABLES = ROLLUP_TABLES.filter((table) => table.dayRowsOnClose);
+export const ROWS_ON_CLOSE_TABLES = ROLLUP_TABLES.filter((table) => table.rowsOnClose);
 
 /**
  * Users and IPs per collection: added by migration 009 (filled from the wide tables they project), dropped by
