@@ -39,7 +39,7 @@ export function openHoursFrom(dialect: Dialect, now: number): number {
  */
 export async function moveOpenHours(trx: Knex.Transaction, dialect: Dialect, state: RollupState, to: number): Promise<number> {
 	const from = state.hoursClosedBefore;
-	const target = Math.max(to, Math.min(state.daysClosedBefore, ALL_HOURS_CLOSED));
+	const target = Math.max(to, state.daysClosedBefore);
 	if (target === from) return from;
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	if (target > from) {

@@ -43,7 +43,7 @@ export interface ClosedBefore {
 }
 
 /** Every bucket closed: what the per-member tables hold when nothing is left to a close. */
-export const ALL_CLOSED: ClosedBefore = { days: Number.MAX_SAFE_INTEGER, hours: Number.MAX_SAFE_INTEGER };
+const ALL_CLOSED: ClosedBefore = { days: Number.MAX_SAFE_INTEGER, hours: Number.MAX_SAFE_INTEGER };
 
 function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 | -1, closed: ClosedBefore): string {
 	const q = (name: string) => quoteIdentifier(dialect, name);

@@ -14,9 +14,10 @@ export interface RollupTable {
 	/** Grains kept, coarsest first. Wide tables skip quarter hours: their sub-hour edges are read raw. */
 	grains: readonly Grain[];
 	/**
-	 * Day rows are built from the day's hour rows once the day has closed (close-buckets.ts), not upserted by
-	 * every refresh; until then the hours answer for it. Only the per-member tables: there, a day's keys are
-	 * about as many as its hours' keys, so the day upsert doubled the refresh's largest cost.
+	 * Rows of a bucket are built once it has closed (close-buckets.ts), not upserted by every refresh: an
+	 * hour's from the raw rows absorbed (until then they are read raw), a day's from its hours (until then
+	 * they answer for it). Only the per-member tables: their keys are mostly new in every hour and day, so
+	 * their upserts were most of a refresh.
 	 */
 	rowsOnClose?: boolean;
 }
