@@ -76,7 +76,7 @@ export async function addRowsToMemberHours(trx: Knex.Transaction, dialect: Diale
 /**
  * Adds (sign 1) or subtracts (sign -1) the rows of `source` matching `condition` to or from every rollup, in
  * the caller's transaction, and to or from the member sets. Subtracting removes the rows it empties, so
- * distinct counts stay exact. `closed` is the state's, read under its lock; subtracting needs every bucket
+ * distinct counts stay exact. `closed` is the state's, read under its lock; subtracting needs every hour
  * closed (erasure closes them first), since the member sets are checked against the per-member tables.
  */
 export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1, closed: ClosedBefore): Promise<void> {
