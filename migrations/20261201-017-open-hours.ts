@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../src/server/dialect';
-import { ALL_HOURS_CLOSED, moveOpenHours } from '../src/server/rollup/close-buckets';
+import { moveOpenHours } from '../src/server/rollup/close-buckets';
 import { readRollupState } from '../src/server/rollup/rollup-state';
-import { ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { ALL_HOURS_CLOSED, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
 
 export const name = '20261201-017-open-hours';
 

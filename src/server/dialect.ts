@@ -40,35 +40,24 @@ export function floorDivSql(dialect: Dialect, value: string, divisor: number): s
 	return dialect === 'sqlite' ? `(${value} / ${divisor})` : `floor(${value} / ${divisor})`;
 }
 
-/** `column` at or after `from` (epoch seconds), as timestampRangeSql writes it, with no upper bound. */
-export function timestampFromSql(dialect: Dialect, column: string, from: number): { sql: string; bindings: number[] } {
-	switch (dialect) {
-		case 'postgres':
-			return { sql: `${column} >= to_timestamp(?)`, bindings: [from] };
-		case 'mysql':
-			return { sql: `${column} >= from_unixtime(?) and unix_timestamp(${column}) >= ?`, bindings: [Math.max(0, from - 7200), from] };
-		case 'sqlite':
-			return { sql: `${epochWholeSecondsSql(dialect, column)} >= ?`, bindings: [from] };
-	}
-}
-
 /**
- * `column` in [from, to) (epoch seconds), written so PostgreSQL and MySQL use the timestamp index.
- * MySQL's from_unixtime() goes through the session time zone (ambiguous around DST), so its index range
- * is widened by two hours and the exact test is done on unix_timestamp().
+ * `column` in [from, to) (epoch seconds), or from `from` on when `to` is null, written so PostgreSQL and MySQL
+ * use the timestamp index. MySQL's from_unixtime() goes through the session time zone (ambiguous around DST),
+ * so its index range is widened by two hours and the exact test is done on unix_timestamp().
  */
-export function timestampRangeSql(dialect: Dialect, column: string, from: number, to: number): { sql: string; bindings: number[] } {
+export function timestampRangeSql(dialect: Dialect, column: string, from: number, to: number | null): { sql: string; bindings: number[] } {
+	const bounded = to !== null;
 	switch (dialect) {
 		case 'postgres':
-			return { sql: `${column} >= to_timestamp(?) and ${column} < to_timestamp(?)`, bindings: [from, to] };
+			return { sql: `${column} >= to_timestamp(?)${bounded ? ` and ${column} < to_timestamp(?)` : ''}`, bindings: bounded ? [from, to] : [from] };
 		case 'mysql':
 			return {
-				sql: `${column} >= from_unixtime(?) and ${column} < from_unixtime(?) and unix_timestamp(${column}) >= ? and unix_timestamp(${column}) < ?`,
-				bindings: [Math.max(0, from - 7200), to + 7200, from, to],
+				sql: `${column} >= from_unixtime(?)${bounded ? ` and ${column} < from_unixtime(?)` : ''} and unix_timestamp(${column}) >= ?${bounded ? ` and unix_timestamp(${column}) < ?` : ''}`,
+				bindings: bounded ? [Math.max(0, from - 7200), to + 7200, from, to] : [Math.max(0, from - 7200), from],
 			};
 		case 'sqlite': {
 			const epoch = epochWholeSecondsSql(dialect, column);
-			return { sql: `${epoch} >= ? and ${epoch} < ?`, bindings: [from, to] };
+			return { sql: `${epoch} >= ?${bounded ? ` and ${epoch} < ?` : ''}`, bindings: bounded ? [from, to] : [from] };
 		}
 	}
 }

@@ -5,10 +5,10 @@ import { forgetMembers } from '../members/member-dictionary';
 import { MEMBER_SOURCES, memberSetKeyString, type MemberSetKey } from '../members/member-tables';
 import { removeMembersFromSets } from '../members/update-member-sets';
 import { applyRowsToRollups } from '../rollup/rollup-batch';
-import { ALL_HOURS_CLOSED, moveOpenHours } from '../rollup/close-buckets';
+import { moveOpenHours } from '../rollup/close-buckets';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from '../rollup/rollup-lock';
 import { USER_ID } from '../../shared/maintenance-options';
-import { ALERTS_TABLE, FAILED_LOGINS_TABLE, GAPS_TABLE, ROLLUP_TABLES } from '../rollup/rollup-tables';
+import { ALERTS_TABLE, ALL_HOURS_CLOSED, FAILED_LOGINS_TABLE, GAPS_TABLE, ROLLUP_TABLES } from '../rollup/rollup-tables';
 
 export interface EraseOptions {
 	user: string;

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../dialect';
 import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
-import { ALL_HOURS_CLOSED, moveOpenHours } from './close-buckets';
+import { moveOpenHours } from './close-buckets';
+import { ALL_HOURS_CLOSED } from './rollup-tables';
 import { applyRowsToRollups } from './rollup-batch';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from './rollup-lock';
 

@@ -1,16 +1,13 @@
 import type { Knex } from 'knex';
-import { floorDivSql, quoteIdentifier, timestampFromSql, timestampRangeSql, type Dialect } from '../dialect';
+import { floorDivSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../dialect';
 import { addRowsToMemberHours } from './rollup-batch';
 import type { RollupState } from './rollup-state';
-import { GAPS_TABLE, ROWS_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
+import { ALL_HOURS_CLOSED, GAPS_TABLE, ROWS_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
 
 // The per-member tables get their rows of a bucket once, when it closes, instead of an upsert in every
 // refresh: their keys are mostly new in each hour and each day. An hour's rows are built from the raw rows
 // the refresh absorbed, a day's from its hours. Rows that arrive later for a closed bucket (late commits,
 // an archive absorbed again) are upserted as before. See docs/rollups.md.
-
-/** `hours_closed_before` when no hour is open: the per-member tables hold every absorbed row's hour. */
-export const ALL_HOURS_CLOSED = Number.MAX_SAFE_INTEGER;
 
 /** The start (epoch seconds) of the UTC day holding `ms`. */
 export function utcDayOf(ms: number): number {
@@ -43,7 +40,7 @@ export async function moveOpenHours(trx: Knex.Transaction, dialect: Dialect, sta
 	if (target === from) return from;
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	if (target > from) {
-		const range = target >= ALL_HOURS_CLOSED ? timestampFromSql(dialect, q('timestamp'), from) : timestampRangeSql(dialect, q('timestamp'), from, target);
+		const range = timestampRangeSql(dialect, q('timestamp'), from, target >= ALL_HOURS_CLOSED ? null : target);
 		const condition = `${range.sql} and ${q('id')} <= ? and not exists (select 1 from ${q(GAPS_TABLE)} g where g.${q('id')} = ${q('directus_activity')}.${q('id')})`;
 		await addRowsToMemberHours(trx, dialect, 'directus_activity', condition, [...range.bindings, state.watermark]);
 	} else {

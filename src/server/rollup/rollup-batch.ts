@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { dimensionTextSql, epochWholeSecondsSql, floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
 import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
-import { DIMENSIONS, HOUR_AND_DAY, ROLLUP_TABLES, ROWS_ON_CLOSE_TABLES, type Grain, type RollupTable } from './rollup-tables';
+import { ALL_HOURS_CLOSED, DIMENSIONS, HOUR_AND_DAY, ROLLUP_TABLES, ROWS_ON_CLOSE_TABLES, type Grain, type RollupTable } from './rollup-tables';
 
 // The refresh adds a batch of raw rows to every rollup; erasure subtracts one. Both go through one staging
 // table, grouped once by quarter hour and every dimension, so the fan-out never reads the raw table twice.
@@ -43,7 +43,7 @@ export interface ClosedBefore {
 }
 
 /** Every bucket closed: what the per-member tables hold when nothing is left to a close. */
-const ALL_CLOSED: ClosedBefore = { days: Number.MAX_SAFE_INTEGER, hours: Number.MAX_SAFE_INTEGER };
+const ALL_CLOSED: ClosedBefore = { days: Number.MAX_SAFE_INTEGER, hours: ALL_HOURS_CLOSED };
 
 function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 | -1, closed: ClosedBefore): string {
 	const q = (name: string) => quoteIdentifier(dialect, name);
@@ -52,7 +52,7 @@ function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 |
 	const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
 	// An open bucket's rows of these tables come from its close (close-buckets.ts), not from every batch.
 	const openFrom = !table.rowsOnClose ? null : grain.key === 'd' ? closed.days : closed.hours;
-	const where = openFrom === null || openFrom >= Number.MAX_SAFE_INTEGER ? '1 = 1' : `${q('bucket')} < ${Math.trunc(openFrom)}`;
+	const where = openFrom === null || openFrom >= ALL_HOURS_CLOSED ? '1 = 1' : `${q('bucket')} < ${Math.trunc(openFrom)}`;
 	const select = `select '${grain.key}', ${bucketOf(dialect, grain)}, ${dims.join(', ')}, ${sign < 0 ? '-' : ''}sum(${q('n')}) from ${q(BATCH_TABLE)} where ${where} group by ${groupBy}`;
 	const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
 	if (dialect === 'mysql') return `insert into ${q(table.name)} (${columns}) ${select} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`;
@@ -80,7 +80,7 @@ export async function addRowsToMemberHours(trx: Knex.Transaction, dialect: Diale
  * closed (erasure closes them first), since the member sets are checked against the per-member tables.
  */
 export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1, closed: ClosedBefore): Promise<void> {
-	if (sign < 0 && closed.hours < Number.MAX_SAFE_INTEGER) throw new Error('subtracting rows from the rollups needs every hour closed');
+	if (sign < 0 && closed.hours < ALL_HOURS_CLOSED) throw new Error('subtracting rows from the rollups needs every hour closed');
 	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	for (const table of ROLLUP_TABLES) {

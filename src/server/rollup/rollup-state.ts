@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { GAPS_TABLE, ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
+import { ALL_HOURS_CLOSED, GAPS_TABLE, ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
 
 export interface RollupState {
 	/** Every activity id at or below this is absorbed, except the open gaps. */
@@ -29,7 +29,7 @@ export async function readRollupState(database: Knex, { forUpdate = false } = {}
 		lastRefreshRows: num(row?.last_refresh_rows),
 		daysClosedBefore: Number(row?.days_closed_before ?? 0),
 		// Before migration 017 every hour was closed.
-		hoursClosedBefore: row?.hours_closed_before === undefined || row?.hours_closed_before === null ? Number.MAX_SAFE_INTEGER : Number(row.hours_closed_before),
+		hoursClosedBefore: row?.hours_closed_before === undefined || row?.hours_closed_before === null ? ALL_HOURS_CLOSED : Number(row.hours_closed_before),
 		gapFloor: Number(row?.gap_floor ?? 0),
 	};
 }

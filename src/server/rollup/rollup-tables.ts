@@ -47,6 +47,9 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
 
 export const ROWS_ON_CLOSE_TABLES = ROLLUP_TABLES.filter((table) => table.rowsOnClose);
 
+/** `hours_closed_before` when no hour is open: the per-member tables hold every absorbed row's hour. */
+export const ALL_HOURS_CLOSED = Number.MAX_SAFE_INTEGER;
+
 /**
  * Users and IPs per collection: added by migration 009 (filled from the wide tables they project), dropped by
  * 014 once the member sets (011) answered every query they served. Kept here for those two migrations only.
