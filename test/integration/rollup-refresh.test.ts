@@ -11,7 +11,7 @@ import { openDatabase } from '../../scripts/host.mjs';
 import { apiOk } from '../support/api';
 import { openHostDatabase } from '../support/database';
 import { epochSql, rawWhere, sqlRows, truthBreakdown, truthOverview } from '../support/ground-truth';
-import { absorbedRawRowsFrom, dayRowDifferences, memberSetDifferences, readHoursClosedBefore } from '../support/member-sets';
+import { absorbedRawRowsFrom, dayRowDifferences, memberSetDifferences, readClosedMarks } from '../support/member-sets';
 import { runHostCli } from '../support/host-cli';
 
 let db: Knex;
@@ -42,9 +42,9 @@ async function expectRollupsHoldAbsorbedRows(): Promise<number> {
 	const gaps = (await db('activity_analytics_gaps').pluck('id')).map(Number);
 	const [{ live } = { live: 0 }] = await db('directus_activity').where('id', '<=', watermark).whereNotIn('id', gaps.length > 0 ? gaps : [-1]).count({ live: '*' });
 	const n = Number(live) + (await archivedRows());
-	const daysClosedBefore = Number(state?.['days_closed_before']);
+	const { days: daysClosedBefore, hours: hoursClosedBefore } = await readClosedMarks(db);
 	// Hours not closed yet are in no per-member row: their absorbed raw rows stand in.
-	const openHours = (await absorbedRawRowsFrom(db, await readHoursClosedBefore(db), [])).reduce((sum, row) => sum + Number(row['events']), 0);
+	const openHours = (await absorbedRawRowsFrom(db, hoursClosedBefore, [])).reduce((sum, row) => sum + Number(row['events']), 0);
 	for (const table of ROLLUP_TABLES) {
 		for (const grain of table.grains) {
 			const [{ total } = { total: 0 }] = await db(table.name).where({ grain: grain.key }).sum({ total: 'events' });

@@ -11,16 +11,14 @@ const SOURCES = [
 ] as const;
 const COUNT_TABLES = { user: 'activity_analytics_rollup_users', ip: 'activity_analytics_rollup_ips' } as const;
 
-/** Where the open days start; with no state row (nothing refreshed yet) or before migration 015, none is open. */
-async function readDaysClosedBefore(db: Knex): Promise<number> {
+/**
+ * Where the per-member tables' open days and open hours start. With no state row (nothing refreshed yet), or
+ * before migration 015 (days) or 017 (hours), none is open.
+ */
+export async function readClosedMarks(db: Knex): Promise<{ days: number; hours: number }> {
 	const state = await db('activity_analytics_state').where({ key: 'rollup' }).first();
-	return state?.days_closed_before === undefined || state?.days_closed_before === null ? Number.MAX_SAFE_INTEGER : Number(state.days_closed_before);
-}
-
-/** Where the open hours start (their per-member rows are built from the raw rows when they close); before 017, none. */
-export async function readHoursClosedBefore(db: Knex): Promise<number> {
-	const state = await db('activity_analytics_state').where({ key: 'rollup' }).first();
-	return state?.hours_closed_before === undefined || state?.hours_closed_before === null ? Number.MAX_SAFE_INTEGER : Number(state.hours_closed_before);
+	const mark = (value: unknown) => (value === undefined || value === null ? Number.MAX_SAFE_INTEGER : Number(value));
+	return { days: mark(state?.days_closed_before), hours: mark(state?.hours_closed_before) };
 }
 
 /**
@@ -54,8 +52,7 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 	// Values are compared as the database compares them: on MySQL the dictionary may spell "FE80::A" what a
 	// rollup row spells "fe80::a".
 	const keys = await dimensionKeys(db);
-	const daysClosedBefore = await readDaysClosedBefore(db);
-	const hoursClosedBefore = await readHoursClosedBefore(db);
+	const { days: daysClosedBefore, hours: hoursClosedBefore } = await readClosedMarks(db);
 	for (const { kind, table } of SOURCES) {
 		const key = keys[kind];
 		const values = new Map<number, string>();
@@ -104,8 +101,7 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
  * and up to 20 differences.
  */
 export async function dayRowDifferences(db: Knex): Promise<{ checked: number; daysClosedBefore: number; differences: string[] }> {
-	const daysClosedBefore = await readDaysClosedBefore(db);
-	const hoursClosedBefore = await readHoursClosedBefore(db);
+	const { days: daysClosedBefore, hours: hoursClosedBefore } = await readClosedMarks(db);
 	const differences: string[] = [];
 	let checked = 0;
 	// On MySQL a day row may spell "fe80::a" what an hour row spells "FE80::A": one key to the database.
@@ -122,7 +118,7 @@ export async function dayRowDifferences(db: Knex): Promise<{ checked: number; da
 			actual.set([table, Number(row['bucket']), ...keyOf(row)].join(' '), Number(row['events']));
 		}
 		checked += expected.size;
-		for (const row of (await db(table).where({ grain: 'h' }).andWhere('bucket', '>=', Math.min(hoursClosedBefore, Number.MAX_SAFE_INTEGER)).select('bucket', ...dims, 'events')) as Record<string, string | number>[]) {
+		for (const row of (await db(table).where({ grain: 'h' }).andWhere('bucket', '>=', hoursClosedBefore).select('bucket', ...dims, 'events')) as Record<string, string | number>[]) {
 			if (differences.length < 20) differences.push(`${table} ${Number(row['bucket'])} ${keyOf(row).join(' ')}: hour row ${Number(row['events'])} in an open hour (from ${hoursClosedBefore})`);
 		}
 		for (const [key, events] of expected) if (actual.get(key) !== events && differences.length < 20) differences.push(`${key}: day row ${actual.get(key) ?? 'missing'}, hours ${events}`);
