@@ -32,6 +32,7 @@ export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_members',
 	'activity_analytics_member_sets',
 	'activity_analytics_member_counts',
+	'activity_analytics_member_quarters',
 	'activity_analytics_state',
 	'activity_analytics_gaps',
 	'activity_analytics_migrations',

@@ -121,8 +121,9 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 	for (const by of ['collection', 'action', 'user', 'ip', 'origin'] as const) {
 		for (const sort of ['events', 'users', 'ips'] as const) {
 			it(`breakdown by ${by}, sorted by ${sort}`, async () => {
-				const from = '2026-08-15T06:00:00Z';
-				const to = '2026-11-07T00:00:00Z';
+				// Ends inside hours: whole quarter hours, and raw minutes, at both ends.
+				const from = '2026-08-15T05:22:00Z';
+				const to = '2026-11-06T23:41:00Z';
 				const { data } = await apiOk<{ data: { rows: { key: string | null; events: number; users: number; ips: number }[] } }>(
 					`/analytics/breakdown?${qs({ from, to, by, sort, limit: '10' })}`,
 				);

@@ -5,6 +5,7 @@ import { bootstrap, createDatabase, dropDatabase, openDatabase, runDir } from '.
 import { MIGRATIONS, MIGRATOR_CONFIG, migrateDown, migrateUp, migrationStatus } from '../../src/server/migrations/run-migrations';
 import { dialectName } from '../support/ground-truth';
 import { runHostCli } from '../support/host-cli';
+import { decodeMemberCounts } from '../../src/server/members/member-count-codec';
 import { dayRowDifferences, memberSetDifferences } from '../support/member-sets';
 
 // Our migrations on a database of their own (same engine as the host), holding just Directus's two tables.
@@ -162,12 +163,13 @@ describe('migrations', () => {
 		expect(await db.schema.hasTable('activity_analytics_rollup_collection_users')).toBe(false);
 		// 011 derived the member sets from the wide rollups: u1, u2 and 10.0.0.1, each in its bucket and collection.
 		// 012 the count vectors from the user and IP rollups (5 rows, NULLs included) through that dictionary.
-		expect(await memberSetDifferences(db)).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
+		// These rollups have no raw rows, which 018 fills the quarter vectors from (tested below).
+		expect(await memberSetDifferences(db, { quarters: false })).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
 		expect(Number((await db('activity_analytics_member_sets').count({ n: '*' }).first())?.['n'])).toBe(3);
 		expect(Number((await db('activity_analytics_member_counts').count({ n: '*' }).first())?.['n'])).toBe(4);
 		// Filled once: a rerun of 012 finds its table filled and leaves it.
 		await MIGRATIONS.find((m) => m.name.includes('-012-'))!.up(db);
-		expect(await memberSetDifferences(db)).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
+		expect(await memberSetDifferences(db, { quarters: false })).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
 	});
 
 	it("015 opens today in the per-member tables (its day rows go, its hours stay), and its down builds the open days' rows from their hours", async () => {
@@ -256,6 +258,52 @@ describe('migrations', () => {
 		await db('activity_analytics_state').delete();
 		await db('directus_activity').where({ collection: 'mig17' }).delete();
 		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_dims', 'activity_analytics_rollup_ip_users']) await db(table).delete();
+	});
+
+	it('018 fills the quarter vectors from the absorbed raw rows: events per member, quarter hour and collection', async () => {
+		const from018 = MIGRATIONS.findIndex((m) => m.name.includes('-018-'));
+		while ((await migrationStatus(db)).applied.some((m) => m.includes('-018-'))) await db.migrate.down(MIGRATOR_CONFIG);
+		expect(await db.schema.hasTable('activity_analytics_member_quarters')).toBe(false);
+		const quarter = Math.floor(Date.now() / 3_600_000) * 3_600 - 3_600;
+		const [u1, u2] = ['00000000-0000-4000-8000-000000000081', '00000000-0000-4000-8000-000000000082'];
+		const raw = (user: string | null, ip: string | null, at: number, collection = 'mig18') => ({ action: 'update', collection, item: '1', user, ip, timestamp: new Date(at * 1000) });
+		await db('directus_activity').insert([
+			raw(u1, '10.0.0.1', quarter + 10),
+			raw(u1, '10.0.0.1', quarter + 899),
+			raw(u2, null, quarter + 100),
+			raw(null, '10.0.0.2', quarter + 900),
+			raw(u1, '10.0.0.2', quarter + 1_000, 'mig18b'),
+		]);
+		// One absorbed id is an open gap (its transaction had not committed), one row is above the watermark.
+		await db('directus_activity').insert(raw(u2, '10.0.0.9', quarter + 20));
+		const gap = Number((await db('directus_activity').max({ id: 'id' }).first())?.['id']);
+		const watermark = gap;
+		await db('directus_activity').insert(raw(u2, '10.0.0.9', quarter + 30));
+		await db('activity_analytics_gaps').insert({ id: gap, seen_at: Date.now() });
+		await db('activity_analytics_state').insert({ key: 'rollup', watermark, generation: 1, updated_at: Date.now() });
+
+		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from018).map((m) => m.name));
+		const values = new Map(((await db('activity_analytics_members').select('kind', 'id', 'value')) as { kind: string; id: number | string; value: string }[]).map((r) => [`${r.kind} ${Number(r.id)}`, r.value]));
+		const vectors = ((await db('activity_analytics_member_quarters').orderBy(['kind', 'bucket', 'collection']).select('kind', 'bucket', 'collection', 'counts')) as { kind: string; bucket: number | string; collection: string; counts: Buffer }[]).map((row) => {
+			const { counts, none } = decodeMemberCounts(row.counts);
+			return { kind: row.kind, at: Number(row.bucket) - quarter, collection: row.collection, none, counts: Object.fromEntries([...counts].map(([id, n]) => [values.get(`${row.kind} ${id}`), n])) };
+		});
+		expect(vectors).toEqual([
+			{ kind: 'ip', at: 0, collection: 'mig18', none: 1, counts: { '10.0.0.1': 2 } },
+			{ kind: 'ip', at: 900, collection: 'mig18', none: 0, counts: { '10.0.0.2': 1 } },
+			{ kind: 'ip', at: 900, collection: 'mig18b', none: 0, counts: { '10.0.0.2': 1 } },
+			{ kind: 'user', at: 0, collection: 'mig18', none: 0, counts: { [u1]: 2, [u2]: 1 } },
+			{ kind: 'user', at: 900, collection: 'mig18', none: 1, counts: {} },
+			{ kind: 'user', at: 900, collection: 'mig18b', none: 0, counts: { [u1]: 1 } },
+		]);
+		// Filled once: a rerun finds the table filled and leaves it.
+		await MIGRATIONS[from018]!.up(db);
+		expect(Number((await db('activity_analytics_member_quarters').count({ n: '*' }).first())?.['n'])).toBe(6);
+
+		await db('activity_analytics_state').delete();
+		await db('activity_analytics_gaps').delete();
+		await db('directus_activity').whereIn('collection', ['mig18', 'mig18b']).delete();
+		for (const table of ['activity_analytics_member_quarters', 'activity_analytics_members']) await db(table).delete();
 	});
 
 	it('down removes every table and index of ours, and leaves Directus tables alone', async () => {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { decodeMemberCounts } from '../../src/server/members/member-count-codec';
+import { decodeMemberCounts, visitMemberCounts } from '../../src/server/members/member-count-codec';
 import { decodeMemberSet } from '../../src/server/members/member-set-codec';
 import { dimensionKeys } from '../../src/server/dimension-keys';
 import { ROWS_ON_CLOSE_TABLES } from '../../src/server/rollup/rollup-tables';
@@ -41,10 +41,11 @@ export async function absorbedRawRowsFrom(db: Knex, from: number, dims: readonly
 
 /**
  * Compares the member sets, decoded through the dictionary, with the members per bucket and collection of
- * the wide rollups they mirror, and the count vectors with the user and IP rollups: every (kind, grain, bucket, collection, value) on one side and not the other, and dictionary
+ * the wide rollups they mirror, the count vectors with the user and IP rollups, and the quarter vectors (per
+ * hour) with the wide rollups' hour rows: every (kind, grain, bucket, collection, value) on one side and not the other, and dictionary
  * values no rollup holds any more; up to 20 of each.
  */
-export async function memberSetDifferences(db: Knex): Promise<{ checked: number; missing: string[]; extra: string[]; orphans: string[] }> {
+export async function memberSetDifferences(db: Knex, options: { quarters: boolean } = { quarters: true }): Promise<{ checked: number; missing: string[]; extra: string[]; orphans: string[] }> {
 	let checked = 0;
 	const orphans: string[] = [];
 	const missing: string[] = [];
@@ -91,6 +92,25 @@ export async function memberSetDifferences(db: Knex): Promise<{ checked: number;
 		checked += countsExpected.size;
 		for (const entry of countsExpected) if (!countsActual.has(entry) && missing.length < 20) missing.push(`counts: ${entry}`);
 		for (const entry of countsActual) if (!countsExpected.has(entry) && extra.length < 20) extra.push(`counts: ${entry}`);
+
+		// The quarter vectors, summed per hour: events per (hour, collection, value) as in the wide table's hour
+		// rows (summed over action and origin), or the raw rows of an open hour. (Migration 018 fills them from
+		// the raw rows: rollup rows with no raw rows left, or none ever, have no quarter vectors.)
+		if (!options.quarters) continue;
+		const sum = (into: Map<string, number>, key: string, events: number) => into.set(key, (into.get(key) ?? 0) + events);
+		const quartersActual = new Map<string, number>();
+		for (const row of (await db('activity_analytics_member_quarters').where({ kind }).select('bucket', 'collection', 'counts')) as { bucket: number | string; collection: string; counts: Buffer }[]) {
+			const hour = Math.floor(Number(row.bucket) / 3_600) * 3_600;
+			const none = visitMemberCounts(row.counts, (id, count) => sum(quartersActual, `${kind} ${hour} ${row.collection} ${values.get(id) ?? `<id ${id} not in the dictionary>`}`, count));
+			if (none > 0) sum(quartersActual, `${kind} ${hour} ${row.collection} ''`, none);
+		}
+		const quartersExpected = new Map<string, number>();
+		for (const row of [...((await db(table).where({ grain: 'h' }).select('bucket', 'collection', kind, 'events')) as Record<string, string | number>[]), ...(await absorbedRawRowsFrom(db, hoursClosedBefore, ['collection', kind]))]) {
+			sum(quartersExpected, `${kind} ${Number(row['bucket'])} ${row['collection']} ${row[kind] === '' ? "''" : key(String(row[kind]))}`, Number(row['events']));
+		}
+		checked += quartersExpected.size;
+		for (const [entry, events] of quartersExpected) if (quartersActual.get(entry) !== events && missing.length < 20) missing.push(`quarters: ${entry} ${events}, vectors ${quartersActual.get(entry) ?? 'none'}`);
+		for (const [entry, events] of quartersActual) if (!quartersExpected.has(entry) && extra.length < 20) extra.push(`quarters: ${entry} ${events}`);
 	}
 	return { checked, missing, extra, orphans };
 }

@@ -1,4 +1,4 @@
-import { HOUR_AND_DAY } from '../rollup/rollup-tables';
+import { GRAINS, HOUR_AND_DAY } from '../rollup/rollup-tables';
 
 // Distinct users and IPs per collection, one row per bucket instead of one per member: the dashboard's
 // unique counts read a few kilobytes per bucket and union them in memory. See docs/rollups.md.
@@ -7,6 +7,9 @@ export const MEMBER_SETS_TABLE = 'activity_analytics_member_sets';
 // Events per member per bucket, all collections together: the top users and IPs of a window sum a few
 // vectors in memory instead of every per-member rollup row in it.
 export const MEMBER_COUNTS_TABLE = 'activity_analytics_member_counts';
+// Events per member per quarter hour and collection: the sub-hour ends of a window, which the hour and day
+// sets and vectors leave out, read a few vectors instead of every raw row there (migration 018).
+export const MEMBER_QUARTERS_TABLE = 'activity_analytics_member_quarters';
 
 export type MemberKind = 'user' | 'ip';
 
@@ -28,6 +31,8 @@ export const COUNT_SOURCES: readonly { kind: MemberKind; table: string }[] = [
 ];
 
 export const MEMBER_GRAINS = HOUR_AND_DAY;
+/** What a read splits a window into: the sets and vectors above, then the quarter vectors for the rest. */
+export const MEMBER_READ_GRAINS = GRAINS;
 
 export interface MemberSetKey {
 	grain: string;

@@ -5,6 +5,7 @@ import { ensureMemberIds, forgetMembers, lookupMemberIds } from './member-dictio
 import { dimensionKeys } from '../dimension-keys';
 import { addEncodedMembers, encodeMemberSet } from './member-set-codec';
 import { applyStagedCounts, rebuildMemberCounts, rebuildMemberCountsInRange } from './update-member-counts';
+import { applyStagedQuarters, removeMemberFromQuarters, renameMembersInQuarters } from './update-member-quarters';
 import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, memberSetKeyString, type MemberKind, type MemberSetKey } from './member-tables';
 
 const CHUNK = 200;
@@ -79,6 +80,7 @@ export async function addStagedMembers(trx: Knex.Transaction, dialect: Dialect, 
 		);
 		const ids = await ensureMemberIds(trx, kind, rows.map((r) => r.v));
 		await applyStagedCounts(trx, dialect, batchTable, kind, 1, ids);
+		await applyStagedQuarters(trx, dialect, batchTable, kind, 1, ids);
 		if (rows.length === 0) continue;
 		const changes = new Map<string, Change>();
 		for (const row of rows) {
@@ -127,7 +129,9 @@ export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dial
 		}
 		if (changes.size > 0) await rewriteSets(trx, kind, changes, removeIds);
 		const staged = rowsOf<{ v: string }>(await trx.raw(`select distinct ${q(kind)} as ${q('v')} from ${q(batchTable)} where ${q(kind)} <> ''`), dialect);
-		await applyStagedCounts(trx, dialect, batchTable, kind, -1, await lookupMemberIds(trx, kind, staged.map((r) => r.v)));
+		const stagedIds = await lookupMemberIds(trx, kind, staged.map((r) => r.v));
+		await applyStagedCounts(trx, dialect, batchTable, kind, -1, stagedIds);
+		await applyStagedQuarters(trx, dialect, batchTable, kind, -1, stagedIds);
 		// A value gone from every bucket (an IP only the erased user had) leaves the dictionary too.
 		// Compared by the database's key: on MySQL the rollup may hold "fe80::a" for a vanished "FE80::A".
 		const candidates = [...vanished];
@@ -160,6 +164,7 @@ export async function removeMembersFromSets(trx: Knex.Transaction, dialect: Dial
 	for (const grain of MEMBER_GRAINS) {
 		await rebuildMemberCounts(trx, dialect, kind, grain.key, keys.filter((key) => key.grain === grain.key).map((key) => key.bucket));
 	}
+	await removeMemberFromQuarters(trx, kind, id, keys.filter((key) => key.grain === 'h'));
 }
 
 /**
@@ -198,6 +203,7 @@ export async function renameMembers(trx: Knex.Transaction, dialect: Dialect, kin
 		}
 	}
 	await rebuildMemberCountsInRange(trx, dialect, kind, from, to);
+	await renameMembersInQuarters(trx, kind, replace, from, to);
 	await forgetMembers(
 		trx,
 		kind,

@@ -16,6 +16,7 @@ import * as dropCollectionRollups from '../../../migrations/20261201-014-drop-co
 import * as closeDays from '../../../migrations/20261201-015-close-days';
 import * as gapFloor from '../../../migrations/20261201-016-gap-floor';
 import * as openHours from '../../../migrations/20261201-017-open-hours';
+import * as memberQuarters from '../../../migrations/20261201-018-member-quarters';
 
 interface Migration {
 	name: string;
@@ -26,7 +27,7 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups, closeDays, gapFloor, openHours];
+export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups, closeDays, gapFloor, openHours, memberQuarters];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 

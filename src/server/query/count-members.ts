@@ -1,9 +1,10 @@
 import { TypedFastBitSet } from 'typedfastbitset';
 import { quoteIdentifier } from '../dialect';
 import { addEncodedMembers } from '../members/member-set-codec';
+import { visitMemberCounts } from '../members/member-count-codec';
 import { cachedDictionary, memberIdColumn, memberIdOf } from '../members/dictionary-cache';
 import { dimensionKeys } from '../dimension-keys';
-import { MEMBER_GRAINS, MEMBER_SETS_TABLE, type MemberKind } from '../members/member-tables';
+import { MEMBER_QUARTERS_TABLE, MEMBER_READ_GRAINS, MEMBER_SETS_TABLE, type MemberKind } from '../members/member-tables';
 import { DIMENSIONS } from '../rollup/rollup-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
@@ -25,9 +26,10 @@ interface Members {
 }
 
 /**
- * Exact distinct users or IPs per group over the ranges: the member sets of whole hours and days, unioned
- * in memory, plus the raw rows they leave out (edges, and rows newer than the watermark). `groupOf` places a
- * bucket or raw row (its time and collection) in a group, or leaves it out.
+ * Exact distinct users or IPs per group over the ranges: the member sets of whole hours and days and the
+ * quarter vectors of whole quarter hours, unioned in memory, plus the raw rows they leave out (edges shorter
+ * than a quarter hour, and rows newer than the watermark). `groupOf` places a bucket or raw row (its time and
+ * collection) in a group, or leaves it out.
  */
 export async function countMembers<K>(
 	context: QueryContext,
@@ -50,7 +52,7 @@ export async function countMembersOfKinds<K>(
 	options: { byTime: boolean },
 ): Promise<Map<MemberKind, Map<K, number>>> {
 	const q = (name: string) => quoteIdentifier(context.dialect, name);
-	const segments = ranges.flatMap((r) => splitWindow(r.from, r.to, MEMBER_GRAINS));
+	const segments = ranges.flatMap((r) => splitWindow(r.from, r.to, MEMBER_READ_GRAINS));
 	const groups = new Map<MemberKind, Map<K, Members>>(kinds.map((kind) => [kind, new Map()]));
 	const group = (kind: MemberKind, key: K): Members => {
 		const byKey = groups.get(kind)!;
@@ -64,6 +66,24 @@ export async function countMembersOfKinds<K>(
 
 	for (const [grain, grainRanges] of rollupRangesByGrain(segments)) {
 		const range = bucketRangesSql(context.dialect, grainRanges);
+		if (grain === 'q') {
+			// Quarter hours keep events per member: every member there has a positive count.
+			const rows = rowsOf<{ kind: MemberKind; bucket: number | string; collection: string; counts: Uint8Array }>(
+				await context.db.raw(`select ${q('kind')}, ${q('bucket')}, ${q('collection')}, ${q('counts')} from ${q(MEMBER_QUARTERS_TABLE)} where ${kindsSql} and ${range.sql}${collectionSql}`, [
+					...kinds,
+					...range.bindings,
+					...collections,
+				]),
+				context.dialect,
+			);
+			for (const row of rows) {
+				const key = groupOf(Number(row.bucket), row.collection);
+				if (key === undefined) continue;
+				const ids = group(row.kind, key).ids;
+				visitMemberCounts(row.counts, (id) => ids.add(id));
+			}
+			continue;
+		}
 		const rows = rowsOf<{ kind: MemberKind; bucket: number | string; collection: string; members: Uint8Array }>(
 			await context.db.raw(
 				`select ${q('kind')}, ${q('bucket')}, ${q('collection')}, ${q('members')} from ${q(MEMBER_SETS_TABLE)} where ${kindsSql} and ${q('grain')} = ? and ${range.sql}${collectionSql}`,

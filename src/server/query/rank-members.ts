@@ -3,7 +3,7 @@ import { visitMemberCounts } from '../members/member-count-codec';
 import { cachedDictionary, memberIdColumn, memberIdOf } from '../members/dictionary-cache';
 import { lookupMemberIds, lookupMemberValues } from '../members/member-dictionary';
 import { dimensionKeys } from '../dimension-keys';
-import { MEMBER_COUNTS_TABLE, MEMBER_GRAINS, type MemberKind } from '../members/member-tables';
+import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBER_READ_GRAINS, type MemberKind } from '../members/member-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import { byCountThenKey } from './rank-order';
 import type { QueryContext } from './read-snapshot';
@@ -29,9 +29,10 @@ class EventTotals {
 }
 
 /**
- * Events per user or IP over [from, to), exact: the count vectors of whole hours and days summed in memory,
- * plus the raw rows they leave out. Returns the top `limit` keys (events descending, then key), or, given
- * `keys`, the events of those keys. The NULL key is the events with no user or IP.
+ * Events per user or IP over [from, to), exact: the count vectors of whole hours and days and the quarter
+ * vectors of whole quarter hours summed in memory, plus the raw rows they leave out. Returns the top `limit`
+ * keys (events descending, then key), or, given `keys`, the events of those keys. The NULL key is the events
+ * with no user or IP.
  */
 export async function eventsByMember(
 	context: QueryContext,
@@ -41,13 +42,16 @@ export async function eventsByMember(
 	keys: readonly (string | null)[] | null,
 ): Promise<Map<string | null, number>> {
 	const q = (name: string) => quoteIdentifier(context.dialect, name);
-	const segments = splitWindow(range.from, range.to, MEMBER_GRAINS);
+	const segments = splitWindow(range.from, range.to, MEMBER_READ_GRAINS);
 	const totals = new EventTotals();
 	let none = 0;
 	for (const [grain, ranges] of rollupRangesByGrain(segments)) {
 		const bucketRanges = bucketRangesSql(context.dialect, ranges);
+		// Quarter hours keep a vector per collection: summed here like the rest.
 		const rows = rowsOf<{ counts: Uint8Array }>(
-			await context.db.raw(`select ${q('counts')} from ${q(MEMBER_COUNTS_TABLE)} where ${q('kind')} = ? and ${q('grain')} = ? and ${bucketRanges.sql}`, [kind, grain, ...bucketRanges.bindings]),
+			grain === 'q'
+				? await context.db.raw(`select ${q('counts')} from ${q(MEMBER_QUARTERS_TABLE)} where ${q('kind')} = ? and ${bucketRanges.sql}`, [kind, ...bucketRanges.bindings])
+				: await context.db.raw(`select ${q('counts')} from ${q(MEMBER_COUNTS_TABLE)} where ${q('kind')} = ? and ${q('grain')} = ? and ${bucketRanges.sql}`, [kind, grain, ...bucketRanges.bindings]),
 			context.dialect,
 		);
 		for (const row of rows) none += visitMemberCounts(row.counts, (id, count) => totals.add(id, count));

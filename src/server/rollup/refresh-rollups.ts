@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
-import { MEMBER_COUNTS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../members/member-tables';
+import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../members/member-tables';
 import { closeFinishedDays, moveOpenHours, openHoursFrom } from './close-buckets';
 import { applyRowsToRollups } from './rollup-batch';
 import { ensureStateRow, lockState, withRetry } from './rollup-lock';
@@ -157,6 +157,7 @@ export async function resetRollups(database: Knex): Promise<void> {
 		for (const table of ROLLUP_TABLES) await trx(table.name).delete();
 		await trx(MEMBER_SETS_TABLE).delete();
 		await trx(MEMBER_COUNTS_TABLE).delete();
+		await trx(MEMBER_QUARTERS_TABLE).delete();
 		await trx(MEMBERS_TABLE).delete();
 		// The open gaps stay (their transactions may still commit); holes the refresh had already passed are
 		// deleted rows, which the gap floor keeps the rebuild from taking for open transactions.

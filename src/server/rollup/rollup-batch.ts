@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { dimensionTextSql, epochWholeSecondsSql, floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { ensureMemberIds } from '../members/member-dictionary';
+import { MEMBER_SOURCES } from '../members/member-tables';
 import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
+import { applyStagedQuarters } from '../members/update-member-quarters';
 import { ALL_HOURS_CLOSED, DIMENSIONS, HOUR_AND_DAY, ROLLUP_TABLES, ROWS_ON_CLOSE_TABLES, type Grain, type RollupTable } from './rollup-tables';
 
 // The refresh adds a batch of raw rows to every rollup; erasure subtracts one. Both go through one staging
@@ -70,6 +73,20 @@ export async function addRowsToMemberHours(trx: Knex.Transaction, dialect: Diale
 	await trx.raw(trx.raw(create!, [...bindings]).toQuery());
 	const hour = HOUR_AND_DAY.find((grain) => grain.key === 'h')!;
 	for (const table of ROWS_ON_CLOSE_TABLES) await trx.raw(upsertSql(dialect, table, hour, 1, ALL_CLOSED));
+	await trx.raw(dropBatchSql(dialect));
+}
+
+/**
+ * Adds the rows of `source` matching `condition` to the quarter vectors only (migration 018 fills them from
+ * the rows every other rollup absorbed already).
+ */
+export async function addRowsToMemberQuarters(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string): Promise<void> {
+	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
+	const q = (name: string) => quoteIdentifier(dialect, name);
+	for (const { kind } of MEMBER_SOURCES) {
+		const values = rowsOf<{ v: string }>(await trx.raw(`select distinct ${q(kind)} as ${q('v')} from ${q(BATCH_TABLE)} where ${q(kind)} <> ''`), dialect);
+		await applyStagedQuarters(trx, dialect, BATCH_TABLE, kind, 1, await ensureMemberIds(trx, kind, values.map((row) => row.v)));
+	}
 	await trx.raw(dropBatchSql(dialect));
 }
 
