@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { dimensionKeys } from '../dimension-keys';
 import { MEMBERS_TABLE, type MemberKind } from './member-tables';
 
 const CHUNK = 500;
@@ -88,4 +89,19 @@ export async function forgetMembers(trx: Knex.Transaction, kind: MemberKind, val
 export function memberIdSql(dialect: Dialect, kindSql: string, valueSql: string): string {
 	const q = (name: string) => quoteIdentifier(dialect, name);
 	return `(select ${q('m')}.${q('id')} from ${q(MEMBERS_TABLE)} ${q('m')} where ${q('m')}.${q('kind')} = ${kindSql} and ${q('m')}.${q('value')} = ${valueSql})`;
+}
+
+/**
+ * The id of a staged value ('' has none: null), from the ids looked up for a batch. On MySQL a grouping may
+ * spell a value differently from the statement that looked its id up, so values are matched by their key.
+ */
+export async function stagedMemberIds(db: Knex | Knex.Transaction, kind: MemberKind, ids: ReadonlyMap<string, number>): Promise<(value: string) => number | null> {
+	const valueKey = (await dimensionKeys(db))[kind];
+	const idByKey = new Map([...ids].map(([value, id]) => [valueKey(value), id]));
+	return (value) => {
+		if (value === '') return null;
+		const id = idByKey.get(valueKey(value));
+		if (id === undefined) throw new Error(`member "${value}" has no id`);
+		return id;
+	};
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
-import { dimensionKeys } from '../dimension-keys';
+import { stagedMemberIds } from './member-dictionary';
 import { visitMemberCounts, encodeMemberCounts } from './member-count-codec';
 import { COUNT_SOURCES, MEMBER_COUNTS_TABLE, MEMBER_GRAINS, MEMBERS_TABLE, type MemberKind } from './member-tables';
 
@@ -61,14 +61,11 @@ export async function applyStagedCounts(trx: Knex.Transaction, dialect: Dialect,
 		await trx.raw(`select ${floorDivSql(dialect, q('bucket'), 3600)} * 3600 as ${q('hour')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2`),
 		dialect,
 	);
-	// On MySQL this grouping may spell a value differently from the statement that looked its id up.
-	const valueKey = (await dimensionKeys(trx))[kind];
-	const idByKey = new Map([...ids].map(([value, id]) => [valueKey(value), id]));
+	const idOf = await stagedMemberIds(trx, kind, ids);
 	const changes = new Map<string, CountChange>();
 	for (const row of rows) {
 		const n = sign * Number(row.n);
-		const id = row.v === '' ? null : idByKey.get(valueKey(row.v));
-		if (id === undefined) throw new Error(`member "${row.v}" has no id`);
+		const id = idOf(row.v);
 		for (const grain of MEMBER_GRAINS) {
 			const bucket = Math.floor(Number(row.hour) / grain.seconds) * grain.seconds;
 			const key = keyOf(grain.key, bucket);

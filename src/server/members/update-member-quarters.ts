@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { quoteIdentifier, rowsOf, type Dialect } from '../dialect';
-import { dimensionKeys } from '../dimension-keys';
+import { stagedMemberIds } from './member-dictionary';
 import { encodeMemberCounts, visitMemberCounts } from './member-count-codec';
 import { MEMBER_QUARTERS_TABLE, type MemberKind } from './member-tables';
 
@@ -70,14 +70,11 @@ export async function applyStagedQuarters(trx: Knex.Transaction, dialect: Dialec
 		dialect,
 	);
 	if (rows.length === 0) return;
-	// On MySQL this grouping may spell a value differently from the statement that looked its id up.
-	const valueKey = (await dimensionKeys(trx))[kind];
-	const idByKey = new Map([...ids].map(([value, id]) => [valueKey(value), id]));
+	const idOf = await stagedMemberIds(trx, kind, ids);
 	const changes = new Map<string, QuarterChange>();
 	for (const row of rows) {
 		const n = sign * Number(row.n);
-		const id = row.v === '' ? null : idByKey.get(valueKey(row.v));
-		if (id === undefined) throw new Error(`member "${row.v}" has no id`);
+		const id = idOf(row.v);
 		const key = { bucket: Number(row.bucket), collection: row.collection };
 		let change = changes.get(keyOf(key));
 		if (!change) changes.set(keyOf(key), (change = { ...key, deltas: new Map(), none: 0 }));
