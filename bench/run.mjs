@@ -62,6 +62,12 @@ for (const size of sizesForSummary) {
 		rows.push([`retention ${size}`, 'longest writer wait: index migration (CONCURRENTLY) vs plain CREATE INDEX', `${fmt(retention.indexConcurrently.writers.max)} vs ${fmt(retention.indexPlain.writers.max)} ms (build ${fmt(retention.indexPlain.buildMs)} ms)`]);
 	}
 }
+// The issue's growth target: the uncached dashboard from 1M to 10M rows, under 2×.
+const [small, large] = ['read-path-1000000.json', 'read-path-10000000.json'].map(fresh);
+if (small && large) {
+	const [a, b] = [small.results.analyticsUncached.p50, large.results.analyticsUncached.p50];
+	rows.push(['read path 1M → 10M', 'growth of the uncached dashboard p50', `${(b / a).toFixed(2)}× (${fmt(a)} → ${fmt(b)} ms)`]);
+}
 for (const minutes of ['10', '2']) {
 	const soak = fresh(`soak-${minutes}min.json`);
 	if (!soak) continue;
