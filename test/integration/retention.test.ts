@@ -110,6 +110,32 @@ describe('retention: archive, then delete', () => {
 		expect(JSON.parse(again.last)).toMatchObject({ activityDeleted: 0, revisionsDeleted: 0, keptUnabsorbed: 5 });
 	});
 
+	it("keeps the rows of hours the per-member rollups have not closed, whatever the cutoff: an hour's close rebuilds them from this table", async () => {
+		// Clear of an hour's end: a run that crossed it would see the next current hour.
+		const toNextHour = 3_600_000 - (Date.now() % 3_600_000);
+		if (toNextHour < 150_000) await new Promise((resolve) => setTimeout(resolve, toNextHour + 1_000));
+		const now = Date.now();
+		// Absorbed rows of the current hour: open on PostgreSQL and MariaDB, and the current hour everywhere.
+		await db('directus_activity').insert([1, 2, 3].map((n) => ({ action: 'create', collection: 'retention_open_hour', item: String(n), timestamp: new Date(now - n * 1_000) })));
+		await refreshAll();
+		const state = (await db('activity_analytics_state').where({ key: 'rollup' }).first()) as Record<string, unknown>;
+		const keepFrom = Math.min(Number(state['hours_closed_before']) * 1_000, Math.floor(now / 3_600_000) * 3_600_000);
+		expect(keepFrom).toBeLessThanOrEqual(now - 3_000);
+		const cutoff = now + 7_200_000;
+		const dry = runHostCli(['analytics', 'retention', '--before', new Date(cutoff).toISOString(), '--dry-run']);
+		expect(dry.status, dry.stderr).toBe(0);
+
+		// What the run must report, from the table (timestamps converted in JS: SQLite holds text and numbers).
+		const watermark = Number(state['watermark']);
+		const gaps = new Set(((await db('activity_analytics_gaps').pluck('id')) as (number | string)[]).map(Number));
+		const rows = ((await db('directus_activity').select('id', 'timestamp')) as { id: number | string; timestamp: unknown }[]).map((r) => ({ id: Number(r.id), at: toEpochMs(r.timestamp) }));
+		const absorbed = (id: number) => id <= watermark && !gaps.has(id);
+		const deletable = rows.filter((r) => r.at < keepFrom && absorbed(r.id)).length;
+		const kept = rows.filter((r) => (r.at < keepFrom && !absorbed(r.id)) || (r.at >= keepFrom && r.at < cutoff)).length;
+		expect(rows.filter((r) => r.at >= keepFrom && r.at < cutoff).length).toBeGreaterThanOrEqual(3);
+		expect(JSON.parse(dry.last)).toMatchObject({ dryRun: true, activityDeleted: deletable, keptUnabsorbed: kept });
+	});
+
 	it('refuses bad settings with the setting named', () => {
 		const bad = runHostCli(['analytics', 'retention', '--days', '-3', '--archive', 'ftp']);
 		expect(bad.status).toBe(1);
