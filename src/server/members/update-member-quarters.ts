@@ -5,7 +5,7 @@ import { encodeMemberCounts, visitMemberCounts } from './member-count-codec';
 import { MEMBER_QUARTERS_TABLE, type MemberKind } from './member-tables';
 
 const CHUNK = 200;
-export const QUARTER_SECONDS = 900;
+const QUARTER_SECONDS = 900;
 
 export interface QuarterKey {
 	bucket: number;
@@ -29,10 +29,8 @@ async function rewriteQuarters(
 	keys: readonly QuarterKey[],
 	change: (key: QuarterKey, counts: Map<number, number>, none: number) => number,
 ): Promise<void> {
-	const byBucket = new Map<number, QuarterKey[]>();
-	for (const key of keys) byBucket.set(key.bucket, [...(byBucket.get(key.bucket) ?? []), key]);
 	const current = new Map<string, Buffer>();
-	const buckets = [...byBucket.keys()];
+	const buckets = [...new Set(keys.map((key) => key.bucket))];
 	for (let i = 0; i < buckets.length; i += CHUNK) {
 		const rows: { bucket: number | string; collection: string; counts: Buffer }[] = await trx(MEMBER_QUARTERS_TABLE)
 			.where({ kind })
