@@ -9,46 +9,17 @@ import { join } from 'node:path';
 import { parseGeneratorOptions } from '../scripts/demo-data/activity-model.mjs';
 import { loadActivity } from '../scripts/demo-data/write-activity.mjs';
 import { parseSize } from '../scripts/generate-activity.mjs';
-import { DEMO_ADMIN, dropDatabase, openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
+import { dropDatabase, openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
+import { analyticsDashboard, benchEnv, DASHBOARD, END, FROM, request, TO, TZ } from './lib/dashboard.mjs';
 import { fmt, machineNote, markdownTable, percentile, timeIt } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const rows = parseSize(flag('rows', '1M'));
 const iterations = Number(flag('iterations', '15'));
-// The dataset ends at today's UTC midnight: Directus 12's Core license shows only the last 30 days of activity
-// through its API (entitlement activity_historical_timeframe), so an older window would give /activity less to do.
-const END = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString();
-const TO = new Date(Date.parse(END) - (6 * 60 + 37) * 60_000).toISOString();
-const FROM = new Date(Date.parse(TO) - 7 * 86_400_000).toISOString();
-const TZ = 'Europe/Berlin';
-
-const env = {
-	DB_CLIENT: 'pg',
-	DB_HOST: process.env.BENCH_PG_HOST ?? '127.0.0.1',
-	DB_PORT: '5432',
-	DB_USER: 'postgres',
-	DB_DATABASE: `aa_bench_${rows}`,
-	REDIS: process.env.BENCH_REDIS ?? 'redis://127.0.0.1:6379',
-	// Directus's own response cache off, so /activity is measured uncached too; our cache still uses REDIS.
-	CACHE_ENABLED: 'false',
-	CACHE_NAMESPACE: `aa_bench_${rows}`,
-	LOG_LEVEL: 'warn',
-	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
-	ACTIVITY_ANALYTICS_STATEMENT_TIMEOUT_MS: '600000',
-	ACTIVITY_ANALYTICS_SLOW_QUERY_MS: '600000',
-};
+const env = benchEnv(rows);
 const name = `bench-${rows}`;
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
-
-async function request(url, path, init = {}) {
-	const response = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, ...(init.headers ?? {}) } });
-	const body = await response.text();
-	if (!response.ok) throw new Error(`${path} answered ${response.status}: ${body.slice(0, 200)}`);
-	const header = response.headers.get('server-timing') ?? '';
-	const timing = (name) => Number(new RegExp(`${name};[^,]*dur=([\\d.]+)`).exec(header)?.[1] ?? NaN);
-	return { body, cache: response.headers.get('x-cache'), dbMs: timing('db'), serverMs: timing('total') };
-}
 
 async function ensureDataset(db, url) {
 	const [{ n }] = await db('directus_activity').count({ n: '*' });
@@ -67,14 +38,6 @@ async function ensureDataset(db, url) {
 	}
 	await db.raw('analyze');
 }
-
-const qs = (params) => new URLSearchParams({ from: FROM, to: TO, tz: TZ, ...params }).toString();
-const DASHBOARD = [
-	['overview', `/analytics/overview?${qs({})}`],
-	['timeseries', `/analytics/timeseries?${qs({ interval: 'hour' })}`],
-	['breakdown collection', `/analytics/breakdown?${qs({ by: 'collection' })}`],
-	['top 10 IPs', `/analytics/breakdown?${qs({ by: 'ip', limit: '10' })}`],
-];
 
 async function rawSqlDashboard(db) {
 	const from = FROM;
@@ -98,18 +61,6 @@ async function directusActivityDashboard(url) {
 	await request(url, `/activity?aggregate[count]=id&groupBy[]=day(timestamp)&groupBy[]=hour(timestamp)&${range}&limit=-1`);
 	await request(url, `/activity?aggregate[count]=id&aggregate[countDistinct]=user,ip&groupBy[]=collection&${range}&limit=-1`);
 	await request(url, `/activity?aggregate[count]=id&aggregate[countDistinct]=user&groupBy[]=ip&${range}&limit=-1`);
-}
-
-async function analyticsDashboard(url, { uncached }) {
-	if (uncached) await request(url, '/analytics/cache', { method: 'DELETE' });
-	const perRoute = {};
-	let total = 0;
-	for (const [label, path] of DASHBOARD) {
-		const { ms, value } = await timeIt(() => request(url, path));
-		total += ms;
-		perRoute[label] = { ms, dbMs: value.dbMs, serverMs: value.serverMs, cache: value.cache };
-	}
-	return { total, perRoute };
 }
 
 async function measure(label, fn) {
