@@ -64,8 +64,8 @@ for (const size of sizesForSummary) {
 		rows.push([`retention ${size}`, 'longest writer wait: index migration (CONCURRENTLY) vs plain CREATE INDEX', `${fmt(retention.indexConcurrently.writers.max)} vs ${fmt(retention.indexPlain.writers.max)} ms (build ${fmt(retention.indexPlain.buildMs)} ms)`]);
 	}
 }
-// The issue's growth target: the uncached dashboard from 1M to 10M rows, under 2×. growth.mjs alternates the
-// two sizes round by round; without it, the two read-path runs (minutes apart) are compared.
+// The issue's growth target: the uncached dashboard from 1M to 10M rows, under 2×. growth.mjs has the
+// two sizes take turns in blocks; without it, the two read-path runs (minutes apart) are compared.
 const growth = fresh('growth.json');
 const [small, large] = ['read-path-1000000.json', 'read-path-10000000.json'].map(fresh);
 if (growth) {
