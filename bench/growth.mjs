@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
 import { analyticsDashboard, benchEnv, END } from './lib/dashboard.mjs';
 import { fmt, machineNote, markdownTable, percentile, timeIt } from './lib/stats.mjs';
+import { flag } from './lib/flags.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => Number(args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const blocks = flag('blocks', '8');
-const rounds = flag('rounds', '5');
+const blocks = Number(flag('blocks', '8'));
+const rounds = Number(flag('rounds', '5'));
 const WARM_UP = 3;
 const SIZES = [
 	{ label: '1M', rows: 1_000_000, port: 18301 },

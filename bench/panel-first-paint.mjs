@@ -7,10 +7,9 @@ import { join } from 'node:path';
 import { parseSize } from '../scripts/generate-activity.mjs';
 import { DEMO_ADMIN, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
 import { fmt, machineNote, markdownTable, percentile } from './lib/stats.mjs';
+import { flag } from './lib/flags.mjs';
 
 const { chromium } = createRequire(join(repoRoot, 'package.json'))('playwright-core');
-const args = process.argv.slice(2);
-const flag = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const rows = parseSize(flag('rows', '1M'));
 const runs = Number(flag('runs', '5'));
 const name = `paint-${rows}`;

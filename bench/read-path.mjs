@@ -12,9 +12,8 @@ import { parseSize } from '../scripts/generate-activity.mjs';
 import { dropDatabase, openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
 import { analyticsDashboard, benchEnv, DASHBOARD, END, FROM, request, TO, TZ } from './lib/dashboard.mjs';
 import { fmt, machineNote, markdownTable, percentile, timeIt } from './lib/stats.mjs';
+import { flag } from './lib/flags.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const rows = parseSize(flag('rows', '1M'));
 const iterations = Number(flag('iterations', '15'));
 const env = benchEnv(rows);

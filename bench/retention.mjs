@@ -13,9 +13,8 @@ import { parseGeneratorOptions } from '../scripts/demo-data/activity-model.mjs';
 import { loadActivity } from '../scripts/demo-data/write-activity.mjs';
 import { dropDatabase, hostDir, hostRequire, nodeEnv, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
 import { fmt, machineNote, markdownTable, percentile } from './lib/stats.mjs';
+import { flag } from './lib/flags.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const rowsLabel = flag('rows', '1M');
 const rows = Number(rowsLabel.replace(/M$/i, '000000').replace(/k$/i, '000'));
 const writerCount = Number(flag('writers', '16'));

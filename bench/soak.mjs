@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { repoRoot } from '../scripts/host.mjs';
 import { runSoak } from './lib/soak.mjs';
 import { fmt, machineNote, markdownTable } from './lib/stats.mjs';
+import { flag } from './lib/flags.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const minutes = Number(flag('minutes', '10'));
 const result = await runSoak({
 	name: 'bench-soak',

@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { DEMO_ADMIN, dropDatabase, hostDir, nodeEnv, openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
 import { completeProjectSetup } from '../scripts/demo-data/demo-schema.mjs';
 import { fmt, machineNote, markdownTable, percentile } from './lib/stats.mjs';
+import { flag } from './lib/flags.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const requests = Number(flag('requests', '200'));
 const rounds = Number(flag('rounds', '5'));
 const bulkSize = Number(flag('bulk', '1000'));
