@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { stripVTControlCharacters } from 'node:util';
 import { buildBundle } from './build-bundle.mjs';
 import { HostError, ensureHost, ensureNode, nodeEnv, repoRoot } from './host.mjs';
 
@@ -43,6 +44,27 @@ if (ready && only.length === 0) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const failures = [];
+
+// What failed and why, short, for the summary: a CI log is often read from its tail only, and with two lanes
+// the failure itself may be far above it.
+function failuresOf(json, lane) {
+	const out = [];
+	// The message and our own stack frames; Vitest's and Node's frames say nothing about the failure.
+	const clip = (text) =>
+		stripVTControlCharacters(String(text ?? ''))
+			.split('\n')
+			.filter((line) => !/^\s*at /.test(line) || (line.includes(repoRoot) && !line.includes('node_modules')))
+			.slice(0, 10)
+			.join('\n    ');
+	for (const file of json.testResults ?? []) {
+		const path = String(file.name ?? '').replace(`${repoRoot}/`, '');
+		const tests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+		for (const test of tests) out.push(`${lane}${path} > ${test.fullName ?? test.title}\n    ${clip(test.failureMessages?.[0])}`);
+		if (tests.length === 0 && file.status === 'failed') out.push(`${lane}${path} (outside any test)\n    ${clip(file.message)}`);
+	}
+	return out;
+}
 
 // Two lanes side by side, each running its projects' files one at a time against their own hosts. The failure
 // and browser suites spend most of their time waiting (timed loads, outages, timers, page loads) and the
@@ -78,7 +100,7 @@ if (ready && !staticOnly) {
 	process.stderr.write(`\n── vitest (unit, integration on SQLite, PostgreSQL + Redis and MariaDB, failure, browser; ${lanes.length} lane(s)) ──\n`);
 	const outcomes = await Promise.all(lanes.map((args, i) => runVitest(args, reports[i], lanes.length > 1 ? `[lane ${i + 1}]` : null)));
 	results.push({ name: `vitest (${lanes.length} lane(s))`, ok: outcomes.every(Boolean), seconds: (performance.now() - started) / 1000 });
-	for (const report of reports) {
+	for (const [i, report] of reports.entries()) {
 		if (!existsSync(report)) {
 			failed += 1;
 			continue;
@@ -88,11 +110,13 @@ if (ready && !staticOnly) {
 		// A suite that fails outside any test (setup, import) counts as one failure.
 		failed += json.numFailedTests || json.numFailedTestSuites || 0;
 		skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+		failures.push(...failuresOf(json, lanes.length > 1 ? `[lane ${i + 1}] ` : ''));
 	}
 }
 
 process.stderr.write('\n── summary ──\n');
 for (const r of results) process.stderr.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds.toFixed(1)}s)\n`);
+for (const failure of failures) process.stderr.write(`FAIL ${failure}\n`);
 const stepFailures = results.filter((r) => !r.ok).length;
 process.stdout.write(`${passed} passed, ${failed + (failed === 0 ? stepFailures : 0)} failed, ${skipped} skipped\n`);
 process.exit(stepFailures > 0 || failed > 0 ? 1 : 0);
