@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mjs';
 import { loadActivity } from '../../scripts/demo-data/write-activity.mjs';
 import { api, apiData } from '../support/api';
+import { clearOfHourEnd } from '../support/clock';
 import { openHostDatabase, toEpochMs } from '../support/database';
 import { runHostCli } from '../support/host-cli';
 
@@ -111,9 +112,7 @@ describe('retention: archive, then delete', () => {
 	});
 
 	it("keeps the rows of hours the per-member rollups have not closed, whatever the cutoff: an hour's close rebuilds them from this table", async () => {
-		// Clear of an hour's end: a run that crossed it would see the next current hour.
-		const toNextHour = 3_600_000 - (Date.now() % 3_600_000);
-		if (toNextHour < 150_000) await new Promise((resolve) => setTimeout(resolve, toNextHour + 1_000));
+		await clearOfHourEnd(150_000);
 		const now = Date.now();
 		// Absorbed rows of the current hour: open on PostgreSQL and MariaDB, and the current hour everywhere.
 		await db('directus_activity').insert([1, 2, 3].map((n) => ({ action: 'create', collection: 'retention_open_hour', item: String(n), timestamp: new Date(now - n * 1_000) })));
