@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bootstrap, createDatabase, dropDatabase, openDatabase, runDir } from '../../scripts/host.mjs';
 import { MIGRATIONS, MIGRATOR_CONFIG, migrateDown, migrateUp, migrationStatus } from '../../src/server/migrations/run-migrations';
+import { clearOfHourEnd } from '../support/clock';
 import { dialectName } from '../support/ground-truth';
 import { runHostCli } from '../support/host-cli';
 import { decodeMemberCounts } from '../../src/server/members/member-count-codec';
@@ -176,6 +177,7 @@ describe('migrations', () => {
 		const from015 = MIGRATIONS.findIndex((m) => m.name.includes('-015-'));
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-015-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await db.schema.hasColumn('activity_analytics_state', 'days_closed_before')).toBe(false);
+		await clearOfHourEnd(15_000);
 		const today = Math.floor(Date.now() / 86_400_000) * 86_400;
 		const yesterday = today - 86_400;
 		// As the refresh before 015 left them: hour and day rows for every day (and nothing from the test above).
@@ -220,6 +222,7 @@ describe('migrations', () => {
 		const from017 = MIGRATIONS.findIndex((m) => m.name.includes('-017-'));
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-017-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await db.schema.hasColumn('activity_analytics_state', 'hours_closed_before')).toBe(false);
+		await clearOfHourEnd(15_000);
 		const hour = Math.floor(Date.now() / 3_600_000) * 3_600;
 		const [u1, u2] = ['00000000-0000-4000-8000-000000000071', '00000000-0000-4000-8000-000000000072'];
 		const raw = (user: string | null, ip: string, at: number) => ({ action: 'create', collection: 'mig17', item: '1', user, ip, timestamp: new Date(at * 1000) });
