@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundle } from './build-bundle.mjs';
 import { applyDemoSchema, completeProjectSetup } from './demo-data/demo-schema.mjs';
-import { DEMO_ADMIN, HostError, ensureHost, runDir, runWithHostNode, startHost, stopHost } from './host.mjs';
+import { DEMO_ADMIN, DIRECTUS_VERSION, HostError, ensureHost, runDir, runWithHostNode, startHost, stopHost } from './host.mjs';
 
 const NAME = 'demo';
 const port = Number(process.env.PORT ?? 8055);
@@ -47,7 +47,7 @@ async function main() {
 	process.stdout.write(
 		[
 			'',
-			`  Directus ${'12.4.0'} with directus-extension-activity-analytics is running (ready in ${seconds}s).`,
+			`  Directus ${DIRECTUS_VERSION} with directus-extension-activity-analytics is running (ready in ${seconds}s).`,
 			`  Admin app:  ${host.url}/admin`,
 			`  Log in as:  ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`,
 			`  API:        curl -H "Authorization: Bearer ${DEMO_ADMIN.token}" ${host.url}/analytics/status`,

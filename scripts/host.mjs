@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import {
 	DIRECTUS_VERSION,
+	IS_ALTERNATE_HOST,
 	NODE_MAJOR,
 	cacheRoot,
 	directusCli,
@@ -19,7 +20,7 @@ import {
 	runDir,
 } from './host-paths.mjs';
 
-export { DIRECTUS_VERSION, hostDir, repoRoot, runDir };
+export { DIRECTUS_VERSION, IS_ALTERNATE_HOST, hostDir, repoRoot, runDir };
 
 /** Our internal tables (src/server/rollup/rollup-tables.ts, src/server/members/member-tables.ts, src/server/writer/writer-tables.ts); activity_analytics_alerts stays a collection. */
 export const ROLLUP_INTERNAL_TABLES = [

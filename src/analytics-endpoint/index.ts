@@ -19,7 +19,8 @@ export default defineEndpoint({
 	id: ENDPOINT_ID,
 	handler: (router, context) => {
 		const runtime = useAnalyticsRuntime(context);
-		router.use(compression({ threshold: 1024 }));
+		// NDJSON exports are as compressible as CSV, but compression's default filter does not know the type.
+		router.use(compression({ threshold: 1024, filter: (req, res) => /ndjson/.test(String(res.getHeader('Content-Type') ?? '')) || compression.filter(req, res) }));
 		mountOverviewRoute(router, runtime);
 		mountTimeseriesRoute(router, runtime);
 		mountBreakdownRoute(router, runtime);

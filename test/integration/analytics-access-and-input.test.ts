@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { api, apiOk, createNonAdminUser, type DirectusErrorBody } from '../support/api';
+import { api, apiData, apiOk, createNonAdminUser, type DirectusErrorBody } from '../support/api';
+import { openHostDatabase } from '../support/database';
+import { truthOverview } from '../support/ground-truth';
 
 const READ_ROUTES = [
 	'/analytics/overview',
@@ -46,7 +48,9 @@ function badRequests(): { path: string; parameter: string }[] {
 	const cases: { path: string; parameter: string }[] = [];
 	const routes = ['overview', 'timeseries', 'breakdown', 'suspicious', 'trending', 'timeline', 'export'];
 	const injections = ["orders' OR 1=1 --", 'orders;drop table directus_users', '"><script>', 'a b', '../../etc', 'x'.repeat(300), '%00', "1' union select"];
-	const badDates = ['yesterday', '2026-13-01', '2026-02-30', '2026-01-01T25:00:00Z', '1e12', '2026-01-01T00:00:00.500Z', 'NaN'];
+	// Names Directus itself would take (any text up to 64 characters) are not bad collection filters; these are.
+	const badCollections = ['x'.repeat(65), '%00', 'a\u0007b', 'line\nbreak'];
+	const badDates = ['yesterday', '2026-13-01', '2026-02-30', '2026-01-01T25:00:00Z', '1e12', '2026-01-01T00:00:00.500Z', 'NaN', '2025-02-30T00:00:00Z', '2026-04-31T10:00:00+02:00', '2026-01-01T10:61:00Z', '2026-01-01T23:59:60Z', '2026-01-01T10:00:00+25:00'];
 	for (const route of routes) {
 		const base = route === 'breakdown' ? 'by=collection&' : '';
 		cases.push({ path: `/analytics/${route}?${base}bogus=1`, parameter: 'bogus' });
@@ -60,14 +64,17 @@ function badRequests(): { path: string; parameter: string }[] {
 			cases.push({ path: `/analytics/${route}?${base}from=${encodeURIComponent(date)}&to=2026-05-02T00:00:00Z`, parameter: 'from' });
 			cases.push({ path: `/analytics/${route}?${base}from=2026-05-01T00:00:00Z&to=${encodeURIComponent(date)}`, parameter: 'to' });
 		}
+		for (const value of badCollections) cases.push({ path: `/analytics/${route}?${base}collection=${value === '%00' ? value : encodeURIComponent(value)}`, parameter: 'collection' });
 		for (const dim of ['collection', 'action', 'user', 'origin']) {
-			for (const value of injections) cases.push({ path: `/analytics/${route}?${base}${dim}=${encodeURIComponent(value)}`, parameter: dim });
+			if (dim !== 'collection') for (const value of injections) cases.push({ path: `/analytics/${route}?${base}${dim}=${encodeURIComponent(value)}`, parameter: dim });
 			cases.push({ path: `/analytics/${route}?${base}${dim}[nested]=x`, parameter: dim });
 		}
 	}
 	cases.push({ path: '/analytics/timeseries?interval=fortnight', parameter: 'interval' });
 	cases.push({ path: '/analytics/timeseries?interval=minute&range=90d', parameter: 'interval' });
 	cases.push({ path: '/analytics/breakdown', parameter: 'by' });
+	cases.push({ path: '/analytics/breakdown?by=', parameter: 'by' });
+	cases.push({ path: '/analytics/breakdown?by=%20', parameter: 'by' });
 	cases.push({ path: '/analytics/breakdown?by=password', parameter: 'by' });
 	cases.push({ path: '/analytics/breakdown?by=ip&sort=random', parameter: 'sort' });
 	for (const limit of ['0', '101', '-1', 'ten', '1.5', '99999999999']) cases.push({ path: `/analytics/breakdown?by=ip&limit=${limit}`, parameter: 'limit' });
@@ -100,5 +107,33 @@ describe('bad input to /analytics', () => {
 		const a = await apiOk<{ data: unknown }>('/analytics/overview?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&collection=orders&collection=articles');
 		const b = await apiOk<{ data: unknown }>('/analytics/overview?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&collection=articles,orders');
 		expect(a.data).toEqual(b.data);
+	});
+});
+
+describe('collection filters', () => {
+	it('takes any collection name Directus takes, café_menü included, and counts it exactly', async () => {
+		const name = 'café_menü';
+		await apiOk('/collections', { method: 'POST', body: { collection: name, schema: {}, meta: { icon: 'restaurant' } } });
+		await apiOk(`/items/${encodeURIComponent(name)}`, { method: 'POST', body: [{}, {}, {}] });
+		await apiOk('/analytics/refresh', { method: 'POST' });
+		const from = Math.floor(Date.now() / 1000) - 3600;
+		const to = Math.floor(Date.now() / 1000) + 60;
+		const window = `from=${new Date(from * 1000).toISOString().slice(0, 19)}Z&to=${new Date(to * 1000).toISOString().slice(0, 19)}Z`;
+		const answer = await apiData<{ current: { events: number } }>(`/analytics/overview?${window}&collection=${encodeURIComponent(name)}`);
+		const db = openHostDatabase();
+		try {
+			const truth = await truthOverview(db, from, to, { collection: [name] });
+			expect(truth.events).toBeGreaterThanOrEqual(3);
+			expect(answer.current.events).toBe(truth.events);
+		} finally {
+			await db.destroy();
+		}
+	});
+
+	it('answers SQL-looking collection names as plain names: no rows, never an error', async () => {
+		for (const value of ["orders' OR 1=1 --", 'orders;drop table directus_users', '"><script>', "1' union select"]) {
+			const answer = await apiData<{ current: { events: number } }>(`/analytics/overview?range=30d&collection=${encodeURIComponent(value)}`);
+			expect(answer.current.events, value).toBe(0);
+		}
 	});
 });

@@ -1,3 +1,5 @@
+import { readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mjs';
@@ -219,4 +221,26 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 		expect(csvLines[0]).toBe('id,action,user,timestamp,ip,user_agent,origin,collection,item');
 		expect(csvLines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(expected);
 	});
+
+	for (const format of ['ndjson', 'csv'] as const) {
+		it(`exports ${format} gzip-compressed page after page without piling up drain listeners`, async () => {
+			const from = '2026-07-01T00:00:00Z';
+			const expected = (await rawRows(db, epoch(from), epoch(END))).map((r) => r.id);
+			// Pages of 2,000 rows: enough waits for the socket to drain to pass Node's limit of 10 listeners.
+			expect(expected.length).toBeGreaterThan(25_000);
+			const { url, token, logFile } = inject('host');
+			const logBefore = statSync(logFile).size;
+			const response = await fetch(`${url}/analytics/export?${qs({ from, to: END, format })}`, {
+				headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' },
+			});
+			expect(response.status).toBe(200);
+			expect(response.headers.get('content-encoding')).toBe('gzip');
+			// fetch decompresses; a client that reads the bytes itself gets gzip.
+			const raw = Buffer.from(await response.arrayBuffer());
+			const lines = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8').trim().split('\n');
+			const ids = format === 'ndjson' ? lines.map((l) => (JSON.parse(l) as { id: number }).id) : lines.slice(1).map((l) => Number(l.split(',')[0]));
+			expect(ids).toEqual(expected);
+			expect(readFileSync(logFile).subarray(logBefore).toString('utf8')).not.toMatch(/MaxListenersExceededWarning/);
+		});
+	}
 });

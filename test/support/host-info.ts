@@ -1,5 +1,7 @@
 export interface HostInfo {
 	name: string;
+	/** The Directus version this host runs (DIRECTUS_HOST_VERSION, or the default). */
+	version: string;
 	url: string;
 	token: string;
 	admin: { email: string; password: string };

@@ -17,12 +17,23 @@ export function mountExportRoute(router: Router, runtime: AnalyticsRuntime): voi
 			res.setHeader('Content-Disposition', `attachment; filename="activity-${stamp}.${query.format}"`);
 			res.setHeader('X-Cache', 'MISS');
 			started = true;
-			// Wait for the socket to drain between pages: memory stays flat however large the export.
+			// Wait for the socket to drain between pages: memory stays flat however large the export. One listener
+			// for the whole export: under compression, res.once('drain') lands on the gzip stream and is never
+			// removed from it, so a listener a page piled up there (MaxListenersExceededWarning).
+			let waiting: { resolve: () => void; reject: (error: Error) => void } | null = null;
+			const settle = (error?: Error) => {
+				const current = waiting;
+				waiting = null;
+				if (error) current?.reject(error);
+				else current?.resolve();
+			};
+			res.on('drain', () => settle());
+			res.once('close', () => settle(new Error('client went away')));
 			const write = (chunk: string) =>
 				new Promise<void>((resolve, reject) => {
 					if (res.destroyed) return reject(new Error('client went away'));
 					if (res.write(chunk)) resolve();
-					else res.once('drain', resolve);
+					else waiting = { resolve, reject };
 				});
 			await streamActivityExport(runtime.database, query, write);
 			res.end();

@@ -12,7 +12,7 @@ export interface CacheStats {
 
 export interface CacheOptions {
 	ttlSeconds: number;
-	/** How long past its TTL (or past a refresh) an answer may still be served while it is recomputed. */
+	/** How long past its TTL an answer may still be served while it is recomputed. */
 	staleSeconds: number;
 	onError?: (error: unknown, key: string) => void;
 }
@@ -37,9 +37,11 @@ export class AnalyticsCache {
 			return { value: (await this.loadOnce(key, load)).value as T, status: 'MISS' };
 		}
 		const entry = await this.read(key);
-		if (entry) {
+		// An entry of an older generation predates a refresh: answering it would hide what the refresh just
+		// absorbed, so it is recomputed now. Stale-while-revalidate is for an expired TTL only.
+		if (entry && entry.generation >= generation) {
 			const age = (Date.now() - entry.storedAt) / 1000;
-			if (entry.generation >= generation && age < this.options.ttlSeconds) {
+			if (age < this.options.ttlSeconds) {
 				this.stats.hits++;
 				return { value: entry.value as T, status: 'HIT' };
 			}
@@ -48,7 +50,10 @@ export class AnalyticsCache {
 			return { value: entry.value as T, status: 'STALE' };
 		}
 		this.stats.misses++;
-		return { value: (await this.loadOnce(key, load)).value as T, status: 'MISS' };
+		let result = await this.loadOnce(key, load);
+		// A load already under way may have started before the refresh that bumped the generation.
+		if (result.generation < generation) result = await this.loadOnce(key, load);
+		return { value: result.value as T, status: 'MISS' };
 	}
 
 	async clear(): Promise<number> {

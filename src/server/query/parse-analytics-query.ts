@@ -32,7 +32,8 @@ export interface ParseContext {
 const WINDOW_PARAMS = ['range', 'from', 'to', 'tz', ...FILTER_DIMENSIONS] as const;
 
 const FILTER_PATTERNS: Record<(typeof FILTER_DIMENSIONS)[number], { pattern: RegExp; hint: string }> = {
-	collection: { pattern: /^[A-Za-z0-9_-]{1,64}$/, hint: 'a collection name (letters, digits, _ and -)' },
+	// Directus takes any name that fits its 64-character key (café_menü included); the comma separates values.
+	collection: { pattern: /^[^\p{C},]{1,64}$/u, hint: 'a collection name (up to 64 characters, no commas or control characters)' },
 	action: { pattern: /^[a-z_]{1,45}$/, hint: 'an action such as create, update, delete, login or run' },
 	user: { pattern: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, hint: 'a user id (UUID)' },
 	origin: { pattern: /^[a-z][a-z0-9+.-]*:\/\/[A-Za-z0-9.\-:[\]]{1,240}$/, hint: 'an origin such as https://admin.example.com' },
@@ -90,7 +91,13 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 const NAIVE_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
-const ZONED_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.0+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+const ZONED_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.0+)?)?(?:Z|[+-](\d{2}):?(\d{2}))$/;
+
+/** Date.parse rolls an impossible day over (2025-02-30 becomes March 2): every field must exist as written. */
+function isRealDateTime(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+	const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+	return mo >= 1 && mo <= 12 && d >= 1 && d <= days && h <= 23 && mi <= 59 && s <= 59;
+}
 
 /** ISO instant with a zone, or a wall time (date, or date and time) read in tz. Whole seconds only. */
 function parseInstant(name: string, raw: string, tz: string): number {
@@ -98,10 +105,14 @@ function parseInstant(name: string, raw: string, tz: string): number {
 	let ms: number;
 	if (naive) {
 		const [, y, mo, d, h = '0', mi = '0', s = '0'] = naive;
+		if (!isRealDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s))) throw new AnalyticsQueryError(name, `"${raw}" is not a calendar date`);
 		const date = new TZDate(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), tz);
-		if (date.getMonth() !== Number(mo) - 1 || date.getDate() !== Number(d)) throw new AnalyticsQueryError(name, `"${raw}" is not a calendar date`);
 		ms = date.getTime();
 	} else if (ZONED_DATE.test(raw)) {
+		const [, y, mo, d, h, mi, s = '0', offsetHours = '0', offsetMinutes = '0'] = ZONED_DATE.exec(raw)!;
+		if (!isRealDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)) || Number(offsetHours) > 23 || Number(offsetMinutes) > 59) {
+			throw new AnalyticsQueryError(name, `"${raw}" is not a calendar date and time`);
+		}
 		ms = Date.parse(raw);
 	} else {
 		throw new AnalyticsQueryError(name, 'must be an ISO 8601 date such as 2026-03-29 or 2026-03-29T10:00:00Z (whole seconds)');
@@ -179,7 +190,7 @@ export function parseOverviewQuery(params: RawParams, context: ParseContext): An
 export function parseBreakdownQuery(params: RawParams, context: ParseContext): BreakdownQuery {
 	assertKnownParams(params, [...WINDOW_PARAMS, 'by', 'limit', 'sort']);
 	const window = parseWindow(params, context);
-	if (readSingle(params, 'by') === undefined) throw new AnalyticsQueryError('by', `is required: one of ${DIMENSIONS.join(', ')}`);
+	if (!readSingle(params, 'by')) throw new AnalyticsQueryError('by', `is required: one of ${DIMENSIONS.join(', ')}`);
 	return {
 		...window,
 		by: readChoice<Dimension>(params, 'by', DIMENSIONS, 'collection'),
