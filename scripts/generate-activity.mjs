@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Loads realistic, seeded demo activity into directus_activity (and directus_revisions with --revisions).
-// Usage: npm run seed -- --rows 1M --days 90 --seed 42 [--end 2026-11-01T00:00:00Z] [--revisions]
+// Usage: npm run seed -- --rows 1M --days 90 --seed 42 [--end 2026-11-01T00:00:00Z] [--revisions] [--result file.json]
 // The database comes from Directus's env (DB_CLIENT, DB_*); without it, the demo's SQLite file.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GeneratorOptionsError, parseGeneratorOptions } from './demo-data/activity-model.mjs';
@@ -22,7 +23,7 @@ export function parseArgs(argv) {
 		const arg = argv[i];
 		if (!arg.startsWith('--')) throw new GeneratorOptionsError(`unexpected argument "${arg}"`);
 		const key = arg.slice(2);
-		if (!['rows', 'days', 'seed', 'end', 'revisions'].includes(key)) throw new GeneratorOptionsError(`unknown flag --${key}`);
+		if (!['rows', 'days', 'seed', 'end', 'revisions', 'result'].includes(key)) throw new GeneratorOptionsError(`unknown flag --${key}`);
 		if (key === 'revisions') out.revisions = true;
 		else out[key] = argv[++i];
 	}
@@ -44,8 +45,12 @@ function progressBar(done, total) {
 
 async function main() {
 	let options;
+	let resultFile;
 	try {
-		options = parseGeneratorOptions(parseArgs(process.argv.slice(2)));
+		const args = parseArgs(process.argv.slice(2));
+		resultFile = args.result;
+		delete args.result;
+		options = parseGeneratorOptions(args);
 	} catch (error) {
 		if (error instanceof GeneratorOptionsError) {
 			process.stderr.write(`generate-activity: ${error.message}\n`);
@@ -58,7 +63,10 @@ async function main() {
 	try {
 		const result = await loadActivity(knex, options, progressBar);
 		process.stderr.write('\n');
-		process.stdout.write(`${JSON.stringify({ ...result, seconds: Number(result.seconds.toFixed(2)), rowsPerSecond: Math.round(result.rows / result.seconds) })}\n`);
+		const summary = JSON.stringify({ ...result, seconds: Number(result.seconds.toFixed(2)), rowsPerSecond: Math.round(result.rows / result.seconds) });
+		process.stdout.write(`${summary}\n`);
+		// Written only once every row is in: a caller takes the file's presence as "the seed is complete".
+		if (resultFile) writeFileSync(resultFile, summary);
 		return 0;
 	} finally {
 		await knex.destroy();

@@ -26,5 +26,7 @@ export const cacheRoot =
 	join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'directus-extension-activity-analytics');
 
 export const nodeDir = join(cacheRoot, `node-${NODE_MAJOR}`);
-export const hostDir = join(cacheRoot, `directus-${DIRECTUS_VERSION}`);
+/** The cached install of one Directus version. */
+export const hostDirOf = (version) => join(cacheRoot, `directus-${version}`);
+export const hostDir = hostDirOf(DIRECTUS_VERSION);
 export const directusCli = join(hostDir, 'node_modules', 'directus', 'cli.js');

@@ -15,12 +15,13 @@ import {
 	cacheRoot,
 	directusCli,
 	hostDir,
+	hostDirOf,
 	nodeDir,
 	repoRoot,
 	runDir,
 } from './host-paths.mjs';
 
-export { DIRECTUS_VERSION, IS_ALTERNATE_HOST, hostDir, repoRoot, runDir };
+export { DIRECTUS_VERSION, IS_ALTERNATE_HOST, hostDir, hostDirOf, repoRoot, runDir };
 
 /** Our internal tables (src/server/rollup/rollup-tables.ts, src/server/members/member-tables.ts, src/server/writer/writer-tables.ts); activity_analytics_alerts stays a collection. */
 export const ROLLUP_INTERNAL_TABLES = [
@@ -108,19 +109,20 @@ export function nodeEnv(base = process.env) {
 	};
 }
 
-/** Installs directus@DIRECTUS_VERSION once into the cache; later calls return at once. */
-export function ensureHost() {
+/** Installs directus@version (this process's host by default) once into the cache; later calls return at once. */
+export function ensureHost(version = DIRECTUS_VERSION) {
 	ensureNode();
-	if (!existsSync(join(hostDir, '.complete'))) {
-		log(`installing directus@${DIRECTUS_VERSION} into ${hostDir} (about 5 minutes, once per machine)`);
-		const staging = `${hostDir}.tmp-${process.pid}`;
+	const target = hostDirOf(version);
+	if (!existsSync(join(target, '.complete'))) {
+		log(`installing directus@${version} into ${target} (about 5 minutes, once per machine)`);
+		const staging = `${target}.tmp-${process.pid}`;
 		step('prepare the install folder', () => {
 			rmSync(staging, { recursive: true, force: true });
 			mkdirSync(staging, { recursive: true });
 			writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'directus-host', private: true }));
 		});
-		step(`npm install directus@${DIRECTUS_VERSION} (compiles isolated-vm and sqlite3)`, () =>
-			run('npm', ['install', '--no-audit', '--no-fund', `directus@${DIRECTUS_VERSION}`], {
+		step(`npm install directus@${version} (compiles isolated-vm and sqlite3)`, () =>
+			run('npm', ['install', '--no-audit', '--no-fund', `directus@${version}`], {
 				cwd: staging,
 				env: nodeEnv(),
 			}),
@@ -129,13 +131,13 @@ export function ensureHost() {
 			run('node', ['-e', "require('sqlite3'); require('isolated-vm')"], { cwd: staging, env: nodeEnv() }),
 		);
 		step('move the install into place', () => {
-			rmSync(hostDir, { recursive: true, force: true });
-			renameSync(staging, hostDir);
-			writeFileSync(join(hostDir, '.complete'), new Date().toISOString());
+			rmSync(target, { recursive: true, force: true });
+			renameSync(staging, target);
+			writeFileSync(join(target, '.complete'), new Date().toISOString());
 		});
 	}
 	mkdirSync(runDir, { recursive: true });
-	return hostDir;
+	return target;
 }
 
 /** require() resolved from the host's node_modules: knex, pg, mysql2 and sqlite3 built for the host's Node. */
@@ -298,7 +300,9 @@ function openAdminConnection(env) {
 export function openDatabase(env) {
 	if (env.DB_CLIENT === 'sqlite3') {
 		const knex = hostRequire('knex');
-		return knex({ client: 'sqlite3', connection: { filename: env.DB_FILENAME }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+		// Waits for a lock another process holds (a running Directus's refresh) instead of failing with SQLITE_BUSY.
+		const afterCreate = (connection, done) => connection.run('PRAGMA busy_timeout = 30000', (error) => done(error, connection));
+		return knex({ client: 'sqlite3', connection: { filename: env.DB_FILENAME }, useNullAsDefault: true, pool: { min: 1, max: 1, afterCreate } });
 	}
 	return openServerConnection(env, env.DB_DATABASE, 4);
 }

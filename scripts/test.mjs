@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stripVTControlCharacters } from 'node:util';
 import { buildBundle } from './build-bundle.mjs';
+import { OLDEST_DIRECTUS_VERSION } from './host-paths.mjs';
 import { HostError, ensureHost, ensureNode, nodeEnv, repoRoot } from './host.mjs';
 
 const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
@@ -33,7 +34,7 @@ function exec(command, args, env = process.env) {
 const only = process.argv.slice(2);
 const staticOnly = process.env.TEST_STATIC_ONLY === '1';
 
-const ready = runStep('host: Node 22 + directus (cached)', () => ensureHost()) && runStep('build', () => buildBundle());
+const ready = runStep(`host: Node 22 + directus (cached), and directus@${OLDEST_DIRECTUS_VERSION} for the oldest-host lane`, () => ensureHost() && ensureHost(OLDEST_DIRECTUS_VERSION)) && runStep('build', () => buildBundle());
 if (ready && only.length === 0) {
 	runStep('directus-extension validate', () => exec(bin('directus-extension'), ['validate']));
 	runStep('typecheck (vue-tsc)', () => exec(bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.json']));
@@ -68,18 +69,19 @@ function failuresOf(json, lane) {
 
 // Two lanes side by side, each running its projects' files one at a time against their own hosts. The failure
 // and browser suites spend most of their time waiting (timed loads, outages, timers, page loads) and the
-// integration suites most of theirs computing, so they overlap well on two cores: a clean-clone CI run took
-// 21 minutes instead of 29 in one lane on the same machine. TEST_LANES=1 runs everything in one lane.
+// integration suites most of theirs computing, so they overlap well on two cores. A lane is a list of Vitest runs:
+// the last one of the second lane runs the PostgreSQL + Redis suite again on the oldest supported Directus
+// (a host of its own name and port). TEST_LANES=1 runs everything in one lane.
 const LANES = [
-	['failure', 'browser', 'integration:sqlite'],
-	['unit', 'integration:postgres+redis', 'integration:mariadb'],
+	[{ projects: ['failure', 'browser', 'integration:sqlite', 'install'] }],
+	[{ projects: ['unit', 'integration:postgres+redis', 'integration:mariadb'] }, { projects: ['integration:postgres+redis'], env: { DIRECTUS_HOST_VERSION: OLDEST_DIRECTUS_VERSION } }],
 ];
 
-function runVitest(args, report, prefix) {
+function runVitest(args, report, prefix, env = {}) {
 	return new Promise((resolve) => {
 		const child = spawn(ensureNode().node, [join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args], {
 			cwd: repoRoot,
-			env: nodeEnv(),
+			env: { ...nodeEnv(), ...env },
 			stdio: prefix ? ['ignore', 'pipe', 'pipe'] : 'inherit',
 		});
 		if (prefix) {
@@ -93,24 +95,35 @@ function runVitest(args, report, prefix) {
 
 if (ready && !staticOnly) {
 	mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
-	const lanes = only.length > 0 || process.env.TEST_LANES === '1' ? [only] : LANES.map((projects) => projects.flatMap((project) => ['--project', project]));
-	const reports = lanes.map((_, i) => join(repoRoot, 'test-results', `vitest-${i + 1}.json`));
-	for (const report of reports) rmSync(report, { force: true });
+	const asArgs = (run) => run.projects.flatMap((project) => ['--project', project]);
+	const lanes = only.length > 0 ? [[{ args: only }]] : process.env.TEST_LANES === '1' ? [LANES.flat().map((run) => ({ ...run, args: asArgs(run) }))] : LANES.map((lane) => lane.map((run) => ({ ...run, args: asArgs(run) })));
+	const runs = lanes.flatMap((lane, laneIndex) => lane.map((run, i) => ({ ...run, lane: laneIndex, report: join(repoRoot, 'test-results', `vitest-${laneIndex + 1}-${i + 1}.json`) })));
+	for (const run of runs) rmSync(run.report, { force: true });
 	const started = performance.now();
-	process.stderr.write(`\n── vitest (unit, integration on SQLite, PostgreSQL + Redis and MariaDB, failure, browser; ${lanes.length} lane(s)) ──\n`);
-	const outcomes = await Promise.all(lanes.map((args, i) => runVitest(args, reports[i], lanes.length > 1 ? `[lane ${i + 1}]` : null)));
+	process.stderr.write(`\n── vitest (unit, integration on SQLite, PostgreSQL + Redis and MariaDB, the oldest host, install, failure, browser; ${lanes.length} lane(s)) ──\n`);
+	const outcomes = await Promise.all(
+		lanes.map(async (lane, laneIndex) => {
+			let ok = true;
+			for (const run of runs.filter((r) => r.lane === laneIndex)) {
+				const label = lanes.length > 1 ? `[lane ${laneIndex + 1}${run.env ? ` @${Object.values(run.env).join(',')}` : ''}]` : null;
+				// A failed run does not stop the lane: the summary should name every failure.
+				ok = (await runVitest(run.args, run.report, label, run.env)) && ok;
+			}
+			return ok;
+		}),
+	);
 	results.push({ name: `vitest (${lanes.length} lane(s))`, ok: outcomes.every(Boolean), seconds: (performance.now() - started) / 1000 });
-	for (const [i, report] of reports.entries()) {
-		if (!existsSync(report)) {
+	for (const run of runs) {
+		if (!existsSync(run.report)) {
 			failed += 1;
 			continue;
 		}
-		const json = JSON.parse(readFileSync(report, 'utf8'));
+		const json = JSON.parse(readFileSync(run.report, 'utf8'));
 		passed += json.numPassedTests ?? 0;
 		// A suite that fails outside any test (setup, import) counts as one failure.
 		failed += json.numFailedTests || json.numFailedTestSuites || 0;
 		skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-		failures.push(...failuresOf(json, lanes.length > 1 ? `[lane ${i + 1}] ` : ''));
+		failures.push(...failuresOf(json, lanes.length > 1 ? `[lane ${run.lane + 1}${run.env ? ` @${Object.values(run.env).join(',')}` : ''}] ` : ''));
 	}
 }
 

@@ -4,6 +4,7 @@ import { registerAnalyticsCli } from '../server/cli/register-analytics-cli';
 import { describeConfig } from '../server/config';
 import { createAlertSink } from '../server/alert-sink';
 import { createItemEventCapture, type EventContext } from '../server/capture/capture-item-events';
+import { detectDirectusVersion, revisionShapeFor } from '../server/capture/directus-version';
 import { holdAnswers, holdSocketAnswers } from '../server/capture/hold-answers';
 import { failedLoginRow, recordFailedLogin } from '../server/capture/record-failed-login';
 import { RETENTION_DEFAULTS, runCheckedRetention } from '../server/maintenance/run-maintenance';
@@ -31,8 +32,11 @@ export default defineHook(({ schedule, init, action }, context) => {
 	const writerCollections = new WriterCollections(analytics.database, () => analytics.ready, {
 		onLoadFailed: (error, attempts) => logger.error({ err: error, attempts }, 'activity analytics: cannot read the writer collections; events of a collection enabled since the last read are not captured until a read succeeds'),
 	});
+	const directusVersion = detectDirectusVersion();
+	if (!directusVersion) logger.warn('activity analytics: cannot tell the Directus version; revisions are written as Directus 11.17 and later write them');
 	const capture = createItemEventCapture({
 		services: directus.services,
+		revisionShape: revisionShapeFor(directusVersion),
 		database: analytics.database,
 		originalAccountability: (collection, schema) => writerCollections.originalFor(collection, schema),
 		emit: (events) => analytics.writer.emit(events),

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ActivityTableStatus } from '../shared/status';
+import type { AddressSample } from './proxy-address';
 import { dialectOf, epochSecondsSql, rowsOf } from './dialect';
 
 function isoFromEpochSeconds(value: unknown): string | null {
@@ -38,4 +39,18 @@ export async function readActivityTableStatus(database: Knex): Promise<ActivityT
 export async function countRevisions(database: Knex): Promise<{ rows: number; rowsEstimated: boolean }> {
 	const counts = await countRows(database, 'directus_revisions');
 	return { rows: counts.rows, rowsEstimated: counts.estimated };
+}
+
+/** The most common IP among the newest events that have one (read backwards along the primary key). */
+export async function sampleRecentAddresses(database: Knex, limit = 1_000): Promise<AddressSample> {
+	const recent = database('directus_activity').select('ip').whereNotNull('ip').orderBy('id', 'desc').limit(limit).as('recent');
+	const groups = await database.from(recent).select('ip').count<{ ip: string; n: string | number }[]>({ n: '*' }).groupBy('ip');
+	let top: { ip: string; n: number } | null = null;
+	let sampled = 0;
+	for (const group of groups) {
+		const n = Number(group.n);
+		sampled += n;
+		if (!top || n > top.n) top = { ip: String(group.ip), n };
+	}
+	return { sampled, topIp: top?.ip ?? null, topCount: top?.n ?? 0 };
 }

@@ -36,6 +36,8 @@ export interface AnalyticsConfig {
 	suspiciousThreshold: number;
 	suspiciousWindow: '15m' | '1h' | '1d';
 	warmCache: boolean;
+	/** Directus's own IP_TRUST_PROXY as set (its default differs by version), for the proxy warning. */
+	ipTrustProxy: string;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +116,7 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		suspiciousThreshold: readInteger(env, 'SUSPICIOUS_THRESHOLD', 100, 1, 1_000_000_000, problems),
 		suspiciousWindow: readWindow(env, problems),
 		warmCache: String(env[`${ENV_PREFIX}WARM_CACHE`] ?? 'true') !== 'false',
+		ipTrustProxy: env['IP_TRUST_PROXY'] === undefined ? 'not set' : JSON.stringify(env['IP_TRUST_PROXY']),
 	};
 
 	const badActions = config.syncActions.filter((a) => !(WRITER_ACTIONS as readonly string[]).includes(a));

@@ -1,8 +1,9 @@
 import { PACKAGE_NAME } from '../shared/constants';
 import type { AnalyticsStatus } from '../shared/status';
-import { countRevisions, readActivityTableStatus } from './activity-table-status';
+import { countRevisions, readActivityTableStatus, sampleRecentAddresses } from './activity-table-status';
 import type { AnalyticsRuntime } from './analytics-runtime';
 import { describeConfig } from './config';
+import { judgeProxyAddresses, proxyWarning } from './proxy-address';
 import { readRollupLag } from './rollup/rollup-lag';
 import { listWriterCollections } from './writer/swap-collections';
 import { readViewRefreshes } from './maintenance/refresh-materialized-views';
@@ -18,7 +19,11 @@ export async function collectStatus(runtime: AnalyticsRuntime): Promise<Analytic
 	const rollup = await readRollupLag(database);
 	const collections = (await listWriterCollections(database)).map(({ collection, original_accountability }) => ({ collection, original_accountability }));
 	const writer = { ...(await runtime.writer.status()), collections };
+	const addresses = judgeProxyAddresses(await sampleRecentAddresses(database));
+	const warnings = [proxyWarning(addresses, config.ipTrustProxy)].filter((w) => w !== null);
 	return {
+		warnings,
+		addresses: { ...addresses, trustProxy: config.ipTrustProxy },
 		extension: { name: PACKAGE_NAME, startedAt },
 		database: { client: String(database.client.config.client) },
 		queue: { kind: config.queue },
@@ -46,6 +51,7 @@ export function formatPrometheus(status: AnalyticsStatus): string {
 		lines.push(`# HELP activity_analytics_${name} ${help}`, `# TYPE activity_analytics_${name} ${type}`, `activity_analytics_${name} ${value ?? 'NaN'}`);
 	};
 	metric('activity_rows', 'gauge', 'Rows in directus_activity.', status.activity.rows);
+	metric('behind_untrusted_proxy', 'gauge', '1 when nearly every recent event carries one internal IP (see IP_TRUST_PROXY).', status.addresses.behindProxy ? 1 : 0);
 	metric('revision_rows', 'gauge', 'Rows in directus_revisions.', status.revisions.rows);
 	metric('rollup_watermark', 'gauge', 'Highest activity id absorbed by the rollups.', status.rollup.watermark);
 	metric('rollup_lag_rows', 'gauge', 'Activity rows not yet absorbed by the rollups.', status.rollup.lagRows);

@@ -71,7 +71,17 @@ export interface WriterStatusFigures {
 	collections: { collection: string; original_accountability: 'all' | 'activity' | null }[];
 }
 
+/** Something an operator should fix; `code` names it for programs, `message` tells a person how. */
+export interface StatusWarning {
+	code: 'IP_TRUST_PROXY';
+	message: string;
+}
+
 export interface AnalyticsStatus {
+	/** Empty when all is well. */
+	warnings: StatusWarning[];
+	/** What the newest events' IPs say: one internal address on nearly all of them means a proxy Directus does not trust. */
+	addresses: { sampled: number; topIp: string | null; topShare: number; behindProxy: boolean; trustProxy: string };
 	extension: { name: string; startedAt: string };
 	database: { client: string };
 	queue: { kind: 'memory' | 'redis' };

@@ -215,6 +215,31 @@ describe('the activity panel in the Directus admin app', () => {
 		await apiOk('/users/me', { method: 'PATCH', body: { appearance: 'light' } });
 	});
 
+	it('warns when nearly every recent event carries one internal IP, as behind a proxy Directus does not trust', async () => {
+		const clean = await newAdminPage();
+		await openDashboard(clean);
+		await clean.getByTestId('freshness').getByText('rollups', { exact: false }).waitFor({ timeout: 30_000 });
+		expect(await clean.getByTestId('status-warning').count()).toBe(0);
+		await clean.context().close();
+		const db = openHostDatabase();
+		const now = Date.now();
+		const proxied = Array.from({ length: 1_000 }, (_, i) => ({ action: 'update', collection: 'proxied_probe', item: String(i), ip: '10.0.0.7', timestamp: new Date(now - 60_000 + i) }));
+		try {
+			for (let i = 0; i < proxied.length; i += 100) await db('directus_activity').insert(proxied.slice(i, i + 100));
+			const page = await newAdminPage();
+			await openDashboard(page);
+			const warning = page.getByTestId('status-warning');
+			await warning.waitFor({ timeout: 30_000 });
+			expect(await warning.getAttribute('data-code')).toBe('IP_TRUST_PROXY');
+			expect(await warning.innerText()).toMatch(/10\.0\.0\.7.*IP_TRUST_PROXY/s);
+			await screenshot(page, 'panel-proxy-warning');
+			await page.context().close();
+		} finally {
+			await db('directus_activity').where({ collection: 'proxied_probe' }).delete();
+			await db.destroy();
+		}
+	});
+
 	it('shows a polite no-access state to a non-admin viewer', async () => {
 		const host = inject('host');
 		const editor = await createNonAdminUser('viewer', { appAccess: true });

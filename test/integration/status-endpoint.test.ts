@@ -57,6 +57,31 @@ describe(`GET /analytics/status on ${inject('host').env['DB_CLIENT']}`, () => {
 		expect(response.body.data.queue.kind).toBe(inject('host').env['REDIS'] ? 'redis' : 'memory');
 	});
 
+	it('warns when nearly every recent event carries one internal IP (a proxy Directus does not trust), and stops when they vary again', async () => {
+		const warningOf = async () => {
+			const { data } = await apiOk<{ data: AnalyticsStatus }>('/analytics/status');
+			return { warning: data.warnings.find((w) => w.code === 'IP_TRUST_PROXY'), addresses: data.addresses };
+		};
+		// The newest events are generated ones from many public addresses.
+		await loadActivity(db, parseGeneratorOptions({ rows: 10_000, days: 1, seed: 8, end: '2026-11-02T00:00:00Z' }));
+		expect((await warningOf()).warning).toBeUndefined();
+		// Then 1,000 writes through Directus from this machine: with no trusted proxy, each carries the loopback address.
+		await apiOk('/collections', { method: 'POST', body: { collection: 'proxy_probe', schema: {}, meta: { accountability: 'all' }, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+		await apiOk('/items/proxy_probe', { method: 'POST', body: Array.from({ length: 1_000 }, () => ({})) });
+		const recent = await db('directus_activity').whereNotNull('ip').orderBy('id', 'desc').limit(1_000).pluck('ip');
+		const counts = new Map<string, number>();
+		for (const ip of recent) counts.set(String(ip), (counts.get(String(ip)) ?? 0) + 1);
+		const [topIp, topCount] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
+		expect(topIp).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+		const { warning, addresses } = await warningOf();
+		expect(addresses).toMatchObject({ sampled: recent.length, topIp, topShare: topCount / recent.length, behindProxy: true });
+		expect(warning?.message).toContain(topIp);
+		expect(warning?.message).toContain('IP_TRUST_PROXY');
+		expect((await api<string>('/analytics/metrics')).body).toMatch(/^activity_analytics_behind_untrusted_proxy 1$/m);
+		await loadActivity(db, parseGeneratorOptions({ rows: 10_000, days: 1, seed: 9, end: '2026-11-03T00:00:00Z' }));
+		expect((await warningOf()).warning).toBeUndefined();
+	});
+
 	it('refuses the public role with a 401 or 403 in Directus error format', async () => {
 		const response = await api<DirectusErrorBody>('/analytics/status', { token: null });
 		expect([401, 403]).toContain(response.status);

@@ -1,6 +1,7 @@
 import { useApi } from '@directus/extensions-sdk';
 import { onBeforeUnmount, reactive, ref, watch, type Ref } from 'vue';
 import { buildWindowParams, DEFAULT_WIDGETS, type ClickFilters, type PanelOptions, type PanelWidget } from '../panel-options';
+import type { AnalyticsStatus, StatusWarning } from '../../shared/status';
 import type { BreakdownAnswer, OverviewAnswer, SuspiciousAnswer, TimeseriesAnswer } from './shape-dashboard';
 
 export type LoadState = 'loading' | 'ready' | 'forbidden' | 'error';
@@ -42,6 +43,7 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 	const errorMessage = ref<string | null>(null);
 	const data = ref<DashboardData>(empty());
 	const cache = ref<{ status: string | null; loadedAt: Date | null; lastRefreshAt: string | null }>({ status: null, loadedAt: null, lastRefreshAt: null });
+	const warnings = ref<StatusWarning[]>([]);
 	const clicks = reactive<ClickFilters>({ collection: null, user: null });
 	const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 	let controller: AbortController | null = null;
@@ -126,10 +128,11 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 
 	async function loadFreshness(signal: AbortSignal): Promise<void> {
 		try {
-			const response = await api.get<{ data: { rollup: { lastRefreshAt: string | null } } }>('/analytics/status', { signal });
+			const response = await api.get<{ data: Pick<AnalyticsStatus, 'rollup' | 'warnings'> }>('/analytics/status', { signal });
 			cache.value = { ...cache.value, lastRefreshAt: response.data.data.rollup.lastRefreshAt };
+			warnings.value = response.data.data.warnings ?? [];
 		} catch {
-			// freshness is a hint only
+			// freshness and warnings are hints only
 		}
 	}
 
@@ -152,5 +155,5 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 		if (timer) clearInterval(timer);
 	});
 
-	return { state, errorMessage, data, cache, clicks, enabled, reload: load };
+	return { state, errorMessage, data, cache, warnings, clicks, enabled, reload: load };
 }

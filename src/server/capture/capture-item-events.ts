@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityEvent } from './activity-event';
+import type { RevisionShape } from './directus-version';
 import { createNestedWriteGroups } from './nested-write-groups';
 
 type Item = Record<string, unknown>;
@@ -28,6 +29,8 @@ export interface CaptureServices {
 
 export interface CaptureDeps {
 	services: CaptureServices;
+	/** What the running Directus puts in a revision (it changed in 11.17.0); the writer writes the same. */
+	revisionShape: RevisionShape;
 	database: unknown;
 	/** The accountability a collection had before it came under the writer; undefined when it is not under it. */
 	originalAccountability(collection: string, schema: SchemaOverview): Promise<'all' | 'activity' | null | undefined>;
@@ -106,7 +109,8 @@ export function createItemEventCapture(deps: CaptureDeps) {
 				const event = baseEvent(key, 'create', meta.collection, meta.key, scope.accountability, at);
 				if (scope.revisions) {
 					const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
-					const data = await payloads.prepareDelta(omit(meta.payload, relationalFields(scope.schema, meta.collection)));
+					const payload = deps.revisionShape === 'omit-relations' ? omit(meta.payload, relationalFields(scope.schema, meta.collection)) : meta.payload;
+					const data = await payloads.prepareDelta(payload);
 					event.revision = { data, delta: data, parentKey };
 				}
 				await emitAfterParent(parentKey, [event]);
@@ -139,13 +143,15 @@ export function createItemEventCapture(deps: CaptureDeps) {
 			const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
 			const delta = await payloads.prepareDelta(pick(meta.payload, plainFields.filter((f) => f !== collection.primary)));
 			if (delta !== null) {
-				const snapshotFields = Object.keys(collection.fields).filter((f) => !relational.includes(f));
+				const whole = deps.revisionShape === 'whole-payload';
+				const snapshotFields = whole ? [] : Object.keys(collection.fields).filter((f) => !relational.includes(f));
 				const items = new deps.services.ItemsService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
 				const snapshots = await items.readMany(meta.keys, { fields: snapshotFields.length > 0 ? snapshotFields : ['*'] });
 				const byKey = new Map(snapshots.map((s) => [String(s[collection.primary]), s]));
 				for (const event of events) {
 					const snapshot = byKey.get(event.item);
-					event.revision = { data: snapshot ? await payloads.prepareDelta(snapshot) : null, delta, parentKey };
+					const data = snapshot ? (whole ? snapshot : await payloads.prepareDelta(snapshot)) : null;
+					event.revision = { data, delta, parentKey };
 				}
 			}
 		}

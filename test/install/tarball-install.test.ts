@@ -1,0 +1,159 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DIRECTUS_VERSION, OLDEST_DIRECTUS_VERSION } from '../../scripts/host-paths.mjs';
+import { ensureHost, nodeEnv, repoRoot } from '../../scripts/host.mjs';
+
+// The package as a user gets it: `npm pack`, then into a plain Directus project, once with
+// `npm install <tarball>` and once unpacked into extensions/. The project is an ordinary folder with a .env,
+// started with Directus's own CLI and its default extension locations: none of the host script's settings
+// (EXTENSIONS_PATH, PACKAGE_FILE_LOCATION, DB_EXCLUDE_TABLES) apply. Its node_modules is copied from the
+// cached Directus install rather than compiled again (5 minutes each); npm then adds the tarball to it.
+
+const PACKAGE = 'directus-extension-activity-analytics';
+const TOKEN = 'install-test-admin-token';
+const work = mkdtempSync(join(tmpdir(), 'aa-install-'));
+let tarball = '';
+const running: ChildProcess[] = [];
+
+function run(command: string, args: string[], cwd: string): string {
+	const result = spawnSync(command, args, { cwd, env: nodeEnv(), encoding: 'utf8' });
+	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}\n${(result.stdout + result.stderr).slice(-3000)}`);
+	return result.stdout;
+}
+
+/** A plain Directus project of one version: package.json, node_modules and a .env for SQLite. */
+function createProject(name: string, version: string, port: number): string {
+	const hostDir = ensureHost(version);
+	const dir = join(work, name);
+	mkdirSync(dir, { recursive: true });
+	writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, dependencies: { directus: version } }, null, 2));
+	cpSync(join(hostDir, 'package-lock.json'), join(dir, 'package-lock.json'));
+	// Hard links: a second of work instead of copying 730 MB; npm replaces files by renaming, never in place.
+	run('cp', ['-al', join(hostDir, 'node_modules'), join(dir, 'node_modules')], dir);
+	rmSync(join(dir, 'node_modules', '.package-lock.json'), { force: true });
+	writeFileSync(
+		join(dir, '.env'),
+		[
+			'DB_CLIENT=sqlite3',
+			'DB_FILENAME=./data.db',
+			`PORT=${port}`,
+			'HOST=127.0.0.1',
+			`PUBLIC_URL=http://127.0.0.1:${port}`,
+			'KEY=install-test-key',
+			'SECRET=install-test-secret-of-enough-length',
+			'ADMIN_EMAIL=admin@example.com',
+			'ADMIN_PASSWORD=install-test-password',
+			`ADMIN_TOKEN=${TOKEN}`,
+			'TELEMETRY=false',
+			'LOG_LEVEL=warn',
+			'',
+		].join('\n'),
+	);
+	return dir;
+}
+
+async function startDirectus(dir: string, port: number): Promise<string> {
+	const cli = join(dir, 'node_modules', 'directus', 'cli.js');
+	run(process.execPath, [cli, 'bootstrap'], dir);
+	const child = spawn(process.execPath, [cli, 'start'], { cwd: dir, env: nodeEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+	running.push(child);
+	let output = '';
+	child.stdout?.on('data', (chunk) => (output += chunk));
+	child.stderr?.on('data', (chunk) => (output += chunk));
+	const url = `http://127.0.0.1:${port}`;
+	for (let i = 0; i < 480 && child.exitCode === null; i++) {
+		try {
+			if ((await fetch(`${url}/server/ping`)).ok) return url;
+		} catch {
+			// not listening yet
+		}
+		await sleep(250);
+	}
+	throw new Error(`Directus in ${dir} did not answer /server/ping:\n${output.slice(-3000)}`);
+}
+
+async function call<T>(url: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: T; text: string }> {
+	const response = await fetch(`${url}${path}`, {
+		method: init.method ?? 'GET',
+		headers: { authorization: `Bearer ${TOKEN}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+		body: init.body === undefined ? undefined : JSON.stringify(init.body),
+	});
+	const text = await response.text();
+	let body: unknown = null;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// not JSON
+	}
+	return { status: response.status, body: body as T, text };
+}
+
+/** What a user checks after installing: the entries load, the writer records, the API counts what SQL counts. */
+async function expectWorkingBundle(url: string, dir: string): Promise<void> {
+	const extensions = await call<{ data: { name?: string; bundle?: string | null; schema?: { type?: string } }[] }>(url, '/extensions');
+	expect(extensions.status).toBe(200);
+	const ours = extensions.body.data.filter((e) => e.bundle === PACKAGE || e.name === PACKAGE);
+	expect(ours.map((e) => e.schema?.type).sort()).toEqual(expect.arrayContaining(['hook', 'endpoint', 'operation', 'panel']));
+	const app = await call<unknown>(url, '/extensions/sources/index.js');
+	expect(app.status).toBe(200);
+	expect(app.text).toContain('activity-analytics-dashboard');
+	expect((await call(url, '/analytics/status')).status).toBe(200);
+	expect((await call(url, '/analytics/status', { method: 'GET' })).status).toBe(200);
+	expect((await call(url, '/collections', { method: 'POST', body: { collection: 'install_probe', schema: {}, meta: {} } })).status).toBe(200);
+	expect((await call(url, '/analytics/writer/enable', { method: 'POST', body: { collections: ['install_probe'] } })).status).toBe(200);
+	expect((await call(url, '/items/install_probe', { method: 'POST', body: Array.from({ length: 25 }, () => ({})) })).status).toBe(200);
+	// The writer writes after the answer: wait until its queue is empty.
+	for (let i = 0; i < 100; i++) {
+		const status = await call<{ data: { writer: { queue: { depth: number }; inFlight: number; eventsWritten: number } } }>(url, '/analytics/status');
+		if (status.body.data.writer.eventsWritten >= 25 && status.body.data.writer.queue.depth === 0) break;
+		await sleep(100);
+	}
+	expect((await call(url, '/analytics/refresh', { method: 'POST' })).status).toBe(200);
+	const overview = await call<{ data: { current: { events: number } } }>(url, '/analytics/overview?range=24h&collection=install_probe');
+	const sqlite = spawnSync(process.execPath, ['-e', `const s=require('sqlite3');const d=new s.Database(${JSON.stringify(join(dir, 'data.db'))});d.get("select count(*) as n from directus_activity where collection='install_probe' and action='create'",(e,r)=>{if(e)throw e;process.stdout.write(String(r.n))})`], { cwd: dir, env: nodeEnv(), encoding: 'utf8' });
+	expect(Number(sqlite.stdout)).toBe(25);
+	expect(overview.body.data.current.events).toBe(Number(sqlite.stdout));
+}
+
+beforeAll(() => {
+	run('npm', ['pack', '--pack-destination', work], repoRoot);
+	tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+	const listed = run('tar', ['-tzf', tarball], work);
+	expect(listed).toContain('package/dist/api.js');
+	expect(listed).toContain('package/dist/app.js');
+	expect(listed).not.toMatch(/package\/(src|test|node_modules)\//);
+});
+
+afterAll(async () => {
+	for (const child of running) child.kill('SIGTERM');
+	await sleep(500);
+	rmSync(work, { recursive: true, force: true });
+});
+
+const versions = [...new Set([OLDEST_DIRECTUS_VERSION, DEFAULT_DIRECTUS_VERSION])];
+
+describe.each(versions.map((version, i) => ({ version, port: 18500 + i * 10 })))('the packed tarball on Directus $version', ({ version, port }) => {
+	it('works after `npm install <tarball>` in a plain Directus project', async () => {
+		const dir = createProject(`npm-${version}`, version, port);
+		run('npm', ['install', '--no-audit', '--no-fund', tarball], dir);
+		expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies[PACKAGE]).toMatch(/\.tgz$/);
+		expect(existsSync(join(dir, 'node_modules', PACKAGE, 'dist', 'api.js'))).toBe(true);
+		const url = await startDirectus(dir, port);
+		await expectWorkingBundle(url, dir);
+		running.pop()?.kill('SIGTERM');
+	});
+
+	it('works unpacked into the extensions folder', async () => {
+		const dir = createProject(`folder-${version}`, version, port + 1);
+		const target = join(dir, 'extensions', PACKAGE);
+		mkdirSync(target, { recursive: true });
+		run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'], dir);
+		const url = await startDirectus(dir, port + 1);
+		await expectWorkingBundle(url, dir);
+		running.pop()?.kill('SIGTERM');
+	});
+});
