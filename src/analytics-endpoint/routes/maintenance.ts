@@ -14,7 +14,7 @@ export function mountMaintenanceRoutes(router: Router, runtime: AnalyticsRuntime
 	router.post('/refresh', async (req, res, next) => {
 		try {
 			if (!authorize(runtime, req).admin) throw new ForbiddenError();
-			res.json({ data: await runRefresh(runtime, { alertSink }) });
+			res.json({ data: await runRefresh(runtime, { alertSink, fresh: true }) });
 		} catch (error) {
 			next(toDirectusError(error));
 		}

@@ -30,7 +30,10 @@ async function warmDefaultQueries(runtime: AnalyticsRuntime): Promise<number> {
  * Refresh, then announce newly suspicious actors and warm the cache. One at a time per process;
  * across instances the refresh itself is serialised by the state row lock.
  */
-export function runRefresh(runtime: AnalyticsRuntime, options: RefreshOptions & { alertSink?: AlertSink } = {}): Promise<RefreshReport> {
+export async function runRefresh(runtime: AnalyticsRuntime, options: RefreshOptions & { alertSink?: AlertSink; fresh?: boolean } = {}): Promise<RefreshReport> {
+	// A refresh asked for now (the route) must absorb what was committed before it was asked: one already under
+	// way may have read its rows earlier, so it is waited for, and a new one runs.
+	if (running && options.fresh) await running.catch(() => undefined);
 	if (running) return running;
 	running = (async () => {
 		await runtime.ready;
