@@ -116,7 +116,7 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		suspiciousThreshold: readInteger(env, 'SUSPICIOUS_THRESHOLD', 100, 1, 1_000_000_000, problems),
 		suspiciousWindow: readWindow(env, problems),
 		warmCache: String(env[`${ENV_PREFIX}WARM_CACHE`] ?? 'true') !== 'false',
-		ipTrustProxy: env['IP_TRUST_PROXY'] === undefined ? 'not set' : JSON.stringify(env['IP_TRUST_PROXY']),
+		ipTrustProxy: env['IP_TRUST_PROXY'] === undefined ? 'not set' : typeof env['IP_TRUST_PROXY'] === 'string' ? env['IP_TRUST_PROXY'] : JSON.stringify(env['IP_TRUST_PROXY']),
 	};
 
 	const badActions = config.syncActions.filter((a) => !(WRITER_ACTIONS as readonly string[]).includes(a));
