@@ -4,5 +4,7 @@
  */
 export async function clearOfHourEnd(marginMs: number): Promise<void> {
 	const left = 3_600_000 - (Date.now() % 3_600_000);
-	if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 1_000));
+	// Well past the end, not just past it: a test that then dates rows a few seconds back (retention's, 1-3 s)
+	// must not put them in the hour that just ended (a run at 14:59:58 waited until 15:00:01 and did).
+	if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 10_000));
 }
