@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundle } from './build-bundle.mjs';
-import { applyDemoSchema, completeProjectSetup } from './demo-data/demo-schema.mjs';
+import { applyDemoSchema, call, completeProjectSetup } from './demo-data/demo-schema.mjs';
 import { DEMO_ADMIN, DIRECTUS_VERSION, HostError, bootstrap, createDatabase, ensureHost, hostEnv, runDir, runWithHostNode, startHost, stopHost } from './host.mjs';
 
 const NAME = 'demo';
@@ -14,15 +14,13 @@ const rows = process.env.DEMO_ROWS ?? '200k';
 const marker = join(runDir, NAME, 'seeded.json');
 let hostStarted = false;
 
-async function call(url, method, path, body) {
-	const response = await fetch(`${url}${path}`, {
-		method,
-		headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const text = await response.text();
-	if (!response.ok) throw new HostError(`${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
-	return JSON.parse(text).data;
+/** `data` of one admin REST call; a failure names the call and its answer. */
+async function adminData(url, method, path, body) {
+	try {
+		return (await call(url, DEMO_ADMIN.token, method, path, body)).data;
+	} catch (error) {
+		throw new HostError(error instanceof Error ? error.message : String(error));
+	}
 }
 
 /**
@@ -68,11 +66,11 @@ async function main() {
 	await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
 	await applyDemoSchema(host.url, DEMO_ADMIN.token);
 	// The demo collections' activity goes through the batched writer (the same as `analytics writer enable *`).
-	await call(host.url, 'POST', '/analytics/writer/enable', { collections: '*' });
-	const underWriter = (await call(host.url, 'GET', '/analytics/writer')).map((c) => c.collection);
+	await adminData(host.url, 'POST', '/analytics/writer/enable', { collections: '*' });
+	const underWriter = (await adminData(host.url, 'GET', '/analytics/writer')).map((c) => c.collection);
 	// Rollups before "ready": the first dashboard reads them instead of scanning every raw row.
 	process.stderr.write('building the rollups…\n');
-	const refresh = await call(host.url, 'POST', '/analytics/refresh');
+	const refresh = await adminData(host.url, 'POST', '/analytics/refresh');
 	const seconds = ((performance.now() - started) / 1000).toFixed(0);
 	process.stdout.write(
 		[

@@ -96,19 +96,24 @@ function runVitest(args, report, prefix, env = {}) {
 if (ready && !staticOnly) {
 	mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
 	const asArgs = (run) => run.projects.flatMap((project) => ['--project', project]);
-	const lanes = only.length > 0 ? [[{ args: only }]] : process.env.TEST_LANES === '1' ? [LANES.flat().map((run) => ({ ...run, args: asArgs(run) }))] : LANES.map((lane) => lane.map((run) => ({ ...run, args: asArgs(run) })));
-	const runs = lanes.flatMap((lane, laneIndex) => lane.map((run, i) => ({ ...run, lane: laneIndex, report: join(repoRoot, 'test-results', `vitest-${laneIndex + 1}-${i + 1}.json`) })));
+	const lanes = only.length > 0 ? [[{ args: only }]] : process.env.TEST_LANES === '1' ? [LANES.flat()] : LANES;
+	const runs = lanes.flatMap((lane, laneIndex) =>
+		lane.map((run, i) => ({
+			args: run.args ?? asArgs(run),
+			env: run.env,
+			lane: laneIndex,
+			label: lanes.length > 1 ? `[lane ${laneIndex + 1}${run.env ? ` @${Object.values(run.env).join(',')}` : ''}]` : '',
+			report: join(repoRoot, 'test-results', `vitest-${laneIndex + 1}-${i + 1}.json`),
+		})),
+	);
 	for (const run of runs) rmSync(run.report, { force: true });
 	const started = performance.now();
 	process.stderr.write(`\n── vitest (unit, integration on SQLite, PostgreSQL + Redis and MariaDB, the oldest host, install, failure, browser; ${lanes.length} lane(s)) ──\n`);
 	const outcomes = await Promise.all(
-		lanes.map(async (lane, laneIndex) => {
+		lanes.map(async (_, laneIndex) => {
 			let ok = true;
-			for (const run of runs.filter((r) => r.lane === laneIndex)) {
-				const label = lanes.length > 1 ? `[lane ${laneIndex + 1}${run.env ? ` @${Object.values(run.env).join(',')}` : ''}]` : null;
-				// A failed run does not stop the lane: the summary should name every failure.
-				ok = (await runVitest(run.args, run.report, label, run.env)) && ok;
-			}
+			// A failed run does not stop the lane: the summary should name every failure.
+			for (const run of runs.filter((r) => r.lane === laneIndex)) ok = (await runVitest(run.args, run.report, run.label || null, run.env)) && ok;
 			return ok;
 		}),
 	);
@@ -123,7 +128,7 @@ if (ready && !staticOnly) {
 		// A suite that fails outside any test (setup, import) counts as one failure.
 		failed += json.numFailedTests || json.numFailedTestSuites || 0;
 		skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-		failures.push(...failuresOf(json, lanes.length > 1 ? `[lane ${run.lane + 1}${run.env ? ` @${Object.values(run.env).join(',')}` : ''}] ` : ''));
+		failures.push(...failuresOf(json, run.label ? `${run.label} ` : ''));
 	}
 }
 

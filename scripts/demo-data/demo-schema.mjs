@@ -12,7 +12,8 @@ export const DEMO_SCHEMA = [
 	{ collection: 'orders', meta: { icon: 'shopping_cart', note: 'Demo orders' }, fields: [id, string('reference'), { field: 'customer', type: 'integer', meta: { interface: 'input' }, schema: {} }, { field: 'total', type: 'decimal', meta: { interface: 'input' }, schema: { numeric_precision: 10, numeric_scale: 2 } }, status] },
 ];
 
-async function call(url, token, method, path, body) {
+/** One REST call with a bearer token; throws with the answer when it is not 2xx. */
+export async function call(url, token, method, path, body) {
 	const response = await fetch(`${url}${path}`, {
 		method,
 		headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

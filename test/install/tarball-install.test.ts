@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DIRECTUS_VERSION, OLDEST_DIRECTUS_VERSION } from '../../scripts/host-paths.mjs';
-import { ensureHost, nodeEnv, repoRoot } from '../../scripts/host.mjs';
+import { ensureHost, nodeEnv, openDatabase, repoRoot } from '../../scripts/host.mjs';
 
 // The package as a user gets it: `npm pack`, then into a plain Directus project, once with
 // `npm install <tarball>` and once unpacked into extensions/. The project is an ordinary folder with a .env,
@@ -120,11 +120,13 @@ async function expectWorkingBundle(url: string, dir: string): Promise<void> {
 	// A window that ends ahead of now: one ending at now leaves out events of the current second.
 	const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 	const overview = await call<{ data: { current: { events: number } } }>(url, `/analytics/overview?from=${iso(Date.now() - 3_600_000)}&to=${iso(Date.now() + 60_000)}&collection=install_probe`);
-	const sqlite = spawnSync(process.execPath, ['-e', `const s=require('sqlite3');const d=new s.Database(${JSON.stringify(join(dir, 'data.db'))});d.get("select count(*) as n from directus_activity where collection='install_probe' and action='create'",(e,r)=>{if(e)throw e;process.stdout.write(String(r.n))})`], { cwd: dir, env: nodeEnv(), encoding: 'utf8' });
-	expect(Number(sqlite.stdout), `${sqlite.stderr}\n${JSON.stringify((await call(url, '/analytics/status')).body).slice(0, 1500)}`).toBe(25);
-	expect(overview.body.data.current.events, JSON.stringify(overview.body).slice(0, 800)).toBe(Number(sqlite.stdout));
+	const db = openDatabase({ DB_CLIENT: 'sqlite3', DB_FILENAME: join(dir, 'data.db') });
+	const [row] = await db('directus_activity').where({ collection: 'install_probe', action: 'create' }).count({ n: '*' });
+	await db.destroy();
+	const created = Number(row?.['n']);
+	expect(created).toBe(25);
+	expect(overview.body.data.current.events, JSON.stringify(overview.body).slice(0, 800)).toBe(created);
 }
-
 beforeAll(() => {
 	run('npm', ['pack', '--pack-destination', work], repoRoot);
 	tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);

@@ -102,14 +102,15 @@ function isRealDateTime(y: number, mo: number, d: number, h: number, mi: number,
 /** ISO instant with a zone, or a wall time (date, or date and time) read in tz. Whole seconds only. */
 function parseInstant(name: string, raw: string, tz: string): number {
 	const naive = NAIVE_DATE.exec(raw);
+	const zoned = naive ? null : ZONED_DATE.exec(raw);
 	let ms: number;
 	if (naive) {
 		const [, y, mo, d, h = '0', mi = '0', s = '0'] = naive;
 		if (!isRealDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s))) throw new AnalyticsQueryError(name, `"${raw}" is not a calendar date`);
 		const date = new TZDate(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), tz);
 		ms = date.getTime();
-	} else if (ZONED_DATE.test(raw)) {
-		const [, y, mo, d, h, mi, s = '0', offsetHours = '0', offsetMinutes = '0'] = ZONED_DATE.exec(raw)!;
+	} else if (zoned) {
+		const [, y, mo, d, h, mi, s = '0', offsetHours = '0', offsetMinutes = '0'] = zoned;
 		if (!isRealDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)) || Number(offsetHours) > 23 || Number(offsetMinutes) > 59) {
 			throw new AnalyticsQueryError(name, `"${raw}" is not a calendar date and time`);
 		}
