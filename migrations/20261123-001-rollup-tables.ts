@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ALERTS_TABLE, DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE, type RollupTable } from '../src/server/rollup/rollup-tables';
+import { ALERTS_TABLE, DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE, type RollupTable } from '../src/server/schema/rollup-tables';
 
 export const name = '20261123-001-rollup-tables';
 

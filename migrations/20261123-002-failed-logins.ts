@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { FAILED_LOGINS_TABLE } from '../src/server/rollup/rollup-tables';
+import { FAILED_LOGINS_TABLE } from '../src/server/schema/rollup-tables';
 
 export const name = '20261123-002-failed-logins';
 

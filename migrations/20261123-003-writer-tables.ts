@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DROPPED_TRIGGERS_TABLE, EVENT_KEY_LENGTH, WRITER_COLLECTIONS_TABLE, WRITER_LEDGER_TABLE } from '../src/server/writer/writer-tables';
+import { DROPPED_TRIGGERS_TABLE, EVENT_KEY_LENGTH, WRITER_COLLECTIONS_TABLE, WRITER_LEDGER_TABLE } from '../src/server/schema/writer-tables';
 
 export const name = '20261123-003-writer-tables';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { dialectOf, quoteIdentifier, type Dialect } from '../src/server/dialect';
-import { ACTIVITY_INDEXES } from '../src/server/retention/retention-tables';
+import { dialectOf, quoteIdentifier, type Dialect } from '../src/server/schema/dialect';
+import { ACTIVITY_INDEXES } from '../src/server/schema/retention-tables';
 
 export const name = '20261123-004-activity-indexes';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../src/server/retention/retention-tables';
+import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../src/server/schema/retention-tables';
 
 export const name = '20261123-005-archive-tables';
 

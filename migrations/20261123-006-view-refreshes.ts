@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { VIEW_REFRESHES_TABLE } from '../src/server/retention/retention-tables';
+import { VIEW_REFRESHES_TABLE } from '../src/server/schema/retention-tables';
 
 export const name = '20261123-006-view-refreshes';
 

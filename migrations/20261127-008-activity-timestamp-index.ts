@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ACTIVITY_TIMESTAMP_INDEXES } from '../src/server/retention/retention-tables';
+import { ACTIVITY_TIMESTAMP_INDEXES } from '../src/server/schema/retention-tables';
 import { createIndexes, dropIndexes } from './20261123-004-activity-indexes';
 
 export const name = '20261127-008-activity-timestamp-index';

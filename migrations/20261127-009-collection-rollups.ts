@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { RETIRED_COLLECTION_ROLLUPS, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { RETIRED_COLLECTION_ROLLUPS, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
 import { createRollupTable } from './20261123-001-rollup-tables';
 
 export const name = '20261127-009-collection-rollups';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ROLLUP_KEY_INDEXES } from '../src/server/rollup/rollup-tables';
+import { ROLLUP_KEY_INDEXES } from '../src/server/schema/rollup-tables';
 import { createIndexes, dropIndexes } from './20261123-004-activity-indexes';
 
 export const name = '20261127-010-rollup-key-indexes';

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../src/server/dialect';
+import { dialectOf } from '../src/server/schema/dialect';
 import { fillMemberSets } from '../src/server/members/fill-member-sets';
-import { MEMBER_SETS_TABLE, MEMBERS_TABLE } from '../src/server/members/member-tables';
-import { DIMENSION_LENGTH, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { MEMBER_SETS_TABLE, MEMBERS_TABLE } from '../src/server/schema/member-tables';
+import { DIMENSION_LENGTH, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
 
 export const name = '20261127-011-member-sets';
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../src/server/dialect';
-import { MEMBER_COUNTS_TABLE } from '../src/server/members/member-tables';
+import { dialectOf } from '../src/server/schema/dialect';
+import { MEMBER_COUNTS_TABLE } from '../src/server/schema/member-tables';
 import { fillMemberCounts } from '../src/server/members/update-member-counts';
-import { ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
 
 export const name = '20261127-012-member-counts';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../src/server/dialect';
-import { EVENT_KEY_LENGTH, WRITER_LEDGER_TABLE } from '../src/server/writer/writer-tables';
+import { dialectOf } from '../src/server/schema/dialect';
+import { EVENT_KEY_LENGTH, WRITER_LEDGER_TABLE } from '../src/server/schema/writer-tables';
 
 export const name = '20261130-013-pending-parent-links';
 

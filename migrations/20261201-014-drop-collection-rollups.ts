@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { RETIRED_COLLECTION_ROLLUPS, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { RETIRED_COLLECTION_ROLLUPS, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
 import { fillCollectionRollups } from './20261127-009-collection-rollups';
 
 export const name = '20261201-014-drop-collection-rollups';

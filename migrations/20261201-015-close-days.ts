@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../src/server/dialect';
+import { dialectOf } from '../src/server/schema/dialect';
 import { buildDayRows, utcDayOf } from '../src/server/rollup/close-buckets';
-import { ROWS_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { ROWS_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
 
 export const name = '20261201-015-close-days';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { STATE_TABLE } from '../src/server/schema/rollup-tables';
 
 export const name = '20261201-016-gap-floor';
 

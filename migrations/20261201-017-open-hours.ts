@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../src/server/dialect';
+import { dialectOf } from '../src/server/schema/dialect';
 import { moveOpenHours } from '../src/server/rollup/close-buckets';
 import { readRollupState } from '../src/server/rollup/rollup-state';
-import { ALL_HOURS_CLOSED, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { ALL_HOURS_CLOSED, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
 
 export const name = '20261201-017-open-hours';
 

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { dialectOf, quoteIdentifier } from '../src/server/dialect';
-import { MEMBER_QUARTERS_TABLE } from '../src/server/members/member-tables';
+import { dialectOf, quoteIdentifier } from '../src/server/schema/dialect';
+import { MEMBER_QUARTERS_TABLE } from '../src/server/schema/member-tables';
 import { addRowsToMemberQuarters } from '../src/server/rollup/rollup-batch';
 import { readRollupState } from '../src/server/rollup/rollup-state';
-import { DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/rollup/rollup-tables';
+import { DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
 
 export const name = '20261201-018-member-quarters';
 

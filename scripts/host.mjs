@@ -23,7 +23,7 @@ import {
 
 export { DIRECTUS_VERSION, IS_ALTERNATE_HOST, hostDir, hostDirOf, repoRoot, runDir };
 
-/** Our internal tables (src/server/rollup/rollup-tables.ts, src/server/members/member-tables.ts, src/server/writer/writer-tables.ts); activity_analytics_alerts stays a collection. */
+/** Our internal tables (src/server/schema/*-tables.ts); activity_analytics_alerts stays a collection. */
 export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_rollup_events',
 	'activity_analytics_rollup_users',

@@ -1,13 +1,13 @@
 import type { Accountability } from '@directus/types';
 import type { Request, RequestHandler } from 'express';
-import { assertCanReadAnalytics } from '../server/access';
-import { accessScope } from '../server/access-scope';
-import type { AnalyticsRuntime } from '../server/analytics-runtime';
+import { assertCanReadAnalytics } from '../server/services/access';
+import { accessScope } from '../server/services/access-scope';
+import type { AnalyticsRuntime } from '../server/services/analytics-runtime';
 import type { AnalyticsWindow } from '../server/query/analytics-query';
-import { answerQuery } from '../server/query/answer-query';
+import { answerQuery } from '../server/services/answer-query';
 import type { ParseContext, RawParams } from '../server/query/parse-analytics-query';
 import type { QueryContext } from '../server/query/read-snapshot';
-import { accountabilityOf } from '../server/request-accountability';
+import { accountabilityOf } from '../server/services/request-accountability';
 import { toDirectusError } from './to-directus-error';
 
 /** The caller, once checked: only admins and configured roles or policies get past this. */

@@ -1,8 +1,8 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
 import compression from 'compression';
-import { useAnalyticsRuntime } from '../server/analytics-runtime';
+import { useAnalyticsRuntime } from '../server/services/analytics-runtime';
 import { ENDPOINT_ID } from '../shared/constants';
-import { createAlertSink } from '../server/alert-sink';
+import { createAlertSink } from '../server/services/alert-sink';
 import { mountBreakdownRoute } from './routes/breakdown';
 import { mountExportRoute } from './routes/export';
 import { mountMaintenanceRoutes } from './routes/maintenance';

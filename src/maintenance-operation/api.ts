@@ -1,8 +1,8 @@
 import { defineOperationApi } from '@directus/extensions-sdk';
 import { InvalidPayloadError } from '@directus/errors';
-import { createAlertSink } from '../server/alert-sink';
-import { useAnalyticsRuntime } from '../server/analytics-runtime';
-import { MaintenanceOptionsError, parseMaintenanceTasks, parsePrivacySettings, parseRetentionSettings, parseSince, parseViewList, runMaintenance } from '../server/maintenance/run-maintenance';
+import { createAlertSink } from '../server/services/alert-sink';
+import { useAnalyticsRuntime } from '../server/services/analytics-runtime';
+import { MaintenanceOptionsError, parseMaintenanceTasks, parsePrivacySettings, parseRetentionSettings, parseSince, parseViewList, runMaintenance } from '../server/services/run-maintenance';
 import { createArchiveFileStore } from '../server/retention/archive-files';
 import { OPERATION_ID } from '../shared/constants';
 import { maintenanceOptionProblems, type MaintenanceOptionValues } from '../shared/maintenance-options';

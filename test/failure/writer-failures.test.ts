@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN, dropDatabase, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
 import { completeProjectSetup, createItemCollection } from '../../scripts/demo-data/demo-schema.mjs';
 import type { WriterStatusFigures } from '../../src/shared/status';
-import { WRITER_LEDGER_TABLE } from '../../src/server/writer/writer-tables';
+import { WRITER_LEDGER_TABLE } from '../../src/server/schema/writer-tables';
 import { FaultPostgres, FaultRedis } from '../support/fault-services';
 import { postgresHostEnv } from '../support/pg-env';
 import { startWriteLoad } from '../support/write-load';

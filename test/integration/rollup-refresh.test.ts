@@ -6,7 +6,7 @@ import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mj
 import { loadActivity } from '../../scripts/demo-data/write-activity.mjs';
 import { hostDir, nodeEnv } from '../../scripts/host.mjs';
 import { refreshRollups } from '../../src/server/rollup/refresh-rollups';
-import { ROLLUP_TABLES } from '../../src/server/rollup/rollup-tables';
+import { ROLLUP_TABLES } from '../../src/server/schema/rollup-tables';
 import { openDatabase } from '../../scripts/host.mjs';
 import { apiOk } from '../support/api';
 import { clearOfHourEnd } from '../support/clock';

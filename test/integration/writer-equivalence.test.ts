@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { decodeEvent } from '../../src/server/capture/activity-event';
+import { decodeEvent } from '../../src/server/schema/activity-event';
 import { api, apiData, openSocket, type DirectusErrorBody } from '../support/api';
 import { openHostDatabase } from '../support/database';
 import { createTrackedPair, waitForWriterIdle } from '../support/writer';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { encodeEvent, type ActivityEvent, type EventBatch } from '../../src/server/capture/activity-event';
+import { encodeEvent, type ActivityEvent, type EventBatch } from '../../src/server/schema/activity-event';
 import { writeWithRetry } from '../../src/server/queue/write-with-retry';
 import { createWriterMetrics } from '../../src/server/queue/writer-metrics';
 import { writeActivityBatch } from '../../src/server/store/write-activity-batch';

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { decodeMemberCounts, visitMemberCounts } from '../../src/server/members/member-count-codec';
 import { decodeMemberSet } from '../../src/server/members/member-set-codec';
-import { dimensionKeys } from '../../src/server/dimension-keys';
-import { ROWS_ON_CLOSE_TABLES } from '../../src/server/rollup/rollup-tables';
+import { dimensionKeys } from '../../src/server/schema/dimension-keys';
+import { ROWS_ON_CLOSE_TABLES } from '../../src/server/schema/rollup-tables';
 import { dialectName, epochSql, sqlRows } from './ground-truth';
 
 const SOURCES = [

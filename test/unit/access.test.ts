@@ -1,7 +1,7 @@
 import type { Accountability } from '@directus/types';
 import { describe, expect, it } from 'vitest';
-import { canReadAnalytics } from '../../src/server/access';
-import { parseConfig } from '../../src/server/config';
+import { canReadAnalytics } from '../../src/server/services/access';
+import { parseConfig } from '../../src/server/schema/config';
 
 const base: Accountability = { user: 'u1', role: 'r-editor', roles: ['r-editor'], admin: false, app: true, ip: null };
 

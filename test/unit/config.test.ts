@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, parseConfig } from '../../src/server/config';
+import { ConfigError, describeConfig, parseConfig } from '../../src/server/schema/config';
 
 describe('parseConfig', () => {
 	it('gives working defaults with no env', () => {

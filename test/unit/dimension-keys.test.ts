@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dimensionKeyFor } from '../../src/server/dimension-keys';
+import { dimensionKeyFor } from '../../src/server/schema/dimension-keys';
 
 describe('dimensionKeyFor', () => {
 	it('folds case, accents and trailing spaces for MySQL default collations', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ROLLUP_INTERNAL_TABLES } from '../../scripts/host.mjs';
-import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBER_SETS_TABLE, MEMBERS_TABLE } from '../../src/server/members/member-tables';
-import { GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../../src/server/rollup/rollup-tables';
-import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_FILES_TABLE, ARCHIVE_REVISIONS_TABLE, VIEW_REFRESHES_TABLE } from '../../src/server/retention/retention-tables';
-import { DROPPED_TRIGGERS_TABLE, WRITER_COLLECTIONS_TABLE, WRITER_LEDGER_TABLE } from '../../src/server/writer/writer-tables';
+import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBER_SETS_TABLE, MEMBERS_TABLE } from '../../src/server/schema/member-tables';
+import { GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../../src/server/schema/rollup-tables';
+import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_FILES_TABLE, ARCHIVE_REVISIONS_TABLE, VIEW_REFRESHES_TABLE } from '../../src/server/schema/retention-tables';
+import { DROPPED_TRIGGERS_TABLE, WRITER_COLLECTIONS_TABLE, WRITER_LEDGER_TABLE } from '../../src/server/schema/writer-tables';
 
 describe('host env', () => {
 	it('excludes exactly our internal tables from the Directus schema (the alerts collection stays)', () => {

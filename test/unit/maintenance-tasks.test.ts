@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MaintenanceOptionsError, parseMaintenanceTasks, parsePrivacySettings, parseRetentionSettings, parseSince } from '../../src/server/maintenance/run-maintenance';
+import { MaintenanceOptionsError, parseMaintenanceTasks, parsePrivacySettings, parseRetentionSettings, parseSince } from '../../src/server/services/run-maintenance';
 import { archiveCutoff, partitionName } from '../../src/server/retention/archive-partitions';
 import { maintenanceOptionProblems } from '../../src/shared/maintenance-options';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBatch, decodeEvent, encodeBatch, encodeEvent, type ActivityEvent, type EventBatch } from '../../src/server/capture/activity-event';
+import { decodeBatch, decodeEvent, encodeBatch, encodeEvent, type ActivityEvent, type EventBatch } from '../../src/server/schema/activity-event';
 import { MemoryQueue } from '../../src/server/queue/memory-queue';
 import { createWriterMetrics } from '../../src/server/queue/writer-metrics';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInternalAddress, judgeProxyAddresses, proxyWarning } from '../../src/server/proxy-address';
+import { isInternalAddress, judgeProxyAddresses, proxyWarning } from '../../src/server/services/proxy-address';
 
 describe('proxy address check', () => {
 	it('tells internal addresses (private, loopback, link-local, unique-local, mapped) from public ones', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GRAINS, ROLLUP_TABLES } from '../../src/server/rollup/rollup-tables';
+import { GRAINS, ROLLUP_TABLES } from '../../src/server/schema/rollup-tables';
 import { mergeRanges, splitTableWindow, splitWindow } from '../../src/server/query/window-segments';
 import { bucketIndexSql, calendarBuckets } from '../../src/server/query/time-buckets';
 

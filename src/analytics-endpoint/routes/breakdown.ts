@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
 import { parseBreakdownQuery } from '../../server/query/parse-analytics-query';
 import { runBreakdown } from '../../server/query/run-breakdown';
 import { analyticsRoute } from '../analytics-route';

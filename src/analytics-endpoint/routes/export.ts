@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
 import { parseExportQuery } from '../../server/query/parse-analytics-query';
 import { streamActivityExport } from '../../server/query/stream-export';
 import { authorize, parseContext } from '../analytics-route';

@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import { toDirectusError } from '../to-directus-error';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
-import type { AlertSink } from '../../server/rollup/detect-new-suspicious';
-import { runRefresh } from '../../server/rollup/run-refresh';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
+import type { AlertSink } from '../../server/services/detect-new-suspicious';
+import { runRefresh } from '../../server/services/refresh-job';
 import { ForbiddenError } from '@directus/errors';
 import { authorize } from '../analytics-route';
 

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
 import { parseOverviewQuery } from '../../server/query/parse-analytics-query';
 import { runOverview } from '../../server/query/run-overview';
 import { analyticsRoute } from '../analytics-route';

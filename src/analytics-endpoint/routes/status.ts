@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { toDirectusError } from '../to-directus-error';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
-import { collectStatus, formatPrometheus } from '../../server/status';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
+import { collectStatus, formatPrometheus } from '../../server/services/status';
 import { authorize } from '../analytics-route';
 
 export function mountStatusRoutes(router: Router, runtime: AnalyticsRuntime): void {

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
 import { parseSuspiciousQuery } from '../../server/query/parse-analytics-query';
 import { runSuspicious } from '../../server/query/run-suspicious';
 import { analyticsRoute } from '../analytics-route';

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
 import { parseTimelineQuery } from '../../server/query/parse-analytics-query';
 import { runTimeline } from '../../server/query/run-timeline';
 import { analyticsRoute } from '../analytics-route';

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
 import { parseTimeseriesQuery } from '../../server/query/parse-analytics-query';
 import { runTimeseries } from '../../server/query/run-timeseries';
 import { analyticsRoute } from '../analytics-route';

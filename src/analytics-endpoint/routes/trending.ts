@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
 import { parseTrendingQuery } from '../../server/query/parse-analytics-query';
 import { runTrending } from '../../server/query/run-trending';
 import { analyticsRoute } from '../analytics-route';

@@ -1,7 +1,7 @@
 import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
 import { toDirectusError } from '../to-directus-error';
 import type { Router } from 'express';
-import type { AnalyticsRuntime } from '../../server/analytics-runtime';
+import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
 import { disableWriter, enableWriter, listWriterCollections, WriterCollectionsError, type SwapDeps } from '../../server/writer/swap-collections';
 import { authorize } from '../analytics-route';
 

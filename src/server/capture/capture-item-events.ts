@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ActivityEvent } from './activity-event';
+import type { ActivityEvent } from '../schema/activity-event';
 import type { RevisionShape } from './directus-version';
 import { createNestedWriteGroups } from './nested-write-groups';
 

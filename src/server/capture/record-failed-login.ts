@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { FAILED_LOGINS_TABLE } from '../rollup/rollup-tables';
+import { FAILED_LOGINS_TABLE } from '../schema/rollup-tables';
 
 export interface LoginAttempt {
 	status?: string;

@@ -1,4 +1,4 @@
-import type { AnalyticsRuntime } from '../analytics-runtime';
+import type { AnalyticsRuntime } from '../services/analytics-runtime';
 import { MIGRATOR_CONFIG, migrateDown, migrateDownLast, migrateUp, migrationStatus } from '../migrations/run-migrations';
 import { refreshRollups, resetRollups } from '../rollup/refresh-rollups';
 import { readRollupState } from '../rollup/rollup-state';
@@ -6,14 +6,14 @@ import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } fro
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { dropAuditTriggers, restoreTriggers } from '../triggers/apply-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
-import { managePartitions, parsePrivacySettings, parseRetentionSettings, parseViewList, runErase } from '../maintenance/run-maintenance';
+import { managePartitions, parsePrivacySettings, parseRetentionSettings, parseViewList, runErase } from '../services/run-maintenance';
 import { runAnonymize } from '../privacy/anonymize-activity';
 import type { ArchiveFileStore } from '../retention/archive-files';
 import { refreshMaterializedViews } from '../maintenance/refresh-materialized-views';
 import { analyzeActivityTables } from '../retention/analyze-tables';
 import { runRetention } from '../retention/run-retention';
 import { absorbArchive } from '../rollup/absorb-archive';
-import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
+import { ARCHIVE_ACTIVITY_TABLE } from '../schema/retention-tables';
 import { createProgressBar } from './progress-bar';
 
 interface Command {

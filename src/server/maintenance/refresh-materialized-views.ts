@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect';
-import { VIEW_REFRESHES_TABLE } from '../retention/retention-tables';
+import { dialectOf } from '../schema/dialect';
+import { VIEW_REFRESHES_TABLE } from '../schema/retention-tables';
 
 export class UnknownViewError extends Error {}
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import type { Dialect } from '../dialect';
-import { dimensionKeys } from '../dimension-keys';
+import type { Dialect } from '../schema/dialect';
+import { dimensionKeys } from '../schema/dimension-keys';
 import { memberIdSql } from './member-dictionary';
-import { MEMBERS_TABLE, type MemberKind } from './member-tables';
+import { MEMBERS_TABLE, type MemberKind } from '../schema/member-tables';
 
 /** The member dictionary of one rollup generation, keyed the way the database compares values. */
 export interface CachedDictionary {

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
-import { quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
 import { encodeMemberSet } from './member-set-codec';
-import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, MEMBERS_TABLE, memberSetKeyString } from './member-tables';
+import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, MEMBERS_TABLE, memberSetKeyString } from '../schema/member-tables';
 
 /**
  * Derives every member set from the wide rollups (an installation upgrading to migration 011):

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
-import { dimensionKeys } from '../dimension-keys';
-import { MEMBERS_TABLE, type MemberKind } from './member-tables';
+import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
+import { dimensionKeys } from '../schema/dimension-keys';
+import { MEMBERS_TABLE, type MemberKind } from '../schema/member-tables';
 
 const CHUNK = 500;
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
 import { stagedMemberIds } from './member-dictionary';
 import { visitMemberCounts, encodeMemberCounts } from './member-count-codec';
-import { COUNT_SOURCES, MEMBER_COUNTS_TABLE, MEMBER_GRAINS, MEMBERS_TABLE, type MemberKind } from './member-tables';
+import { COUNT_SOURCES, MEMBER_COUNTS_TABLE, MEMBER_GRAINS, MEMBERS_TABLE, type MemberKind } from '../schema/member-tables';
 
 const CHUNK = 200;
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
 import { stagedMemberIds } from './member-dictionary';
 import { encodeMemberCounts, visitMemberCounts } from './member-count-codec';
-import { MEMBER_QUARTERS_TABLE, type MemberKind } from './member-tables';
+import { MEMBER_QUARTERS_TABLE, type MemberKind } from '../schema/member-tables';
 
 const CHUNK = 200;
 const QUARTER_SECONDS = 900;

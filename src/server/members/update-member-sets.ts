@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
-import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
 import { ensureMemberIds, forgetMembers, lookupMemberIds } from './member-dictionary';
-import { dimensionKeys } from '../dimension-keys';
+import { dimensionKeys } from '../schema/dimension-keys';
 import { addEncodedMembers, encodeMemberSet } from './member-set-codec';
 import { applyStagedCounts, rebuildMemberCounts, rebuildMemberCountsInRange } from './update-member-counts';
 import { applyStagedQuarters, removeMemberFromQuarters, renameMembersInQuarters } from './update-member-quarters';
-import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, memberSetKeyString, type MemberKind, type MemberSetKey } from './member-tables';
+import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, memberSetKeyString, type MemberKind, type MemberSetKey } from '../schema/member-tables';
 
 const CHUNK = 200;
 

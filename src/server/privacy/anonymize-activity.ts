@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
-import { dialectOf, epochMsOf, epochWholeSecondsSql, quoteIdentifier, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
-import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
+import { dialectOf, epochMsOf, epochWholeSecondsSql, quoteIdentifier, rowsOf, timestampRangeSql, type Dialect } from '../schema/dialect';
+import { ARCHIVE_ACTIVITY_TABLE } from '../schema/retention-tables';
 import { renameMembers } from '../members/update-member-sets';
 import { bumpGeneration, lockState, withRetry } from '../rollup/rollup-lock';
-import { ALERTS_TABLE, FAILED_LOGINS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../rollup/rollup-tables';
+import { ALERTS_TABLE, FAILED_LOGINS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../schema/rollup-tables';
 import type { ArchiveFileStore } from '../retention/archive-files';
-import { ARCHIVE_FILES_TABLE } from '../retention/retention-tables';
+import { ARCHIVE_FILES_TABLE } from '../schema/retention-tables';
 import { anonymizeIp } from './anonymize-ip';
 import { rewriteArchiveFiles } from './rewrite-archive-files';
 

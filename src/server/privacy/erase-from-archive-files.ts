@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
 import type { ArchiveFileStore } from '../retention/archive-files';
-import { ARCHIVE_FILES_TABLE } from '../retention/retention-tables';
+import { ARCHIVE_FILES_TABLE } from '../schema/retention-tables';
 import { readArchiveLines } from './rewrite-archive-files';
 
 export interface FileErasure {

@@ -1,14 +1,14 @@
 import type { Knex } from 'knex';
-import { dialectOf, rowsOf, type Dialect } from '../dialect';
-import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../retention/retention-tables';
+import { dialectOf, rowsOf, type Dialect } from '../schema/dialect';
+import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../schema/retention-tables';
 import { forgetMembers } from '../members/member-dictionary';
-import { MEMBER_SOURCES, memberSetKeyString, type MemberSetKey } from '../members/member-tables';
+import { MEMBER_SOURCES, memberSetKeyString, type MemberSetKey } from '../schema/member-tables';
 import { removeMembersFromSets } from '../members/update-member-sets';
 import { applyRowsToRollups } from '../rollup/rollup-batch';
 import { moveOpenHours } from '../rollup/close-buckets';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from '../rollup/rollup-lock';
 import { USER_ID } from '../../shared/maintenance-options';
-import { ALERTS_TABLE, ALL_HOURS_CLOSED, FAILED_LOGINS_TABLE, GAPS_TABLE, ROLLUP_TABLES } from '../rollup/rollup-tables';
+import { ALERTS_TABLE, ALL_HOURS_CLOSED, FAILED_LOGINS_TABLE, GAPS_TABLE, ROLLUP_TABLES } from '../schema/rollup-tables';
 
 export interface EraseOptions {
 	user: string;

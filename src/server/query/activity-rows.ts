@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dimensionTextSql, epochSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../dialect';
+import { dimensionTextSql, epochSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../schema/dialect';
 import type { AnalyticsWindow } from './analytics-query';
 import { rawFiltersSql } from './activity-source';
 

@@ -1,5 +1,5 @@
-import { dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../dialect';
-import { DIMENSIONS, ROLLUP_TABLES, type Dimension, type RollupTable } from '../rollup/rollup-tables';
+import { dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../schema/dialect';
+import { DIMENSIONS, ROLLUP_TABLES, type Dimension, type RollupTable } from '../schema/rollup-tables';
 import type { UnabsorbedRows } from '../rollup/rollup-state';
 import { mergeRanges, splitTableWindow, type Segment } from './window-segments';
 

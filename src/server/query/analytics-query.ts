@@ -1,4 +1,4 @@
-import { DIMENSIONS, type Dimension } from '../rollup/rollup-tables';
+import { DIMENSIONS, type Dimension } from '../schema/rollup-tables';
 
 // One typed query, parsed and validated once; every route, the operation and the CLI take this.
 

@@ -1,11 +1,11 @@
 import { TypedFastBitSet } from 'typedfastbitset';
-import { quoteIdentifier } from '../dialect';
+import { quoteIdentifier } from '../schema/dialect';
 import { addEncodedMembers } from '../members/member-set-codec';
 import { visitMemberCounts } from '../members/member-count-codec';
 import { cachedDictionary, memberIdColumn, memberIdOf } from '../members/dictionary-cache';
-import { dimensionKeys } from '../dimension-keys';
-import { MEMBER_QUARTERS_TABLE, MEMBER_READ_GRAINS, MEMBER_SETS_TABLE, type MemberKind } from '../members/member-tables';
-import { DIMENSIONS } from '../rollup/rollup-tables';
+import { dimensionKeys } from '../schema/dimension-keys';
+import { MEMBER_QUARTERS_TABLE, MEMBER_READ_GRAINS, MEMBER_SETS_TABLE, type MemberKind } from '../schema/member-tables';
+import { DIMENSIONS } from '../schema/rollup-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
 import { rowsOf } from './source-query';

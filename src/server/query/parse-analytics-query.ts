@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { DIMENSIONS, type Dimension } from '../rollup/rollup-tables';
+import { DIMENSIONS, type Dimension } from '../schema/rollup-tables';
 import {
 	BREAKDOWN_SORTS,
 	FILTER_DIMENSIONS,

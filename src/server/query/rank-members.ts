@@ -1,9 +1,9 @@
-import { quoteIdentifier } from '../dialect';
+import { quoteIdentifier } from '../schema/dialect';
 import { visitMemberCounts } from '../members/member-count-codec';
 import { cachedDictionary, memberIdColumn, memberIdOf } from '../members/dictionary-cache';
 import { lookupMemberIds, lookupMemberValues } from '../members/member-dictionary';
-import { dimensionKeys } from '../dimension-keys';
-import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBER_READ_GRAINS, type MemberKind } from '../members/member-tables';
+import { dimensionKeys } from '../schema/dimension-keys';
+import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBER_READ_GRAINS, type MemberKind } from '../schema/member-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import { byCountThenKey } from './rank-order';
 import type { QueryContext } from './read-snapshot';

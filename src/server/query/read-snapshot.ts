@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, type Dialect } from '../dialect';
+import { dialectOf, type Dialect } from '../schema/dialect';
 import { readUnabsorbed, type UnabsorbedRows } from '../rollup/rollup-state';
 
 export interface QueryContext {

@@ -1,6 +1,6 @@
-import { quoteIdentifier } from '../dialect';
-import { dimensionKeys } from '../dimension-keys';
-import type { Dimension } from '../rollup/rollup-tables';
+import { quoteIdentifier } from '../schema/dialect';
+import { dimensionKeys } from '../schema/dimension-keys';
+import type { Dimension } from '../schema/rollup-tables';
 import type { BreakdownQuery, BreakdownSort } from './analytics-query';
 import { countMembers, memberSetsServe } from './count-members';
 import { eventsByMember, memberCountsServe } from './rank-members';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { floorDivSql, quoteIdentifier } from '../dialect';
-import { FAILED_LOGINS_TABLE } from '../rollup/rollup-tables';
+import { floorDivSql, quoteIdentifier } from '../schema/dialect';
+import { FAILED_LOGINS_TABLE } from '../schema/rollup-tables';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import type { QueryContext } from './read-snapshot';
 import { rowsOf, toNumber } from './source-query';

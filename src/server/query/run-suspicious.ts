@@ -1,5 +1,5 @@
-import { dimensionTextSql, epochSecondsSql, floorDivSql, quoteIdentifier, timestampRangeSql } from '../dialect';
-import { dimensionKeys } from '../dimension-keys';
+import { dimensionTextSql, epochSecondsSql, floorDivSql, quoteIdentifier, timestampRangeSql } from '../schema/dialect';
+import { dimensionKeys } from '../schema/dimension-keys';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import { compareKeys } from './rank-order';
 import type { QueryContext } from './read-snapshot';

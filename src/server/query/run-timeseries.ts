@@ -1,4 +1,4 @@
-import { quoteIdentifier } from '../dialect';
+import { quoteIdentifier } from '../schema/dialect';
 import type { TimeseriesQuery } from './analytics-query';
 import { countMembers, memberSetsServe } from './count-members';
 import type { QueryContext } from './read-snapshot';

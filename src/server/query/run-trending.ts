@@ -1,4 +1,4 @@
-import { quoteIdentifier } from '../dialect';
+import { quoteIdentifier } from '../schema/dialect';
 import type { TrendingQuery } from './analytics-query';
 import type { QueryContext } from './read-snapshot';
 import { querySource, toKey, toNumber } from './source-query';

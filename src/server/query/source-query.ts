@@ -1,5 +1,5 @@
-import { rowsOf } from '../dialect';
-import type { Dimension } from '../rollup/rollup-tables';
+import { rowsOf } from '../schema/dialect';
+import type { Dimension } from '../schema/rollup-tables';
 import { buildActivitySource, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
 
@@ -20,7 +20,7 @@ export async function querySource(
 	return rowsOf<Row>(result, context.dialect);
 }
 
-export { rowsOf } from '../dialect';
+export { rowsOf } from '../schema/dialect';
 
 export function toNumber(value: unknown): number {
 	return value === null || value === undefined ? 0 : Number(value);

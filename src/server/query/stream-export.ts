@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect';
+import { dialectOf } from '../schema/dialect';
 import type { ExportQuery } from './analytics-query';
 import { EVENT_COLUMNS, selectActivityRows, toActivityEvent, type ActivityEvent } from './activity-rows';
 import { rowsOf } from './source-query';

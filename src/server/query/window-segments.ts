@@ -1,4 +1,4 @@
-import { GRAINS, type Grain, type RollupTable } from '../rollup/rollup-tables';
+import { GRAINS, type Grain, type RollupTable } from '../schema/rollup-tables';
 
 export type Segment = { kind: 'rollup'; grain: Grain; from: number; to: number } | { kind: 'raw'; from: number; to: number };
 

@@ -1,5 +1,5 @@
 import type { WriterQueueFigures } from '../../shared/status';
-import type { ActivityEvent } from '../capture/activity-event';
+import type { ActivityEvent } from '../schema/activity-event';
 
 export type QueueSnapshot = WriterQueueFigures;
 

@@ -1,4 +1,4 @@
-import type { ActivityEvent } from '../capture/activity-event';
+import type { ActivityEvent } from '../schema/activity-event';
 import type { ActivityQueue, QueueSnapshot } from './activity-queue';
 import { writeWithRetry, type BatchWriter, type RetryOptions } from './write-with-retry';
 import type { WriterMetrics } from './writer-metrics';

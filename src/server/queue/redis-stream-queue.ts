@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { encodeEvent, looksLikeEncodedEvent, type ActivityEvent } from '../capture/activity-event';
-import type { Logger } from '../logger';
+import { encodeEvent, looksLikeEncodedEvent, type ActivityEvent } from '../schema/activity-event';
+import type { Logger } from '../schema/logger';
 import type { ActivityQueue, QueueSnapshot } from './activity-queue';
 import type { MemoryQueue, QueueOptions } from './memory-queue';
 import { writeWithRetry, type BatchWriter } from './write-with-retry';

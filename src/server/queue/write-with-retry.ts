@@ -1,4 +1,4 @@
-import type { EventBatch } from '../capture/activity-event';
+import type { EventBatch } from '../schema/activity-event';
 import type { BatchWriteResult } from '../store/write-activity-batch';
 import type { WriterMetrics } from './writer-metrics';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect';
+import { dialectOf } from '../schema/dialect';
 
 const TABLES = ['directus_activity', 'directus_revisions'];
 

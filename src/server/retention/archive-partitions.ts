@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from './retention-tables';
+import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../schema/retention-tables';
 
 // On PostgreSQL both archive tables are partitioned by month of the activity's timestamp, so expiring a month
 // of archive is a DROP TABLE, not a delete of millions of rows.

@@ -1,11 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
-import { dialectOf, epochMsOf, epochSecondsSql, rowsOf, timestampRangeSql, type Dialect } from '../dialect';
+import { dialectOf, epochMsOf, epochSecondsSql, rowsOf, timestampRangeSql, type Dialect } from '../schema/dialect';
 import { utcHourOf } from '../rollup/close-buckets';
 import { readUnabsorbed } from '../rollup/rollup-state';
 import type { ArchiveFileStore } from './archive-files';
 import { archiveCutoff, dropPartitionsBefore, ensureMonthPartitions } from './archive-partitions';
-import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_FILES_TABLE, ARCHIVE_REVISIONS_TABLE } from './retention-tables';
+import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_FILES_TABLE, ARCHIVE_REVISIONS_TABLE } from '../schema/retention-tables';
 
 export type ArchiveMode = 'archive' | 'files' | 'none';
 

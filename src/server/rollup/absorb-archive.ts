@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect';
-import { ARCHIVE_ACTIVITY_TABLE } from '../retention/retention-tables';
+import { dialectOf } from '../schema/dialect';
+import { ARCHIVE_ACTIVITY_TABLE } from '../schema/retention-tables';
 import { moveOpenHours } from './close-buckets';
-import { ALL_HOURS_CLOSED } from './rollup-tables';
+import { ALL_HOURS_CLOSED } from '../schema/rollup-tables';
 import { applyRowsToRollups } from './rollup-batch';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from './rollup-lock';
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { floorDivSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../dialect';
+import { floorDivSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../schema/dialect';
 import { addRowsToMemberHours } from './rollup-batch';
 import type { RollupState } from './rollup-state';
-import { ALL_HOURS_CLOSED, GAPS_TABLE, ROWS_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
+import { ALL_HOURS_CLOSED, GAPS_TABLE, ROWS_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from '../schema/rollup-tables';
 
 // The per-member tables get their rows of a bucket once, when it closes, instead of an upsert in every
 // refresh: their keys are mostly new in each hour and each day. An hour's rows are built from the raw rows

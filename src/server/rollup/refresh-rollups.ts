@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
-import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../members/member-tables';
+import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
+import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../schema/member-tables';
 import { closeFinishedDays, moveOpenHours, openHoursFrom } from './close-buckets';
 import { applyRowsToRollups } from './rollup-batch';
 import { ensureStateRow, lockState, withRetry } from './rollup-lock';
-import { GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from './rollup-tables';
+import { GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from '../schema/rollup-tables';
 
 export interface RefreshOptions {
 	/** Rows absorbed per transaction; each batch commits on its own, so a crash loses no progress. */

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import { dimensionTextSql, epochWholeSecondsSql, floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../dialect';
+import { dimensionTextSql, epochWholeSecondsSql, floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
 import { ensureMemberIds } from '../members/member-dictionary';
-import { MEMBER_SOURCES } from '../members/member-tables';
+import { MEMBER_SOURCES } from '../schema/member-tables';
 import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
 import { applyStagedQuarters } from '../members/update-member-quarters';
-import { ALL_HOURS_CLOSED, DIMENSIONS, HOUR_AND_DAY, ROLLUP_TABLES, ROWS_ON_CLOSE_TABLES, type Grain, type RollupTable } from './rollup-tables';
+import { ALL_HOURS_CLOSED, DIMENSIONS, HOUR_AND_DAY, ROLLUP_TABLES, ROWS_ON_CLOSE_TABLES, type Grain, type RollupTable } from '../schema/rollup-tables';
 
 // The refresh adds a batch of raw rows to every rollup; erasure subtracts one. Both go through one staging
 // table, grouped once by quarter hour and every dimension, so the fan-out never reads the raw table twice.

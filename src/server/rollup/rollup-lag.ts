@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { dialectOf, epochSecondsSql, quoteIdentifier } from '../dialect';
+import { dialectOf, epochSecondsSql, quoteIdentifier } from '../schema/dialect';
 import { rowsOf } from '../query/source-query';
 import type { RollupStatus } from '../../shared/status';
 import { readRollupState } from './rollup-state';
-import { GAPS_TABLE } from './rollup-tables';
+import { GAPS_TABLE } from '../schema/rollup-tables';
 
 /** How far the rollups are behind directus_activity; every read here uses the primary key. */
 export async function readRollupLag(database: Knex, now = Date.now()): Promise<RollupStatus> {

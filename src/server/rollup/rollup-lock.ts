@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { dialectOf, type Dialect } from '../dialect';
+import { dialectOf, type Dialect } from '../schema/dialect';
 import { openHoursFrom, utcDayOf } from './close-buckets';
-import { ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
+import { ROLLUP_STATE_KEY, STATE_TABLE } from '../schema/rollup-tables';
 import { readRollupState, type RollupState } from './rollup-state';
 
 /**

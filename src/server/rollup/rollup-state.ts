@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ALL_HOURS_CLOSED, GAPS_TABLE, ROLLUP_STATE_KEY, STATE_TABLE } from './rollup-tables';
+import { ALL_HOURS_CLOSED, GAPS_TABLE, ROLLUP_STATE_KEY, STATE_TABLE } from '../schema/rollup-tables';
 
 export interface RollupState {
 	/** Every activity id at or below this is absorbed, except the open gaps. */

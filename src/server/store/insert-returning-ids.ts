@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Dialect } from '../dialect';
+import type { Dialect } from '../schema/dialect';
 
 type Row = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { WRITER_LEDGER_TABLE } from '../writer/writer-tables';
+import { WRITER_LEDGER_TABLE } from '../schema/writer-tables';
 
 /** How long the ledger remembers a written event: far longer than any retry or claim can come late. */
 export const LEDGER_KEEP_MS = 7 * 86_400_000;

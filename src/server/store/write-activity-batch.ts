@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { batchSize, decodeBatch, encodeBatch, type ActivityEvent, type EventBatch } from '../capture/activity-event';
-import { dialectOf, type Dialect } from '../dialect';
-import { WRITER_LEDGER_TABLE } from '../writer/writer-tables';
+import { batchSize, decodeBatch, encodeBatch, type ActivityEvent, type EventBatch } from '../schema/activity-event';
+import { dialectOf, type Dialect } from '../schema/dialect';
+import { WRITER_LEDGER_TABLE } from '../schema/writer-tables';
 import { insertReturningIds } from './insert-returning-ids';
 import { writeBatchPostgres } from './write-batch-postgres';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { WRITER_LEDGER_TABLE } from '../writer/writer-tables';
+import { WRITER_LEDGER_TABLE } from '../schema/writer-tables';
 
 const sequences = new Map<string, string>();
 

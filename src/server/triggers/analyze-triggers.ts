@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect';
-import { WRITER_COLLECTIONS_TABLE } from '../writer/writer-tables';
+import { dialectOf } from '../schema/dialect';
+import { WRITER_COLLECTIONS_TABLE } from '../schema/writer-tables';
 import { classifyTrigger, type TriggerClassification, type TriggerInfo } from './classify-trigger';
 import { listTriggers } from './list-triggers';
 

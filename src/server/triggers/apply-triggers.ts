@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { dialectOf, quoteIdentifier } from '../dialect';
-import { DROPPED_TRIGGERS_TABLE } from '../writer/writer-tables';
+import { dialectOf, quoteIdentifier } from '../schema/dialect';
+import { DROPPED_TRIGGERS_TABLE } from '../schema/writer-tables';
 import { analyzeTriggers } from './analyze-triggers';
 
 export class TriggerSelectionError extends Error {}

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect';
+import { dialectOf } from '../schema/dialect';
 import type { TriggerInfo } from './classify-trigger';
 
 type Action = TriggerInfo['actions'][number];

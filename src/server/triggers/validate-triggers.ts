@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, epochSecondsSql, quoteIdentifier, rowsOf } from '../dialect';
+import { dialectOf, epochSecondsSql, quoteIdentifier, rowsOf } from '../schema/dialect';
 import { analyzeTriggers } from './analyze-triggers';
 
 type Action = 'create' | 'update' | 'delete';

@@ -1,4 +1,4 @@
-import type { AnalyticsConfig } from '../config';
+import type { AnalyticsConfig } from '../schema/config';
 import { enableWriter, WriterCollectionsError, type SwapDeps } from './swap-collections';
 
 /** Puts the collections named by ACTIVITY_ANALYTICS_WRITER_COLLECTIONS under the writer at start. */

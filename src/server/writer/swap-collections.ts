@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Accountability } from './writer-collections';
-import { WRITER_COLLECTIONS_TABLE } from './writer-tables';
+import { WRITER_COLLECTIONS_TABLE } from '../schema/writer-tables';
 
 interface CollectionInfo {
 	accountability: Accountability;

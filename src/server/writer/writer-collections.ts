@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { WRITER_COLLECTIONS_TABLE } from './writer-tables';
+import { WRITER_COLLECTIONS_TABLE } from '../schema/writer-tables';
 
 export type Accountability = 'all' | 'activity' | null;
 

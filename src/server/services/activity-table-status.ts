@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { ActivityTableStatus } from '../shared/status';
+import type { ActivityTableStatus } from '../../shared/status';
 import type { AddressSample } from './proxy-address';
-import { dialectOf, epochSecondsSql, rowsOf } from './dialect';
+import { dialectOf, epochSecondsSql, rowsOf } from '../schema/dialect';
 
 function isoFromEpochSeconds(value: unknown): string | null {
 	if (value === null || value === undefined) return null;

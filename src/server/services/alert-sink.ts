@@ -1,7 +1,7 @@
 import type { ExtensionsServices, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
-import { ALERTS_TABLE } from './rollup/rollup-tables';
-import type { AlertSink } from './rollup/detect-new-suspicious';
+import { ALERTS_TABLE } from '../schema/rollup-tables';
+import type { AlertSink } from './detect-new-suspicious';
 
 export const SUSPICIOUS_EVENT = 'activity-analytics.suspicious';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf, rowsOf } from './dialect';
-import { DIMENSIONS, type Dimension } from './rollup/rollup-tables';
+import { DIMENSIONS, type Dimension } from './rollup-tables';
 
 /** Maps a value to a key that is equal for every value the database holds equal to it. */
 export type DimensionKey = (value: string) => string;

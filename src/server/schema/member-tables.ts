@@ -1,4 +1,4 @@
-import { GRAINS, HOUR_AND_DAY } from '../rollup/rollup-tables';
+import { GRAINS, HOUR_AND_DAY } from './rollup-tables';
 
 // Distinct users and IPs per collection, one row per bucket instead of one per member: the dashboard's
 // unique counts read a few kilobytes per bucket and union them in memory. See docs/rollups.md.

@@ -1,12 +1,12 @@
-import { PACKAGE_NAME } from '../shared/constants';
-import type { AnalyticsStatus } from '../shared/status';
+import { PACKAGE_NAME } from '../../shared/constants';
+import type { AnalyticsStatus } from '../../shared/status';
 import { countRevisions, readActivityTableStatus, sampleRecentAddresses } from './activity-table-status';
 import type { AnalyticsRuntime } from './analytics-runtime';
-import { describeConfig } from './config';
+import { describeConfig } from '../schema/config';
 import { judgeProxyAddresses, proxyWarning } from './proxy-address';
-import { readRollupLag } from './rollup/rollup-lag';
-import { listWriterCollections } from './writer/swap-collections';
-import { readViewRefreshes } from './maintenance/refresh-materialized-views';
+import { readRollupLag } from '../rollup/rollup-lag';
+import { listWriterCollections } from '../writer/swap-collections';
+import { readViewRefreshes } from '../maintenance/refresh-materialized-views';
 
 const startedAt = new Date().toISOString();
 

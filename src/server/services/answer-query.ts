@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { AnalyticsRuntime } from '../analytics-runtime';
+import type { AnalyticsRuntime } from './analytics-runtime';
 import type { CacheStatus } from '../cache/analytics-cache';
 import { readRollupState } from '../rollup/rollup-state';
-import type { AnalyticsWindow } from './analytics-query';
-import { withReadSnapshot, type QueryContext } from './read-snapshot';
+import type { AnalyticsWindow } from '../query/analytics-query';
+import { withReadSnapshot, type QueryContext } from '../query/read-snapshot';
 
 export interface Answer<R> {
 	value: R;

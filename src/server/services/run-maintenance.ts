@@ -1,8 +1,8 @@
 import { MAINTENANCE_TASKS, type MaintenanceTask } from '../../shared/maintenance-tasks';
-import { readActivityTableStatus } from '../activity-table-status';
-import type { AnalyticsRuntime } from '../analytics-runtime';
-import type { AlertSink } from '../rollup/detect-new-suspicious';
-import { runRefresh } from '../rollup/run-refresh';
+import { readActivityTableStatus } from './activity-table-status';
+import type { AnalyticsRuntime } from './analytics-runtime';
+import type { AlertSink } from './detect-new-suspicious';
+import { runRefresh } from './refresh-job';
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
 import { analyzeActivityTables } from '../retention/analyze-tables';
@@ -12,11 +12,11 @@ import { archiveCutoff, dropPartitionsBefore, ensureMonthPartitions, listMonthPa
 import { runAnonymize } from '../privacy/anonymize-activity';
 import { EraseError, eraseUser } from '../privacy/erase-user';
 import { eraseFromArchiveFiles } from '../privacy/erase-from-archive-files';
-import { dialectOf } from '../dialect';
-import { ARCHIVE_FILES_TABLE } from '../retention/retention-tables';
+import { dialectOf } from '../schema/dialect';
+import { ARCHIVE_FILES_TABLE } from '../schema/retention-tables';
 import { isEmpty, maintenanceOptionProblems, type MaintenanceOptionValues } from '../../shared/maintenance-options';
 import { readRollupLag } from '../rollup/rollup-lag';
-import { refreshMaterializedViews, UnknownViewError, type ViewRefresh } from './refresh-materialized-views';
+import { refreshMaterializedViews, UnknownViewError, type ViewRefresh } from '../maintenance/refresh-materialized-views';
 
 export interface MaintenanceOptions {
 	/** triggers-validate compares from here (default: 24 hours ago). */

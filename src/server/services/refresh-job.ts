@@ -1,12 +1,12 @@
-import type { AnalyticsRuntime } from '../analytics-runtime';
-import { answerQuery } from '../query/answer-query';
+import type { AnalyticsRuntime } from './analytics-runtime';
+import { answerQuery } from './answer-query';
 import { parseBreakdownQuery, parseOverviewQuery, parseTimeseriesQuery } from '../query/parse-analytics-query';
 import { runBreakdown } from '../query/run-breakdown';
 import { runOverview } from '../query/run-overview';
 import { runTimeseries } from '../query/run-timeseries';
-import { ADMIN_SCOPE } from '../access-scope';
+import { ADMIN_SCOPE } from './access-scope';
 import { detectNewSuspicious, type AlertSink } from './detect-new-suspicious';
-import { refreshRollups, type RefreshOptions, type RefreshResult } from './refresh-rollups';
+import { refreshRollups, type RefreshOptions, type RefreshResult } from '../rollup/refresh-rollups';
 
 export interface RefreshReport extends RefreshResult {
 	alerts: number;

@@ -1,8 +1,8 @@
-import type { AnalyticsRuntime } from '../analytics-runtime';
+import type { AnalyticsRuntime } from './analytics-runtime';
 import { SUSPICIOUS_WINDOWS } from '../query/analytics-query';
 import { withReadSnapshot } from '../query/read-snapshot';
 import { runSuspicious, type SuspiciousActor } from '../query/run-suspicious';
-import { ALERTS_TABLE } from './rollup-tables';
+import { ALERTS_TABLE } from '../schema/rollup-tables';
 
 export interface SuspiciousAlert {
 	by: 'ip' | 'user';

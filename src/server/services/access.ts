@@ -1,6 +1,6 @@
 import type { Accountability } from '@directus/types';
 import { ForbiddenError } from '@directus/errors';
-import type { AnalyticsConfig } from './config';
+import type { AnalyticsConfig } from '../schema/config';
 
 /** Admins, plus the roles or policies the config names, may read analytics. */
 export function canReadAnalytics(accountability: Accountability | null | undefined, config: AnalyticsConfig): boolean {

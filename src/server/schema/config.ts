@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
-import { ENV_PREFIX } from '../shared/constants';
-import { WRITER_ACTIONS } from './capture/activity-event';
+import { ENV_PREFIX } from '../../shared/constants';
+import { WRITER_ACTIONS } from './activity-event';
 
 /** Everything the bundle reads from env, parsed and validated once at start. */
 export interface AnalyticsConfig {

@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
-import { AnalyticsCache } from './cache/analytics-cache';
-import { createMemoryStore, createRedisStore } from './cache/cache-store';
-import { parseConfig, type AnalyticsConfig } from './config';
-import { isMigrationLocked, migrateUp, UNLOCK_COMMAND } from './migrations/run-migrations';
-import type { Logger } from './logger';
-import { createActivityWriter, type ActivityWriter } from './writer/activity-writer';
+import { AnalyticsCache } from '../cache/analytics-cache';
+import { createMemoryStore, createRedisStore } from '../cache/cache-store';
+import { parseConfig, type AnalyticsConfig } from '../schema/config';
+import { isMigrationLocked, migrateUp, UNLOCK_COMMAND } from '../migrations/run-migrations';
+import type { Logger } from '../schema/logger';
+import { createActivityWriter, type ActivityWriter } from '../writer/activity-writer';
 
-export type { Logger } from './logger';
+export type { Logger } from '../schema/logger';
 
 export interface AnalyticsRuntime {
 	config: AnalyticsConfig;
