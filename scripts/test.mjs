@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: the whole gate. Static checks (validate, types incl. .vue, lint, import cycles) on the
+// `npm test`: the whole gate. Static checks (validate, types incl. .vue, lint, import rules) on the
 // system Node, then Vitest on the host's Node 22 (the host's native drivers need it), then one summary line.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -39,7 +39,7 @@ if (ready && only.length === 0) {
 	runStep('directus-extension validate', () => exec(bin('directus-extension'), ['validate']));
 	runStep('typecheck (vue-tsc)', () => exec(bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.json']));
 	runStep('lint (eslint)', () => exec(bin('eslint'), ['.']));
-	runStep('import cycles (madge)', () => exec(process.execPath, [join(repoRoot, 'scripts', 'check-cycles.mjs')]));
+	runStep('import rules: layers one way, no cycles, frozen migrations (dependency-cruiser)', () => exec(process.execPath, [join(repoRoot, 'scripts', 'check-imports.mjs')]));
 }
 
 let passed = 0;

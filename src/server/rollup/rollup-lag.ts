@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf, epochSecondsSql, quoteIdentifier } from '../schema/dialect';
-import { rowsOf } from '../query/source-query';
+import { rowsOf } from '../schema/dialect';
 import type { RollupStatus } from '../../shared/status';
 import { readRollupState } from './rollup-state';
 import { GAPS_TABLE } from '../schema/rollup-tables';
