@@ -1,5 +1,25 @@
 import type { Knex } from 'knex';
-import { ALERTS_TABLE, DIMENSION_LENGTH, GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE, type RollupTable } from '../src/server/schema/rollup-tables';
+
+// Frozen: the names and widths as this migration first created them, never read from live code.
+const STATE_TABLE = 'activity_analytics_state';
+const GAPS_TABLE = 'activity_analytics_gaps';
+const ALERTS_TABLE = 'activity_analytics_alerts';
+/** Column widths as Directus declares them on directus_activity. */
+export const DIMENSION_LENGTH = { collection: 64, action: 45, origin: 255, user: 36, ip: 50 } as const;
+
+export interface RollupTable {
+	name: string;
+	dims: readonly (keyof typeof DIMENSION_LENGTH)[];
+}
+
+const ROLLUP_TABLES: readonly RollupTable[] = [
+	{ name: 'activity_analytics_rollup_events', dims: ['collection', 'action', 'origin'] },
+	{ name: 'activity_analytics_rollup_users', dims: ['user'] },
+	{ name: 'activity_analytics_rollup_ips', dims: ['ip'] },
+	{ name: 'activity_analytics_rollup_ip_users', dims: ['ip', 'user'] },
+	{ name: 'activity_analytics_rollup_user_dims', dims: ['collection', 'action', 'origin', 'user'] },
+	{ name: 'activity_analytics_rollup_ip_dims', dims: ['collection', 'action', 'origin', 'ip'] },
+];
 
 export const name = '20261123-001-rollup-tables';
 

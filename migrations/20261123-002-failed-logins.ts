@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { FAILED_LOGINS_TABLE } from '../src/server/schema/rollup-tables';
+
+const FAILED_LOGINS_TABLE = 'activity_analytics_failed_logins';
 
 export const name = '20261123-002-failed-logins';
 

@@ -1,5 +1,9 @@
 import type { Knex } from 'knex';
-import { DROPPED_TRIGGERS_TABLE, EVENT_KEY_LENGTH, WRITER_COLLECTIONS_TABLE, WRITER_LEDGER_TABLE } from '../src/server/schema/writer-tables';
+
+const WRITER_LEDGER_TABLE = 'activity_analytics_writer_ledger';
+const WRITER_COLLECTIONS_TABLE = 'activity_analytics_writer_collections';
+const DROPPED_TRIGGERS_TABLE = 'activity_analytics_dropped_triggers';
+const EVENT_KEY_LENGTH = 36;
 
 export const name = '20261123-003-writer-tables';
 

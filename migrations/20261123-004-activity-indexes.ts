@@ -1,6 +1,24 @@
 import type { Knex } from 'knex';
-import { dialectOf, quoteIdentifier, type Dialect } from '../src/server/schema/dialect';
-import { ACTIVITY_INDEXES } from '../src/server/schema/retention-tables';
+
+type Dialect = 'postgres' | 'mysql' | 'sqlite';
+
+function dialectOf(knex: Knex): Dialect {
+	const client = String(knex.client.config.client);
+	if (client === 'pg' || client === 'postgres' || client === 'cockroachdb') return 'postgres';
+	return client.startsWith('mysql') ? 'mysql' : 'sqlite';
+}
+
+function quoteIdentifier(dialect: Dialect, name: string): string {
+	return dialect === 'mysql' ? `\`${name}\`` : `"${name}"`;
+}
+
+const ACTIVITY_INDEXES = [
+	{ name: 'activity_analytics_activity_collection_item', table: 'directus_activity', columns: ['collection', 'item'] },
+	{ name: 'activity_analytics_activity_user_timestamp', table: 'directus_activity', columns: ['user', 'timestamp'] },
+	{ name: 'activity_analytics_revisions_collection_item', table: 'directus_revisions', columns: ['collection', 'item'] },
+	{ name: 'activity_analytics_revisions_activity', table: 'directus_revisions', columns: ['activity'] },
+	{ name: 'activity_analytics_revisions_parent', table: 'directus_revisions', columns: ['parent'] },
+] as const;
 
 export const name = '20261123-004-activity-indexes';
 

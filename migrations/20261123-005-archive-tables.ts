@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../src/server/schema/retention-tables';
+
+const ARCHIVE_ACTIVITY_TABLE = 'activity_analytics_archive_activity';
+const ARCHIVE_REVISIONS_TABLE = 'activity_analytics_archive_revisions';
 
 export const name = '20261123-005-archive-tables';
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { VIEW_REFRESHES_TABLE } from '../src/server/schema/retention-tables';
+
+const VIEW_REFRESHES_TABLE = 'activity_analytics_view_refreshes';
 
 export const name = '20261123-006-view-refreshes';
 

@@ -1,6 +1,26 @@
 import type { Knex } from 'knex';
-import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_FILES_TABLE, ARCHIVE_REVISIONS_TABLE } from '../src/server/schema/retention-tables';
-import { ensureMonthPartitions, isPartitioned } from '../src/server/retention/archive-partitions';
+
+const ARCHIVE_ACTIVITY_TABLE = 'activity_analytics_archive_activity';
+const ARCHIVE_REVISIONS_TABLE = 'activity_analytics_archive_revisions';
+const ARCHIVE_FILES_TABLE = 'activity_analytics_archive_files';
+
+async function isPartitioned(knex: Knex, table: string): Promise<boolean> {
+	const row = (await knex.raw(`select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and n.nspname = current_schema()`, [table])).rows[0] as { relkind: string } | undefined;
+	return row?.relkind === 'p';
+}
+
+/** The month partitions (named <table>_yYYYYmMM) that hold the rows moving over, of both new tables. */
+async function createMonthPartitions(knex: Knex, fromSeconds: number, toSeconds: number, parentOf: (table: string) => string): Promise<void> {
+	const from = new Date(fromSeconds * 1000);
+	for (let month = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1)); month.getTime() <= toSeconds * 1000; ) {
+		const next = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1));
+		for (const table of [ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE]) {
+			const partition = `${table}_y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
+			await knex.raw(`create table if not exists ?? partition of ?? for values from ('${month.toISOString()}') to ('${next.toISOString()}')`, [partition, parentOf(table)]);
+		}
+		month = next;
+	}
+}
 
 export const name = '20261127-007-archive-partitions';
 
@@ -48,7 +68,7 @@ export async function up(knex: Knex): Promise<void> {
 			[ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE, ARCHIVE_ACTIVITY_TABLE],
 		)
 	).rows[0] as { lo: string | null; hi: string | null };
-	if (span.lo !== null && span.hi !== null) await ensureMonthPartitions(knex, Number(span.lo), Number(span.hi), next);
+	if (span.lo !== null && span.hi !== null) await createMonthPartitions(knex, Number(span.lo), Number(span.hi), next);
 	await knex.raw(`insert into ?? (${ACTIVITY_LIST}) select ${ACTIVITY_LIST} from ??`, [next(ARCHIVE_ACTIVITY_TABLE), ARCHIVE_ACTIVITY_TABLE]);
 	await knex.raw(
 		`insert into ?? (${REVISION_LIST}) select r.id, r.activity, r.collection, r.item, r.data, r.delta, r.parent, r.version, ${revisionTime}, r.archived_at from ?? r left join ?? a on a.id = r.activity`,

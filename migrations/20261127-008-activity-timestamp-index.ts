@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { ACTIVITY_TIMESTAMP_INDEXES } from '../src/server/schema/retention-tables';
 import { createIndexes, dropIndexes } from './20261123-004-activity-indexes';
+
+const ACTIVITY_TIMESTAMP_INDEXES = [{ name: 'activity_analytics_activity_timestamp', table: 'directus_activity', columns: ['timestamp'] }] as const;
 
 export const name = '20261127-008-activity-timestamp-index';
 

@@ -1,6 +1,13 @@
 import type { Knex } from 'knex';
-import { RETIRED_COLLECTION_ROLLUPS, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
-import { createRollupTable } from './20261123-001-rollup-tables';
+import { createRollupTable, type RollupTable } from './20261123-001-rollup-tables';
+
+const STATE_TABLE = 'activity_analytics_state';
+const ROLLUP_STATE_KEY = 'rollup';
+/** Each one projects the wide table it is filled from. */
+export const COLLECTION_ROLLUPS: readonly (RollupTable & { from: string })[] = [
+	{ name: 'activity_analytics_rollup_collection_users', dims: ['collection', 'user'], from: 'activity_analytics_rollup_user_dims' },
+	{ name: 'activity_analytics_rollup_collection_ips', dims: ['collection', 'ip'], from: 'activity_analytics_rollup_ip_dims' },
+];
 
 export const name = '20261127-009-collection-rollups';
 
@@ -16,7 +23,7 @@ export async function up(knex: Knex): Promise<void> {
 
 /** Creates the two tables and fills each from the wide table it projects (also 014's down). */
 export async function fillCollectionRollups(knex: Knex): Promise<void> {
-	for (const spec of RETIRED_COLLECTION_ROLLUPS) {
+	for (const spec of COLLECTION_ROLLUPS) {
 		const { name: table, from } = spec;
 		await createRollupTable(knex, spec);
 		if (await knex(table).first('grain')) continue;
@@ -34,5 +41,5 @@ export async function fillCollectionRollups(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-	for (const { name: table } of RETIRED_COLLECTION_ROLLUPS) await knex.schema.dropTableIfExists(table);
+	for (const { name: table } of COLLECTION_ROLLUPS) await knex.schema.dropTableIfExists(table);
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { ROLLUP_KEY_INDEXES } from '../src/server/schema/rollup-tables';
 import { createIndexes, dropIndexes } from './20261123-004-activity-indexes';
+
+const ROLLUP_KEY_INDEXES = [{ name: 'activity_analytics_rollup_ip_users_by_ip', table: 'activity_analytics_rollup_ip_users', columns: ['grain', 'ip', 'bucket', 'user'] }] as const;
 
 export const name = '20261127-010-rollup-key-indexes';
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../src/server/schema/dialect';
-import { EVENT_KEY_LENGTH, WRITER_LEDGER_TABLE } from '../src/server/schema/writer-tables';
+
+const WRITER_LEDGER_TABLE = 'activity_analytics_writer_ledger';
+const EVENT_KEY_LENGTH = 36;
 
 export const name = '20261130-013-pending-parent-links';
 
@@ -12,7 +13,8 @@ const INDEX = `${WRITER_LEDGER_TABLE}_parent_key`;
  * Almost every row holds NULL, so PostgreSQL and SQLite index only the rows that wait.
  */
 export async function up(knex: Knex): Promise<void> {
-	const dialect = dialectOf(knex);
+	const client = String(knex.client.config.client);
+	const dialect = client === 'pg' || client === 'postgres' ? 'postgres' : client.startsWith('mysql') ? 'mysql' : 'sqlite';
 	if (await knex.schema.hasColumn(WRITER_LEDGER_TABLE, 'parent_key')) return;
 	await knex.schema.alterTable(WRITER_LEDGER_TABLE, (t) => {
 		if (dialect === 'postgres') t.uuid('parent_key').nullable();
@@ -24,7 +26,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
 	if (!(await knex.schema.hasColumn(WRITER_LEDGER_TABLE, 'parent_key'))) return;
-	if (dialectOf(knex) === 'mysql') await knex.schema.alterTable(WRITER_LEDGER_TABLE, (t) => t.dropIndex(['parent_key'], INDEX));
+	if (String(knex.client.config.client).startsWith('mysql')) await knex.schema.alterTable(WRITER_LEDGER_TABLE, (t) => t.dropIndex(['parent_key'], INDEX));
 	else await knex.raw(`drop index if exists ${INDEX}`);
 	await knex.schema.alterTable(WRITER_LEDGER_TABLE, (t) => t.dropColumn('parent_key'));
 }

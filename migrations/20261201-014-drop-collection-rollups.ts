@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
-import { RETIRED_COLLECTION_ROLLUPS, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
-import { fillCollectionRollups } from './20261127-009-collection-rollups';
+import { COLLECTION_ROLLUPS, fillCollectionRollups } from './20261127-009-collection-rollups';
+
+const STATE_TABLE = 'activity_analytics_state';
+const ROLLUP_STATE_KEY = 'rollup';
 
 export const name = '20261201-014-drop-collection-rollups';
 
@@ -11,7 +13,7 @@ export const name = '20261201-014-drop-collection-rollups';
 export async function up(knex: Knex): Promise<void> {
 	// The state row lock keeps an older instance's refresh from writing into them while they go.
 	if (await knex.schema.hasTable(STATE_TABLE)) await knex(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: Date.now() });
-	for (const { name: table } of RETIRED_COLLECTION_ROLLUPS) await knex.schema.dropTableIfExists(table);
+	for (const { name: table } of COLLECTION_ROLLUPS) await knex.schema.dropTableIfExists(table);
 }
 
 /** Rebuilt from the wide tables, exactly as 009 first filled them. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { STATE_TABLE } from '../src/server/schema/rollup-tables';
+
+const STATE_TABLE = 'activity_analytics_state';
 
 export const name = '20261201-016-gap-floor';
 

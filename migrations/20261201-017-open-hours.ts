@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../src/server/schema/dialect';
-import { moveOpenHours } from '../src/server/rollup/close-buckets';
-import { readRollupState } from '../src/server/rollup/rollup-state';
-import { ALL_HOURS_CLOSED, ROLLUP_STATE_KEY, STATE_TABLE } from '../src/server/schema/rollup-tables';
+import { resetRollupsForDowngrade } from './20261201-015-close-days';
 
 export const name = '20261201-017-open-hours';
 
+const STATE_TABLE = 'activity_analytics_state';
 const COLUMN = 'hours_closed_before';
+/** No hour open: the per-member tables hold every absorbed row's hour. */
+const ALL_HOURS_CLOSED = Number.MAX_SAFE_INTEGER;
 
 /**
  * The per-member tables stop upserting the current hour's rows in every refresh: an hour's are built from the
@@ -20,15 +20,11 @@ export async function up(knex: Knex): Promise<void> {
 	});
 }
 
-/** Every open hour gets its rows from the raw table, so the refresh can upsert them again. */
+/** The open hours' per-member rows were never written: the rollups are rebuilt (see 015's down). */
 export async function down(knex: Knex): Promise<void> {
 	if (!(await knex.schema.hasTable(STATE_TABLE)) || !(await knex.schema.hasColumn(STATE_TABLE, COLUMN))) return;
-	// One transaction: the close stages its rows in a temporary table, and the state row lock keeps an
-	// instance's refresh from moving the boundary meanwhile.
-	await knex.transaction(async (trx) => {
-		if ((await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: Date.now() })) === 0) return;
-		await moveOpenHours(trx, dialectOf(trx), await readRollupState(trx), ALL_HOURS_CLOSED);
-	});
+	const state = await knex(STATE_TABLE).where({ key: 'rollup' }).first(COLUMN);
+	if (state && Number(state[COLUMN]) < ALL_HOURS_CLOSED) await resetRollupsForDowngrade(knex);
 	await knex.schema.alterTable(STATE_TABLE, (t) => {
 		t.dropColumn(COLUMN);
 	});

@@ -1,9 +1,10 @@
-import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bootstrap, createDatabase, dropDatabase, openDatabase, runDir } from '../../scripts/host.mjs';
+import { bootstrap, dropDatabase } from '../../scripts/host.mjs';
+import { createDirectusActivityTables, ownDatabase } from '../support/own-database';
 import { MIGRATIONS, MIGRATOR_CONFIG, migrateDown, migrateUp, migrationStatus } from '../../src/server/migrations/run-migrations';
 import { clearOfHourEnd } from '../support/clock';
+import { runRequestedFills } from '../../src/server/rollup/requested-fills';
 import { dialectName } from '../support/ground-truth';
 import { runHostCli } from '../support/host-cli';
 import { decodeMemberCounts } from '../../src/server/members/member-count-codec';
@@ -33,38 +34,9 @@ async function isPartitioned(): Promise<boolean> {
 	return rows[0]?.relkind === 'p';
 }
 
-/** An empty database of its own on the host's engine (dropped first if a killed run left it). */
-async function ownDatabase(name: string): Promise<{ env: Record<string, string>; db: Knex }> {
-	const host = inject('host').env;
-	const own = host['DB_CLIENT'] === 'sqlite3' ? { ...host, DB_FILENAME: join(runDir, 'migrations-test', `${name}.db`) } : { ...host, DB_DATABASE: `aa_${name}_${process.pid}` };
-	await dropDatabase(own);
-	await createDatabase(own);
-	return { env: own, db: openDatabase(own) as Knex };
-}
-
 beforeAll(async () => {
 	({ env, db } = await ownDatabase('migrations'));
-	await db.schema.createTable('directus_activity', (t) => {
-		t.increments('id');
-		t.string('action', 45).notNullable();
-		t.uuid('user');
-		t.timestamp('timestamp', { useTz: true }).notNullable().defaultTo(db.fn.now());
-		t.string('ip', 50);
-		t.text('user_agent');
-		t.string('collection', 64).notNullable();
-		t.string('item', 255).notNullable();
-		t.string('origin', 255);
-	});
-	await db.schema.createTable('directus_revisions', (t) => {
-		t.increments('id');
-		t.integer('activity').notNullable();
-		t.string('collection', 64).notNullable();
-		t.string('item', 255).notNullable();
-		t.json('data');
-		t.json('delta');
-		t.integer('parent');
-		t.uuid('version');
-	});
+	await createDirectusActivityTables(db);
 });
 
 afterAll(async () => {
@@ -109,7 +81,7 @@ describe('migrations', () => {
 		expect(((await db(ARCHIVE).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([11, 12]);
 	});
 
-	it('009 fills the collection rollups by summing the wide tables they project, 011 the member sets and 012 the count vectors, and 014 drops the collection rollups (its down rebuilds them)', async () => {
+	it('009 fills the collection rollups by summing the wide tables they project, 011 and 012 ask for the member sets and count vectors (the live fill makes them), and 014 drops the collection rollups (its down rebuilds them)', async () => {
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-009-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		const row = (grain: string, bucket: number, collection: string, action: string, origin: string, extra: Record<string, string>, events: number) => ({ grain, bucket, collection, action, origin, ...extra, events });
 		await db('activity_analytics_rollup_user_dims').insert([
@@ -162,18 +134,24 @@ describe('migrations', () => {
 		expect(await read('activity_analytics_rollup_collection_ips', 'ip')).toEqual(collectionIps);
 		await MIGRATIONS[from014]!.up(db);
 		expect(await db.schema.hasTable('activity_analytics_rollup_collection_users')).toBe(false);
-		// 011 derived the member sets from the wide rollups: u1, u2 and 10.0.0.1, each in its bucket and collection.
-		// 012 the count vectors from the user and IP rollups (5 rows, NULLs included) through that dictionary.
-		// These rollups have no raw rows, which 018 fills the quarter vectors from (tested below).
+		// 011, 012 and 018 left fill requests, not filled tables: the live fill runs them once, in order. The sets
+		// come from the wide rollups: u1, u2 and 10.0.0.1, each in its bucket and collection; the count vectors
+		// from the user and IP rollups (5 rows, NULLs included) through that dictionary. These rollups have no
+		// raw rows, which the quarter vectors come from (tested below).
+		expect(Number((await db('activity_analytics_member_sets').count({ n: '*' }).first())?.['n'])).toBe(0);
+		expect(await runRequestedFills(db)).toEqual(['member_sets', 'member_counts', 'member_quarters']);
+		expect(await runRequestedFills(db)).toEqual([]);
 		expect(await memberSetDifferences(db, { quarters: false })).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
 		expect(Number((await db('activity_analytics_member_sets').count({ n: '*' }).first())?.['n'])).toBe(3);
 		expect(Number((await db('activity_analytics_member_counts').count({ n: '*' }).first())?.['n'])).toBe(4);
-		// Filled once: a rerun of 012 finds its table filled and leaves it.
+		// Filled once: a rerun of 012 finds its table filled and asks for nothing.
 		await MIGRATIONS.find((m) => m.name.includes('-012-'))!.up(db);
+		expect(await runRequestedFills(db)).toEqual([]);
 		expect(await memberSetDifferences(db, { quarters: false })).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
+		await db('activity_analytics_state').delete();
 	});
 
-	it("015 opens today in the per-member tables (its day rows go, its hours stay), and its down builds the open days' rows from their hours", async () => {
+	it("015 opens today in the per-member tables (its day rows go, its hours stay), and its down empties the rollups for the older code to rebuild", async () => {
 		const from015 = MIGRATIONS.findIndex((m) => m.name.includes('-015-'));
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-015-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await db.schema.hasColumn('activity_analytics_state', 'days_closed_before')).toBe(false);
@@ -207,63 +185,57 @@ describe('migrations', () => {
 		expect(Number((await db('activity_analytics_rollup_user_dims').where({ grain: 'h' }).andWhere('bucket', '>=', today).count({ n: '*' }))[0]?.['n'])).toBe(3);
 		expect(await dayRowDifferences(db)).toMatchObject({ daysClosedBefore: today, differences: [] });
 
-		// Down: today's rows come back from its hours, the same as before; up again opens it again.
+		expect(before.users).toHaveLength(3);
+
+		// Down: the rollups are emptied and the watermark goes back to 0 (a new generation), so the older code's
+		// refresh rebuilds every row, today's day rows included; up again opens today again.
 		await MIGRATIONS[from015]!.down(db);
 		expect(await db.schema.hasColumn('activity_analytics_state', 'days_closed_before')).toBe(false);
-		expect({ users: await days('activity_analytics_rollup_user_dims'), ips: await days('activity_analytics_rollup_ip_users') }).toEqual(before);
+		expect(await db('activity_analytics_rollup_user_dims').first()).toBeUndefined();
+		expect(await db('activity_analytics_rollup_ip_users').first()).toBeUndefined();
+		const reset = await db('activity_analytics_state').where({ key: 'rollup' }).first('watermark', 'generation');
+		expect([Number(reset?.watermark), Number(reset?.generation)]).toEqual([0, 4]);
 		await MIGRATIONS[from015]!.up(db);
-		expect(await days('activity_analytics_rollup_user_dims')).toEqual([{ bucket: yesterday, user: 'u7', events: 2 }]);
+		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['days_closed_before'])).toBe(today);
 
 		await db('activity_analytics_state').delete();
 		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_users']) await db(table).delete();
 	});
 
-	it("017 starts with every hour closed, and its down builds the open hours' per-member rows from the absorbed raw rows", async () => {
+	it('017 starts with every hour closed; its down empties the rollups for the older code to rebuild when an hour was open, and leaves them when none was', async () => {
 		const from017 = MIGRATIONS.findIndex((m) => m.name.includes('-017-'));
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-017-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await db.schema.hasColumn('activity_analytics_state', 'hours_closed_before')).toBe(false);
-		await clearOfHourEnd(15_000);
-		const hour = Math.floor(Date.now() / 3_600_000) * 3_600;
-		const [u1, u2] = ['00000000-0000-4000-8000-000000000071', '00000000-0000-4000-8000-000000000072'];
-		const raw = (user: string | null, ip: string, at: number) => ({ action: 'create', collection: 'mig17', item: '1', user, ip, timestamp: new Date(at * 1000) });
-		// Absorbed: three rows of the open hour and one of the hour before (its rows are the refresh's); one more
-		// above the watermark, which the close must leave to the refresh.
-		await db('directus_activity').insert([raw(u1, '10.0.0.1', hour - 60), raw(u1, '10.0.0.1', hour + 1), raw(u1, '10.0.0.1', hour + 2), raw(u2, '10.0.0.2', hour + 3)]);
-		const watermark = Number((await db('directus_activity').max({ id: 'id' }).first())?.['id']);
-		await db('directus_activity').insert(raw(null, '10.0.0.3', hour + 4));
-		await db('activity_analytics_state').insert({ key: 'rollup', watermark, generation: 1, updated_at: Date.now(), days_closed_before: Math.floor(hour / 86_400) * 86_400 });
+		const hour = 1_780_000_000 - (1_780_000_000 % 3_600);
+		const row = { grain: 'h', bucket: hour - 3_600, collection: 'mig17', action: 'create', origin: '', user: 'u1', events: 3 };
+		await db('activity_analytics_rollup_user_dims').insert(row);
+		await db('activity_analytics_state').insert({ key: 'rollup', watermark: 40, generation: 1, updated_at: Date.now(), days_closed_before: hour - (hour % 86_400) });
+		const state = async () => {
+			const s = await db('activity_analytics_state').where({ key: 'rollup' }).first();
+			return { watermark: Number(s?.['watermark']), generation: Number(s?.['generation']), gapFloor: Number(s?.['gap_floor']) };
+		};
 
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from017).map((m) => m.name));
 		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['hours_closed_before'])).toBe(Number.MAX_SAFE_INTEGER);
-		// As a refresh leaves the current hour open: no per-member rows from it on.
-		await db('activity_analytics_state').where({ key: 'rollup' }).update({ hours_closed_before: hour });
-		const hours = async (table: string, dims: string[]) =>
-			((await db(table).where({ grain: 'h' }).andWhere('bucket', '>=', hour).orderBy(dims).select('bucket', ...dims, 'events')) as Record<string, unknown>[]).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
-		expect(await hours('activity_analytics_rollup_ip_users', ['ip', 'user'])).toEqual([]);
+		// No hour open: every per-member row was written, the older code can go on from them.
+		while ((await migrationStatus(db)).applied.some((m) => m.includes('-017-'))) await db.migrate.down(MIGRATOR_CONFIG);
+		expect(await state()).toEqual({ watermark: 40, generation: 1, gapFloor: 0 });
+		expect(Number((await db('activity_analytics_rollup_user_dims').where({ collection: 'mig17' }).count({ n: '*' }))[0]?.['n'])).toBe(1);
 
-		await MIGRATIONS[from017]!.down(db);
+		// An hour open (as a refresh leaves the current one): its per-member rows were never written, so down resets.
+		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from017).map((m) => m.name));
+		await db('activity_analytics_state').where({ key: 'rollup' }).update({ hours_closed_before: hour });
+		while ((await migrationStatus(db)).applied.some((m) => m.includes('-017-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await db.schema.hasColumn('activity_analytics_state', 'hours_closed_before')).toBe(false);
-		expect(await hours('activity_analytics_rollup_ip_users', ['ip', 'user'])).toEqual([
-			{ bucket: hour, ip: '10.0.0.1', user: u1, events: 2 },
-			{ bucket: hour, ip: '10.0.0.2', user: u2, events: 1 },
-		]);
-		expect(await hours('activity_analytics_rollup_user_dims', ['collection', 'action', 'origin', 'user'])).toEqual([
-			{ bucket: hour, collection: 'mig17', action: 'create', origin: '', user: u1, events: 2 },
-			{ bucket: hour, collection: 'mig17', action: 'create', origin: '', user: u2, events: 1 },
-		]);
-		expect(await hours('activity_analytics_rollup_ip_dims', ['collection', 'action', 'origin', 'ip'])).toEqual([
-			{ bucket: hour, collection: 'mig17', action: 'create', origin: '', ip: '10.0.0.1', events: 2 },
-			{ bucket: hour, collection: 'mig17', action: 'create', origin: '', ip: '10.0.0.2', events: 1 },
-		]);
-		await MIGRATIONS[from017]!.up(db);
+		expect(await state()).toEqual({ watermark: 0, generation: 2, gapFloor: 40 });
+		expect(await db('activity_analytics_rollup_user_dims').first()).toBeUndefined();
+		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from017).map((m) => m.name));
 		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['hours_closed_before'])).toBe(Number.MAX_SAFE_INTEGER);
 
 		await db('activity_analytics_state').delete();
-		await db('directus_activity').where({ collection: 'mig17' }).delete();
-		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_dims', 'activity_analytics_rollup_ip_users']) await db(table).delete();
 	});
 
-	it('018 fills the quarter vectors from the absorbed raw rows: events per member, quarter hour and collection', async () => {
+	it('018 has the quarter vectors filled from the absorbed raw rows: events per member, quarter hour and collection', async () => {
 		const from018 = MIGRATIONS.findIndex((m) => m.name.includes('-018-'));
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-018-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await db.schema.hasTable('activity_analytics_member_quarters')).toBe(false);
@@ -286,6 +258,8 @@ describe('migrations', () => {
 		await db('activity_analytics_state').insert({ key: 'rollup', watermark, generation: 1, updated_at: Date.now() });
 
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from018).map((m) => m.name));
+		expect(await db('activity_analytics_member_quarters').first()).toBeUndefined();
+		expect(await runRequestedFills(db)).toEqual(['member_quarters']);
 		const values = new Map(((await db('activity_analytics_members').select('kind', 'id', 'value')) as { kind: string; id: number | string; value: string }[]).map((r) => [`${r.kind} ${Number(r.id)}`, r.value]));
 		const vectors = ((await db('activity_analytics_member_quarters').orderBy(['kind', 'bucket', 'collection']).select('kind', 'bucket', 'collection', 'counts')) as { kind: string; bucket: number | string; collection: string; counts: Buffer }[]).map((row) => {
 			const { counts, none } = decodeMemberCounts(row.counts);
@@ -299,8 +273,9 @@ describe('migrations', () => {
 			{ kind: 'user', at: 900, collection: 'mig18', none: 1, counts: {} },
 			{ kind: 'user', at: 900, collection: 'mig18b', none: 0, counts: { [u1]: 1 } },
 		]);
-		// Filled once: a rerun finds the table filled and leaves it.
+		// Filled once: a rerun finds the table filled and asks for nothing.
 		await MIGRATIONS[from018]!.up(db);
+		expect(await runRequestedFills(db)).toEqual([]);
 		expect(Number((await db('activity_analytics_member_quarters').count({ n: '*' }).first())?.['n'])).toBe(6);
 
 		await db('activity_analytics_state').delete();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MaintenanceOptionsError, parseMaintenanceTasks, parsePrivacySettings, parseRetentionSettings, parseSince } from '../../src/server/services/run-maintenance';
+import { MaintenanceOptionsError, parseMaintenanceTasks, parsePrivacySettings, parseRetentionSettings, parseSince, retentionLagRefusal } from '../../src/server/services/run-maintenance';
 import { archiveCutoff, partitionName } from '../../src/server/retention/archive-partitions';
 import { maintenanceOptionProblems } from '../../src/shared/maintenance-options';
 
@@ -62,5 +62,27 @@ describe('archive partitions', () => {
 		expect(partitionName('activity_analytics_archive_activity', new Date(Date.UTC(2026, 0, 1)))).toBe('activity_analytics_archive_activity_y2026m01');
 		expect(new Date(archiveCutoff(Date.parse('2026-11-27T10:00:00Z'), 24) * 1000).toISOString()).toBe('2024-11-01T00:00:00.000Z');
 		expect(new Date(archiveCutoff(Date.parse('2026-01-15T00:00:00Z'), 1) * 1000).toISOString()).toBe('2025-12-01T00:00:00.000Z');
+	});
+});
+
+describe('retentionLagRefusal (the operation, the schedule and the CLI all check it)', () => {
+	const days = (n: number) => n * 86_400;
+
+	it('lets retention run while the last refresh is more recent than the window it keeps', () => {
+		expect(retentionLagRefusal({ lagRows: 500, stalenessSeconds: 60 }, days(90))).toBeNull();
+		expect(retentionLagRefusal({ lagRows: 500, stalenessSeconds: days(90) }, days(90))).toBeNull();
+	});
+
+	it('ignores back-dated rows: nothing waits, or the rollups were never refreshed (everything is kept anyway)', () => {
+		expect(retentionLagRefusal({ lagRows: 0, stalenessSeconds: days(400) }, days(90))).toBeNull();
+		expect(retentionLagRefusal({ lagRows: 7, stalenessSeconds: null }, days(90))).toBeNull();
+	});
+
+	it('refuses when rows wait on a refresh that stopped longer ago than the window, with both figures named', () => {
+		expect(retentionLagRefusal({ lagRows: 12, stalenessSeconds: days(120) }, days(90))).toBe(
+			'The rollups were last refreshed 120 day(s) ago, longer than the 90 day(s) this retention keeps, and 12 row(s) wait for them: refresh the rollups first.',
+		);
+		// A cutoff in the future keeps nothing: any waiting row stops it.
+		expect(retentionLagRefusal({ lagRows: 1, stalenessSeconds: 30 }, -7_200)).toMatch(/^The rollups were last refreshed 0 day\(s\) ago, longer than the 0 day\(s\)/);
 	});
 });

@@ -7,31 +7,33 @@ import TopTable from '../../src/dashboard-panel/components/top-table.vue';
 import { displayName, shapeActions, shapeBars, shapeKpis, shapeSeries, type OverviewAnswer } from '../../src/dashboard-panel/composables/shape-dashboard';
 import { buildWindowParams } from '../../src/dashboard-panel/panel-options';
 
-const i18n = () => createI18n({ legacy: false, locale: 'de-DE', numberFormats: {} });
+const i18n = (locale = 'de-DE') => createI18n({ legacy: false, locale, fallbackLocale: 'en-US', numberFormats: {} });
 
 const overview: OverviewAnswer = {
+	from: '2026-11-01T00:00:00.000Z',
+	to: '2026-11-08T00:00:00.000Z',
 	current: { events: 12345, users: 40, ips: 1200, actions: { update: 7000, create: 4000, login: 1345 } },
-	previous: { events: 10000, users: 50, ips: 1200, actions: {} },
+	previous: { events: 10000, users: 50, ips: 1200, actions: {}, from: '2026-10-25T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z' },
 	change: { events: 0.2345, users: -0.2, ips: 0 },
 };
 
 describe('panel data shaping', () => {
-	it('turns the overview into three KPIs with their change', () => {
+	it('turns the overview into three KPIs with their change, labelled by message key', () => {
 		expect(shapeKpis(overview)).toEqual([
-			{ key: 'events', label: 'Events', value: 12345, change: 0.2345 },
-			{ key: 'users', label: 'Unique users', value: 40, change: -0.2 },
-			{ key: 'ips', label: 'Unique IPs', value: 1200, change: 0 },
+			{ key: 'events', label: 'events', value: 12345, change: 0.2345 },
+			{ key: 'users', label: 'unique_users', value: 40, change: -0.2 },
+			{ key: 'ips', label: 'unique_ips', value: 1200, change: 0 },
 		]);
 	});
 
 	it('orders actions by volume and keeps breakdown keys for click filters', () => {
 		expect(shapeActions(overview).labels).toEqual(['update', 'create', 'login']);
-		const bars = shapeBars({ rows: [{ key: 'orders', events: 9, users: 1, ips: 1 }, { key: null, events: 2, users: 0, ips: 0 }] });
+		const bars = shapeBars({ by: 'collection', sort: 'events', rows: [{ key: 'orders', events: 9, users: 1, ips: 1 }, { key: null, events: 2, users: 0, ips: 0 }] });
 		expect(bars).toEqual({ keys: ['orders', null], labels: ['orders', '(none)'], values: [9, 2] });
 	});
 
 	it('keeps bucket starts as instants for the locale to format', () => {
-		const series = shapeSeries({ interval: 'hour', points: [{ bucket: '2026-10-25T02:00:00+01:00', from: '', to: '', events: 3, users: 1 }] });
+		const series = shapeSeries({ interval: 'hour', tz: 'Europe/Berlin', points: [{ bucket: '2026-10-25T02:00:00+01:00', from: '', to: '', events: 3, users: 1 }] });
 		expect(series.starts[0]!.toISOString()).toBe('2026-10-25T01:00:00.000Z');
 		expect(series.events).toEqual([3]);
 	});
@@ -40,7 +42,7 @@ describe('panel data shaping', () => {
 		expect(displayName('u1', { first_name: 'Ada', last_name: 'Okafor' })).toBe('Ada Okafor');
 		expect(displayName('u1', { email: 'ada@example.com' })).toBe('ada@example.com');
 		expect(displayName('u1')).toBe('u1');
-		expect(displayName(null)).toBe('Public / system');
+		expect(displayName(null)).toBeNull();
 	});
 
 	it('builds requests from options, then click filters, in the viewer time zone', () => {
@@ -76,6 +78,15 @@ describe('panel widgets', () => {
 		await wrapper.get('tbody tr').trigger('click');
 		expect(wrapper.emitted('select')).toEqual([['u1']]);
 		const empty = mount(TopTable, { props: { title: 'Top IPs', keyLabel: 'IP', secondLabel: 'Users', rows: [] }, global: { plugins: [i18n()] } });
-		expect(empty.text()).toContain('No activity in this window');
+		expect(empty.text()).toContain('Keine Aktivität in diesem Zeitraum');
+	});
+
+	it('takes its strings from message keys: the viewer locale where the panel has it, else the app fallback (en-US)', () => {
+		const props = { title: 'Top IPs', keyLabel: 'IP', secondLabel: 'Users', rows: [] };
+		expect(mount(TopTable, { props, global: { plugins: [i18n('en-US')] } }).get('thead').text()).toContain('Events');
+		expect(mount(TopTable, { props, global: { plugins: [i18n('de-DE')] } }).get('thead').text()).toContain('Ereignisse');
+		const french = mount(TopTable, { props, global: { plugins: [i18n('fr-FR')] } });
+		expect(french.get('thead').text()).toContain('Events');
+		expect(french.text()).toContain('No activity in this window');
 	});
 });

@@ -1,27 +1,9 @@
 // Pure shaping of /analytics answers into what the widgets draw. No Vue, no DOM: unit-tested directly.
 
-export interface OverviewFigures {
-	events: number;
-	users: number;
-	ips: number;
-	actions: Record<string, number>;
-}
-export interface OverviewAnswer {
-	current: OverviewFigures;
-	previous: OverviewFigures;
-	change: { events: number | null; users: number | null; ips: number | null };
-}
-export interface TimeseriesAnswer {
-	interval: string;
-	points: { bucket: string; from: string; to: string; events: number; users: number }[];
-}
-export interface BreakdownAnswer {
-	rows: { key: string | null; events: number; users: number; ips: number }[];
-}
-export interface SuspiciousAnswer {
-	actors: { actor: string; peak: number; peakWindowStart: string; events: number; lastSeen: string; touched: { collection: string | null; events: number }[] }[];
-	failedLogins: { bursts: { ip: string | null; attempts: number; windowStart: string; identifierCount: number }[] };
-}
+import type { BreakdownAnswer, OverviewAnswer, SuspiciousAnswer, TimeseriesAnswer } from '../../shared/answers';
+import type { PanelMessageKey } from '../panel-messages';
+
+export type { BreakdownAnswer, OverviewAnswer, SuspiciousAnswer, TimeseriesAnswer };
 
 export interface Kpi {
 	key: 'events' | 'users' | 'ips';
@@ -31,11 +13,12 @@ export interface Kpi {
 	change: number | null;
 }
 
-export function shapeKpis(overview: OverviewAnswer): Kpi[] {
+/** The KPIs with their labels as panel message keys, for the panel to translate. */
+export function shapeKpis(overview: OverviewAnswer): (Omit<Kpi, 'label'> & { label: PanelMessageKey })[] {
 	return [
-		{ key: 'events', label: 'Events', value: overview.current.events, change: overview.change.events },
-		{ key: 'users', label: 'Unique users', value: overview.current.users, change: overview.change.users },
-		{ key: 'ips', label: 'Unique IPs', value: overview.current.ips, change: overview.change.ips },
+		{ key: 'events', label: 'events', value: overview.current.events, change: overview.change.events },
+		{ key: 'users', label: 'unique_users', value: overview.current.users, change: overview.change.users },
+		{ key: 'ips', label: 'unique_ips', value: overview.current.ips, change: overview.change.ips },
 	];
 }
 
@@ -70,9 +53,9 @@ export function shapeActions(overview: OverviewAnswer): BarsShape {
 	return { keys: entries.map(([k]) => k), labels: entries.map(([k]) => k), values: entries.map(([, v]) => v) };
 }
 
-/** A display name from what the viewer may read of a user, else the id. */
-export function displayName(id: string | null, user?: { first_name?: string | null; last_name?: string | null; email?: string | null }): string {
-	if (!id) return 'Public / system';
+/** A display name from what the viewer may read of a user, else the id; null for no user (public or system). */
+export function displayName(id: string | null, user?: { first_name?: string | null; last_name?: string | null; email?: string | null }): string | null {
+	if (!id) return null;
 	const name = [user?.first_name, user?.last_name].filter(Boolean).join(' ');
 	return name || user?.email || id;
 }

@@ -6,12 +6,11 @@ import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } fro
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { dropAuditTriggers, restoreTriggers } from '../triggers/apply-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
-import { managePartitions, parsePrivacySettings, parseRetentionSettings, parseViewList, runErase } from '../services/run-maintenance';
+import { managePartitions, parsePrivacySettings, parseRetentionSettings, parseViewList, runCheckedRetention, runErase } from '../services/run-maintenance';
 import { runAnonymize } from '../privacy/anonymize-activity';
 import type { ArchiveFileStore } from '../retention/archive-files';
 import { refreshMaterializedViews } from '../maintenance/refresh-materialized-views';
 import { analyzeActivityTables } from '../retention/analyze-tables';
-import { runRetention } from '../retention/run-retention';
 import { absorbArchive } from '../rollup/absorb-archive';
 import { ARCHIVE_ACTIVITY_TABLE } from '../schema/retention-tables';
 import { createProgressBar } from './progress-bar';
@@ -161,12 +160,11 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 				if (before !== undefined && Number.isNaN(before)) throw new Error(`--before must be an ISO date (got "${options.before}")`);
 				// One clock for the preview and the run, so both name the same cutoff.
 				const cutoff = { now: Date.now(), ...(before === undefined ? {} : { before }) };
-				const preview = await runRetention(runtime.database, { ...settings, ...cutoff, dryRun: true });
+				const preview = await runCheckedRetention(runtime, { ...settings, dryRun: true }, files, cutoff);
 				if (settings.dryRun) return void process.stdout.write(`${JSON.stringify(preview)}\n`);
 				const bar = createProgressBar('retention', preview.activityDeleted);
-				const result = await runRetention(runtime.database, { ...settings, ...cutoff, files, onProgress: (done) => bar.update(done) });
+				const result = await runCheckedRetention(runtime, settings, files, { ...cutoff, onProgress: (done) => bar.update(done) });
 				bar.finish();
-				await runtime.cache.clear();
 				process.stdout.write(`${JSON.stringify(result)}\n`);
 			}),
 		);

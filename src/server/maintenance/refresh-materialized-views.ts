@@ -16,7 +16,7 @@ export interface ViewRefresh {
  */
 export async function refreshMaterializedViews(database: Knex, views: string[]): Promise<ViewRefresh[]> {
 	if (views.length === 0) return [];
-	if (dialectOf(database) !== 'postgres') throw new UnknownViewError('materialized views exist only on PostgreSQL');
+	if (!dialectOf(database).hasMaterializedViews) throw new UnknownViewError('materialized views exist only on PostgreSQL');
 	const result = await database.raw<{ rows: { name: string; populated: boolean; unique_index: boolean }[] }>(
 		`select m.matviewname as name, m.ispopulated as populated,
 			exists (select 1 from pg_index x join pg_class c on c.oid = x.indrelid where c.relname = m.matviewname and c.relnamespace = current_schema()::regnamespace and x.indisunique and x.indpred is null) as unique_index

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
-import { quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
+import { rowsOf, type Dialect } from '../schema/dialect';
 import { encodeMemberSet } from './member-set-codec';
 import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, MEMBERS_TABLE, memberSetKeyString } from '../schema/member-tables';
 
@@ -9,7 +9,7 @@ import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, MEMBERS_TABLE, member
  * exact, and without rereading directus_activity. Expects empty member tables.
  */
 export async function fillMemberSets(trx: Knex.Transaction | Knex, dialect: Dialect): Promise<number> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	let written = 0;
 	for (const { kind, table } of MEMBER_SOURCES) {
 		// Dense ids in one statement; the sets are then built by joining the rollup to the dictionary.

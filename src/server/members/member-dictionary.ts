@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
+import { dialectOf, rowsOf, type Dialect } from '../schema/dialect';
 import { dimensionKeys } from '../schema/dimension-keys';
 import { MEMBERS_TABLE, type MemberKind } from '../schema/member-tables';
 
@@ -13,14 +13,15 @@ const CHUNK = 500;
 export async function lookupMemberIds(db: Knex | Knex.Transaction, kind: MemberKind, values: Iterable<string>): Promise<Map<string, number>> {
 	const ids = new Map<string, number>();
 	const all = [...new Set(values)];
-	const mysql = dialectOf(db as Knex) === 'mysql';
+	const dialect = dialectOf(db as Knex);
+	const mysql = dialect.name === 'mysql';
 	for (let i = 0; i < all.length; i += CHUNK) {
 		const chunk = all.slice(i, i + CHUNK);
 		if (mysql) {
 			const asked = chunk.map(() => 'select ? as v').join(' union all ');
 			const rows = rowsOf<{ asked: string; id: number | string }>(
-				await db.raw(`select w.v as asked, m.id as id from (${asked}) w join ${quoteIdentifier('mysql', MEMBERS_TABLE)} m on m.kind = ? and m.value = w.v`, [...chunk, kind]),
-				'mysql',
+				await db.raw(`select w.v as asked, m.id as id from (${asked}) w join ${dialect.quote(MEMBERS_TABLE)} m on m.kind = ? and m.value = w.v`, [...chunk, kind]),
+				dialect,
 			);
 			for (const row of rows) ids.set(row.asked, Number(row.id));
 			continue;
@@ -58,7 +59,7 @@ export async function ensureMemberIds(trx: Knex.Transaction, kind: MemberKind, v
 	const [{ top } = { top: null }] = await trx(MEMBERS_TABLE).where({ kind }).max({ top: 'id' });
 	let next = top === null || top === undefined ? 0 : Number(top) + 1;
 	const rows = missing.map((value) => ({ kind, value, id: next++ }));
-	if (dialectOf(trx as unknown as Knex) !== 'mysql') {
+	if (dialectOf(trx as unknown as Knex).name !== 'mysql') {
 		for (let i = 0; i < rows.length; i += CHUNK) await trx(MEMBERS_TABLE).insert(rows.slice(i, i + CHUNK));
 		for (const row of rows) ids.set(row.value, row.id);
 		return ids;
@@ -87,7 +88,7 @@ export async function forgetMembers(trx: Knex.Transaction, kind: MemberKind, val
  * the planner read the whole dictionary for a few edge rows. NULL when the dictionary does not hold it yet.
  */
 export function memberIdSql(dialect: Dialect, kindSql: string, valueSql: string): string {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	return `(select ${q('m')}.${q('id')} from ${q(MEMBERS_TABLE)} ${q('m')} where ${q('m')}.${q('kind')} = ${kindSql} and ${q('m')}.${q('value')} = ${valueSql})`;
 }
 

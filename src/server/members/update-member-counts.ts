@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
+import { rowsOf, type Dialect } from '../schema/dialect';
 import { stagedMemberIds } from './member-dictionary';
 import { visitMemberCounts, encodeMemberCounts } from './member-count-codec';
 import { COUNT_SOURCES, MEMBER_COUNTS_TABLE, MEMBER_GRAINS, MEMBERS_TABLE, type MemberKind } from '../schema/member-tables';
@@ -56,9 +56,9 @@ async function applyCountChanges(trx: Knex.Transaction, kind: MemberKind, change
  * hour and day, in the caller's transaction. `ids` holds the dictionary id of every non-empty value staged.
  */
 export async function applyStagedCounts(trx: Knex.Transaction, dialect: Dialect, batchTable: string, kind: MemberKind, sign: 1 | -1, ids: ReadonlyMap<string, number>): Promise<void> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	const rows = rowsOf<{ hour: number | string; v: string; n: number | string }>(
-		await trx.raw(`select ${floorDivSql(dialect, q('bucket'), 3600)} * 3600 as ${q('hour')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2`),
+		await trx.raw(`select ${dialect.floorDiv(q('bucket'), 3600)} * 3600 as ${q('hour')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2`),
 		dialect,
 	);
 	const idOf = await stagedMemberIds(trx, kind, ids);
@@ -83,7 +83,7 @@ export async function applyStagedCounts(trx: Knex.Transaction, dialect: Dialect,
  * after anonymization merged IPs, or to fill them on upgrade). Every non-empty value must be in the dictionary.
  */
 export async function rebuildMemberCounts(trx: Knex.Transaction | Knex, dialect: Dialect, kind: MemberKind, grain: string, buckets: readonly number[]): Promise<number> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	const { table } = COUNT_SOURCES.find((source) => source.kind === kind)!;
 	let written = 0;
 	const unique = [...new Set(buckets)].sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
+import { rowsOf, type Dialect } from '../schema/dialect';
 import { stagedMemberIds } from './member-dictionary';
 import { encodeMemberCounts, visitMemberCounts } from './member-count-codec';
 import { MEMBER_QUARTERS_TABLE, type MemberKind } from '../schema/member-tables';
@@ -62,7 +62,7 @@ async function rewriteQuarters(
  * the quarter vectors, in the caller's transaction. `ids` holds the dictionary id of every non-empty value staged.
  */
 export async function applyStagedQuarters(trx: Knex.Transaction, dialect: Dialect, batchTable: string, kind: MemberKind, sign: 1 | -1, ids: ReadonlyMap<string, number>): Promise<void> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	const rows = rowsOf<{ bucket: number | string; collection: string; v: string; n: number | string }>(
 		await trx.raw(`select ${q('bucket')}, ${q('collection')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2, 3`),
 		dialect,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
-import { floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
+import { rowsOf, type Dialect } from '../schema/dialect';
 import { ensureMemberIds, forgetMembers, lookupMemberIds } from './member-dictionary';
 import { dimensionKeys } from '../schema/dimension-keys';
 import { addEncodedMembers, encodeMemberSet } from './member-set-codec';
@@ -13,7 +13,7 @@ const CHUNK = 200;
 type Change = { key: MemberSetKey; ids: number[] };
 
 function floorTo(dialect: Dialect, column: string, seconds: number): string {
-	return `${floorDivSql(dialect, column, seconds)} * ${seconds}`;
+	return `${dialect.floorDiv(column, seconds)} * ${seconds}`;
 }
 
 /** Reads the sets of these keys, applies `change` to each and writes back the ones that changed. */
@@ -72,7 +72,7 @@ function collect(changes: Map<string, Change>, key: MemberSetKey, id: number): v
  * and day, in the refresh's transaction.
  */
 export async function addStagedMembers(trx: Knex.Transaction, dialect: Dialect, batchTable: string): Promise<void> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	for (const { kind } of MEMBER_SOURCES) {
 		const rows = rowsOf<{ hour: number | string; collection: string; v: string }>(
 			await trx.raw(`select distinct ${floorTo(dialect, q('bucket'), 3600)} as ${q('hour')}, ${q('collection')}, ${q(kind)} as ${q('v')} from ${q(batchTable)} where ${q(kind)} <> ''`),
@@ -98,7 +98,7 @@ export async function addStagedMembers(trx: Knex.Transaction, dialect: Dialect, 
  * the wide rollup no longer holds in that collection there. Runs after the emptied rollup rows were deleted.
  */
 export async function removeVanishedMembers(trx: Knex.Transaction, dialect: Dialect, batchTable: string, daysClosedBefore: number): Promise<void> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	const closed = Math.trunc(daysClosedBefore);
 	for (const { kind, table, presence } of MEMBER_SOURCES) {
 		const changes = new Map<string, Change>();

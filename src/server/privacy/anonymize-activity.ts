@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
-import { dialectOf, epochMsOf, epochWholeSecondsSql, quoteIdentifier, rowsOf, timestampRangeSql, type Dialect } from '../schema/dialect';
+import { dialectOf, epochMsOf, rowsOf, type Dialect } from '../schema/dialect';
 import { ARCHIVE_ACTIVITY_TABLE } from '../schema/retention-tables';
 import { renameMembers } from '../members/update-member-sets';
 import { bumpGeneration, lockState, withRetry } from '../rollup/rollup-lock';
+import { rollupUpsertSql } from '../rollup/rollup-upsert';
 import { ALERTS_TABLE, FAILED_LOGINS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../schema/rollup-tables';
 import type { ArchiveFileStore } from '../retention/archive-files';
 import { ARCHIVE_FILES_TABLE } from '../schema/retention-tables';
@@ -86,10 +87,10 @@ async function saveAnonymizedBefore(database: Knex, before: number): Promise<voi
 
 /** The UTC midnight before the oldest thing that can hold an IP, or null when there is nothing. */
 async function oldestSecond(database: Knex, dialect: Dialect): Promise<number | null> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	const candidates: number[] = [];
 	for (const table of ['directus_activity', ARCHIVE_ACTIVITY_TABLE]) {
-		const [row] = rowsOf<{ oldest: number | string | null }>(await database.raw(`select min(${epochWholeSecondsSql(dialect, q('timestamp'))}) as oldest from ${q(table)}`), dialect);
+		const [row] = rowsOf<{ oldest: number | string | null }>(await database.raw(`select min(${dialect.epochWholeSeconds(q('timestamp'))}) as oldest from ${q(table)}`), dialect);
 		if (row?.oldest !== null && row?.oldest !== undefined) candidates.push(Number(row.oldest));
 	}
 	const bucket = await database(IP_TABLES[0]!.name).min({ oldest: 'bucket' }).first();
@@ -105,8 +106,8 @@ async function oldestSecond(database: Knex, dialect: Dialect): Promise<number | 
 
 /** Rewrites changed IPs of one table's rows in [start, end), a batch of ids at a time. */
 async function anonymizeRawRange(database: Knex, dialect: Dialect, table: string, start: number, end: number, options: AnonymizeOptions): Promise<number> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
-	const range = timestampRangeSql(dialect, q('timestamp'), start, end);
+	const q = (name: string) => dialect.quote(name);
+	const range = dialect.timestampRange(q('timestamp'), start, end);
 	let changed = 0;
 	for (let afterId = 0; ; ) {
 		const rows = rowsOf<{ id: number | string; ip: string }>(
@@ -166,34 +167,26 @@ async function anonymizeAlerts(database: Knex, start: number, end: number): Prom
 
 /** Merges every rollup row in [start, end) that holds a full IP into the row of its anonymized IP. */
 async function anonymizeRollups(database: Knex, dialect: Dialect, start: number, end: number): Promise<number> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	return database.transaction(async (trx) => {
 		const state = await lockState(trx, dialect, Date.now());
 		const ips = (await trx(IP_TABLES[0]!.name).distinct('ip').where('bucket', '>=', start).andWhere('bucket', '<', end).andWhere('ip', '<>', '')).map((row: { ip: string }) => row.ip);
 		const mapping = ips.map((ip) => ({ old_ip: ip, new_ip: anonymizeIp(ip) })).filter((m) => m.old_ip !== m.new_ip);
 		if (mapping.length === 0) return 0;
-		const map = dialect === 'sqlite' ? `temp.${q(MAP_TABLE)}` : q(MAP_TABLE);
-		await trx.raw(dialect === 'mysql' ? `drop temporary table if exists ${map}` : `drop table if exists ${map}`);
-		await trx.raw(`create ${dialect === 'sqlite' ? 'temp' : 'temporary'} table ${map} (old_ip varchar(50) primary key, new_ip varchar(50) not null)`);
+		const map = dialect.tempTable(MAP_TABLE);
+		for (const statement of dialect.createTempTable(MAP_TABLE, 'old_ip varchar(50) primary key, new_ip varchar(50) not null')) await trx.raw(statement);
 		for (let i = 0; i < mapping.length; i += 500) {
 			const chunk = mapping.slice(i, i + 500);
 			await trx.raw(`insert into ${map} (old_ip, new_ip) values ${chunk.map(() => '(?, ?)').join(', ')}`, chunk.flatMap((m) => [m.old_ip, m.new_ip]));
 		}
 		let merged = 0;
 		for (const table of IP_TABLES) {
-			const others = table.dims.filter((d) => d !== 'ip');
-			const columns = ['grain', 'bucket', ...others, 'ip', 'events'].map(q).join(', ');
-			const select = ['t.grain', 't.bucket', ...others.map((d) => `t.${q(d)}`), 'm.new_ip'];
-			const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
-			const sql = `insert into ${q(table.name)} (${columns}) select ${select.join(', ')}, sum(t.events) from ${q(table.name)} t join ${map} m on t.ip = m.old_ip where t.bucket >= ? and t.bucket < ? group by ${select.join(', ')}`;
-			const upsert =
-				dialect === 'mysql'
-					? `${sql} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`
-					: `${sql} on conflict (${key}) do update set ${q('events')} = ${q(table.name)}.${q('events')} + excluded.${q('events')}`;
-			await trx.raw(upsert, [start, end]);
+			const select = ['t.grain', 't.bucket', ...table.dims.map((d) => (d === 'ip' ? 'm.new_ip' : `t.${q(d)}`))];
+			const merge = `select ${select.join(', ')}, sum(t.events) from ${q(table.name)} t join ${map} m on t.ip = m.old_ip where t.bucket >= ? and t.bucket < ? group by ${select.join(', ')}`;
+			await trx.raw(rollupUpsertSql(dialect, table, merge, 'add'), [start, end]);
 			merged += Number(await trx(table.name).where('bucket', '>=', start).andWhere('bucket', '<', end).whereRaw(`ip in (select old_ip from ${map})`).delete());
 		}
-		await trx.raw(dialect === 'mysql' ? `drop temporary table if exists ${map}` : `drop table if exists ${map}`);
+		await trx.raw(dialect.dropTempTable(MAP_TABLE));
 		await renameMembers(trx, dialect, 'ip', new Map(mapping.map((m) => [m.old_ip, m.new_ip])), start, end);
 		await bumpGeneration(trx, state);
 		return merged;

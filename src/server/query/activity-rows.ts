@@ -1,19 +1,8 @@
 import type { Knex } from 'knex';
-import { dimensionTextSql, epochSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../schema/dialect';
+import { type Dialect } from '../schema/dialect';
 import type { AnalyticsWindow } from './analytics-query';
 import { rawFiltersSql } from './activity-source';
-
-export interface ActivityEvent {
-	id: number;
-	action: string;
-	user: string | null;
-	timestamp: string;
-	ip: string | null;
-	user_agent: string | null;
-	origin: string | null;
-	collection: string;
-	item: string;
-}
+import type { ActivityRow } from '../../shared/answers';
 
 export const EVENT_COLUMNS = ['id', 'action', 'user', 'timestamp', 'ip', 'user_agent', 'origin', 'collection', 'item'] as const;
 
@@ -24,8 +13,8 @@ export function selectActivityRows(
 	window: AnalyticsWindow,
 	options: { item?: string | null; afterId?: number | null; beforeId?: number | null; order: 'asc' | 'desc'; limit: number },
 ): Knex.Raw {
-	const q = (name: string) => quoteIdentifier(dialect, name);
-	const range = timestampRangeSql(dialect, q('timestamp'), window.from, window.to);
+	const q = (name: string) => dialect.quote(name);
+	const range = dialect.timestampRange(q('timestamp'), window.from, window.to);
 	const filters = rawFiltersSql(dialect, window.filters);
 	const clauses = [`${range.sql}${filters.sql}`];
 	const bindings: (string | number)[] = [...range.bindings, ...filters.bindings];
@@ -44,8 +33,8 @@ export function selectActivityRows(
 	const columns = [
 		q('id'),
 		q('action'),
-		`${dimensionTextSql(dialect, q('user'))} as ${q('user')}`,
-		`${epochSecondsSql(dialect, q('timestamp'))} as ${q('epoch')}`,
+		`${dialect.dimensionText(q('user'))} as ${q('user')}`,
+		`${dialect.epochSeconds(q('timestamp'))} as ${q('epoch')}`,
 		q('ip'),
 		q('user_agent'),
 		q('origin'),
@@ -58,7 +47,7 @@ export function selectActivityRows(
 	);
 }
 
-export function toActivityEvent(row: Record<string, unknown>): ActivityEvent {
+export function toActivityEvent(row: Record<string, unknown>): ActivityRow {
 	const text = (value: unknown) => (value === null || value === undefined || value === '' ? null : String(value));
 	return {
 		id: Number(row['id']),

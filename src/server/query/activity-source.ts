@@ -1,4 +1,4 @@
-import { dimensionTextSql, epochWholeSecondsSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../schema/dialect';
+import { type Dialect } from '../schema/dialect';
 import { DIMENSIONS, ROLLUP_TABLES, type Dimension, type RollupTable } from '../schema/rollup-tables';
 import type { UnabsorbedRows } from '../rollup/rollup-state';
 import { mergeRanges, splitTableWindow, type Segment } from './window-segments';
@@ -51,13 +51,13 @@ function filtersSql(filters: DimensionFilters, column: (dim: Dimension) => strin
 
 /** ` and <column> in (...)` for each filtered dimension of the raw table (NULL read as ''). */
 export function rawFiltersSql(dialect: Dialect, filters: DimensionFilters): BuiltSql {
-	return filtersSql(filters, (dim) => dimensionTextSql(dialect, quoteIdentifier(dialect, dim)));
+	return filtersSql(filters, (dim) => dialect.dimensionText(dialect.quote(dim)));
 }
 
 function rawSelectSql(dialect: Dialect, select: readonly Dimension[]): string {
-	const q = (name: string) => quoteIdentifier(dialect, name);
-	const columns = select.map((dim) => `${dimensionTextSql(dialect, q(dim))} as ${q(dim)}`);
-	return `select ${[`${epochWholeSecondsSql(dialect, q('timestamp'))} as ${q('at')}`, ...columns, `1 as ${q('events')}`].join(', ')} from ${q('directus_activity')}`;
+	const q = (name: string) => dialect.quote(name);
+	const columns = select.map((dim) => `${dialect.dimensionText(q(dim))} as ${q(dim)}`);
+	return `select ${[`${dialect.epochWholeSeconds(q('timestamp'))} as ${q('at')}`, ...columns, `1 as ${q('events')}`].join(', ')} from ${q('directus_activity')}`;
 }
 
 /**
@@ -65,11 +65,11 @@ function rawSelectSql(dialect: Dialect, select: readonly Dimension[]): string {
  * absorbed yet (above the watermark, or in an open gap), and every row of the raw edges.
  */
 export function rawRowParts(dialect: Dialect, spec: SourceSpec, segments: readonly Segment[]): BuiltSql[] {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	const parts: BuiltSql[] = [];
 	const rawSelect = rawSelectSql(dialect, spec.select);
 	const rawFilters = rawFiltersSql(dialect, spec.filters);
-	const rawRange = (from: number, to: number) => timestampRangeSql(dialect, q('timestamp'), from, to);
+	const rawRange = (from: number, to: number) => dialect.timestampRange(q('timestamp'), from, to);
 	const rollupRanges = mergeRanges(segments.filter((s) => s.kind === 'rollup'));
 	if (rollupRanges.length > 0) {
 		const gaps = spec.unabsorbed.gaps.map((id) => String(Math.trunc(id)));
@@ -98,7 +98,7 @@ export function rollupRangesByGrain(segments: readonly Segment[]): Map<string, {
 
 /** `bucket >= ? and bucket < ?` for each range, or-ed. */
 export function bucketRangesSql(dialect: Dialect, ranges: readonly { from: number; to: number }[]): BuiltSql {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	return rangesSql((from, to) => ({ sql: `${q('bucket')} >= ? and ${q('bucket')} < ?`, bindings: [from, to] }), ranges);
 }
 
@@ -107,7 +107,7 @@ export function bucketRangesSql(dialect: Dialect, ranges: readonly { from: numbe
  * buckets, raw rows the rollups have not absorbed yet inside those buckets, and raw rows at the edges.
  */
 export function buildActivitySource(dialect: Dialect, spec: SourceSpec): ActivitySource {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	const table = chooseRollup(spec.select, spec.filters);
 	const segments = spec.ranges.flatMap((r) => (table ? splitTableWindow(r.from, r.to, table, { days: spec.unabsorbed.daysClosedBefore, hours: spec.unabsorbed.hoursClosedBefore }) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
 	const parts: BuiltSql[] = [];

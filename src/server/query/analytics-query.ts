@@ -2,8 +2,8 @@ import { DIMENSIONS, type Dimension } from '../schema/rollup-tables';
 
 // One typed query, parsed and validated once; every route, the operation and the CLI take this.
 
-export const INTERVALS = ['minute', 'hour', 'day', 'week', 'month'] as const;
-export type Interval = (typeof INTERVALS)[number];
+import type { BreakdownSort, Interval } from '../../shared/answers';
+export { INTERVALS, type Interval } from '../../shared/answers';
 export const RANGES = { '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400, '90d': 90 * 86_400 } as const;
 export type RangeKey = keyof typeof RANGES;
 
@@ -27,8 +27,7 @@ export interface TimeseriesQuery extends AnalyticsWindow {
 }
 
 export const BREAKDOWN_DIMENSIONS = DIMENSIONS;
-export const BREAKDOWN_SORTS = ['events', 'users', 'ips'] as const;
-export type BreakdownSort = (typeof BREAKDOWN_SORTS)[number];
+export { BREAKDOWN_SORTS, type BreakdownSort } from '../../shared/answers';
 
 export interface BreakdownQuery extends AnalyticsWindow {
 	by: Dimension;

@@ -1,5 +1,4 @@
 import { TypedFastBitSet } from 'typedfastbitset';
-import { quoteIdentifier } from '../schema/dialect';
 import { addEncodedMembers } from '../members/member-set-codec';
 import { visitMemberCounts } from '../members/member-count-codec';
 import { cachedDictionary, memberIdColumn, memberIdOf } from '../members/dictionary-cache';
@@ -51,7 +50,7 @@ export async function countMembersOfKinds<K>(
 	groupOf: (at: number, collection: string) => K | undefined,
 	options: { byTime: boolean },
 ): Promise<Map<MemberKind, Map<K, number>>> {
-	const q = (name: string) => quoteIdentifier(context.dialect, name);
+	const q = (name: string) => context.dialect.quote(name);
 	const segments = ranges.flatMap((r) => splitWindow(r.from, r.to, MEMBER_READ_GRAINS));
 	const groups = new Map<MemberKind, Map<K, Members>>(kinds.map((kind) => [kind, new Map()]));
 	const group = (kind: MemberKind, key: K): Members => {

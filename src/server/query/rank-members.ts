@@ -1,4 +1,3 @@
-import { quoteIdentifier } from '../schema/dialect';
 import { visitMemberCounts } from '../members/member-count-codec';
 import { cachedDictionary, memberIdColumn, memberIdOf } from '../members/dictionary-cache';
 import { lookupMemberIds, lookupMemberValues } from '../members/member-dictionary';
@@ -41,7 +40,7 @@ export async function eventsByMember(
 	limit: number,
 	keys: readonly (string | null)[] | null,
 ): Promise<Map<string | null, number>> {
-	const q = (name: string) => quoteIdentifier(context.dialect, name);
+	const q = (name: string) => context.dialect.quote(name);
 	const segments = splitWindow(range.from, range.to, MEMBER_READ_GRAINS);
 	const totals = new EventTotals();
 	let none = 0;

@@ -23,15 +23,6 @@ function isTimeout(error: unknown): boolean {
 	return e?.code === '57014' || e?.errno === 1969 || e?.errno === 3024 || e?.code === 'SQLITE_INTERRUPT';
 }
 
-let mariaDbCache: boolean | undefined;
-async function isMariaDb(db: Knex.Transaction): Promise<boolean> {
-	if (mariaDbCache === undefined) {
-		const [rows] = (await db.raw('select version() as v')) as [{ v: string }[]];
-		mariaDbCache = /mariadb/i.test(rows[0]?.v ?? '');
-	}
-	return mariaDbCache;
-}
-
 /**
  * Runs the work in one read transaction: the watermark, the gaps and every rollup and raw read see the same
  * snapshot, so a refresh committing half-way can neither hide nor double a row. The statement timeout is
@@ -41,25 +32,13 @@ export async function withReadSnapshot<T>(database: Knex, timeoutMs: number, wor
 	const dialect = dialectOf(database);
 	try {
 		return await database.transaction(async (db) => {
-			let timer: NodeJS.Timeout | undefined;
-			let resetMysql: string | null = null;
-			if (dialect === 'postgres') {
-				await db.raw('set transaction isolation level repeatable read, read only');
-				await db.raw(`set local statement_timeout = ${Math.trunc(timeoutMs)}`);
-			} else if (dialect === 'mysql') {
-				const maria = await isMariaDb(db);
-				await db.raw(maria ? `set session max_statement_time = ${timeoutMs / 1000}` : `set session max_execution_time = ${Math.trunc(timeoutMs)}`);
-				resetMysql = maria ? 'set session max_statement_time = 0' : 'set session max_execution_time = 0';
-			} else {
-				const connection = (await (db as unknown as { client: { acquireConnection(): Promise<{ interrupt(): void }> } }).client.acquireConnection().catch(() => null)) ?? null;
-				timer = setTimeout(() => connection?.interrupt(), timeoutMs);
-			}
+			await dialect.beginReadSnapshot(db);
+			const timeout = await dialect.setStatementTimeout(db, timeoutMs);
 			try {
 				const { generation, ...unabsorbed } = await readUnabsorbed(db);
 				return await work({ db, dialect, unabsorbed, generation });
 			} finally {
-				if (timer) clearTimeout(timer);
-				if (resetMysql) await db.raw(resetMysql).catch(() => undefined);
+				await timeout.clear();
 			}
 		});
 	} catch (error) {

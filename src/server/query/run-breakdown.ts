@@ -1,4 +1,3 @@
-import { quoteIdentifier } from '../schema/dialect';
 import { dimensionKeys } from '../schema/dimension-keys';
 import type { Dimension } from '../schema/rollup-tables';
 import type { BreakdownQuery, BreakdownSort } from './analytics-query';
@@ -7,25 +6,13 @@ import { eventsByMember, memberCountsServe } from './rank-members';
 import type { QueryContext } from './read-snapshot';
 import { byCountThenKey, compareKeys } from './rank-order';
 import { querySource, toKey, toNumber } from './source-query';
-
-export interface BreakdownRow {
-	key: string | null;
-	events: number;
-	users: number;
-	ips: number;
-}
-
-export interface BreakdownResult {
-	by: Dimension;
-	sort: BreakdownSort;
-	rows: BreakdownRow[];
-}
+import type { BreakdownAnswer } from '../../shared/answers';
 
 const METRIC_DIMENSION = { users: 'user', ips: 'ip' } as const;
 
 /** One metric per key, for all keys (top `limit` by it) or only for the given keys. */
 async function metricByKey(context: QueryContext, query: BreakdownQuery, metric: BreakdownSort, keys: (string | null)[] | null): Promise<Map<string | null, number>> {
-	const q = (name: string) => quoteIdentifier(context.dialect, name);
+	const q = (name: string) => context.dialect.quote(name);
 	const by = query.by;
 	const counted = metric === 'events' ? null : METRIC_DIMENSION[metric];
 	// Distinct IPs of one IP (users of one user) is 1, or 0 for the NULL key: nothing to read.
@@ -58,7 +45,7 @@ async function metricByKey(context: QueryContext, query: BreakdownQuery, metric:
 }
 
 /** The top keys of a dimension with their event count and distinct users and IPs, exact. */
-export async function runBreakdown(context: QueryContext, query: BreakdownQuery): Promise<BreakdownResult> {
+export async function runBreakdown(context: QueryContext, query: BreakdownQuery): Promise<BreakdownAnswer> {
 	// Each metric is its own statement: on MySQL one may spell a key "FE80::A" and the next "fe80::a".
 	const keyOf = (await dimensionKeys(context.db))[query.by];
 	const fold = (key: string | null) => (key === null ? null : keyOf(key));

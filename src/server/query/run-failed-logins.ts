@@ -1,26 +1,15 @@
 import type { Knex } from 'knex';
-import { floorDivSql, quoteIdentifier } from '../schema/dialect';
 import { FAILED_LOGINS_TABLE } from '../schema/rollup-tables';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import type { QueryContext } from './read-snapshot';
 import { rowsOf, toNumber } from './source-query';
-
-export interface FailedLoginBurst {
-	ip: string | null;
-	windowStart: string;
-	attempts: number;
-	/** Distinct login identifiers (emails) tried, at most 10 listed. */
-	identifiers: string[];
-	identifierCount: number;
-	firstAt: string;
-	lastAt: string;
-}
+import type { FailedLoginBurst } from '../../shared/answers';
 
 /** IPs with at least failedThreshold failed logins in one UTC-aligned window, as the hook recorded them. */
 export async function runFailedLoginBursts(context: QueryContext, query: SuspiciousQuery): Promise<FailedLoginBurst[]> {
-	const q = (name: string) => quoteIdentifier(context.dialect, name);
+	const q = (name: string) => context.dialect.quote(name);
 	const windowMs = SUSPICIOUS_WINDOWS[query.window] * 1000;
-	const windowIndex = floorDivSql(context.dialect, q('at'), windowMs);
+	const windowIndex = context.dialect.floorDiv(q('at'), windowMs);
 	const bursts = rowsOf(
 		await context.db.raw(
 			`select coalesce(${q('ip')}, '') as ${q('ip')}, ${windowIndex} as ${q('w')}, count(*) as ${q('n')}, min(${q('at')}) as ${q('first')}, max(${q('at')}) as ${q('last')} from ${q(FAILED_LOGINS_TABLE)} where ${q('at')} >= ? and ${q('at')} < ? group by coalesce(${q('ip')}, ''), ${windowIndex} having count(*) >= ? order by count(*) desc limit ?`,

@@ -1,23 +1,9 @@
-import { quoteIdentifier } from '../schema/dialect';
 import type { AnalyticsWindow } from './analytics-query';
+import { compareWithPrevious, relativeChange, type Span } from './compare-windows';
 import { countMembersOfKinds, memberSetsServe } from './count-members';
 import type { QueryContext } from './read-snapshot';
 import { querySource, toNumber } from './source-query';
-
-export interface OverviewFigures {
-	events: number;
-	users: number;
-	ips: number;
-	actions: Record<string, number>;
-}
-
-export interface OverviewResult {
-	from: string;
-	to: string;
-	current: OverviewFigures;
-	previous: OverviewFigures & { from: string; to: string };
-	change: { events: number | null; users: number | null; ips: number | null };
-}
+import type { OverviewAnswer, OverviewFigures } from '../../shared/answers';
 
 /** Exact distinct users and IPs over the ranges ('' stands for NULL and is not counted). */
 export async function countDistinct(context: QueryContext, window: AnalyticsWindow, ranges: { from: number; to: number }[]): Promise<{ user: number; ip: number }> {
@@ -25,7 +11,7 @@ export async function countDistinct(context: QueryContext, window: AnalyticsWind
 		const counts = await countMembersOfKinds(context, ['user', 'ip'], window.filters, ranges, () => 0, { byTime: false });
 		return { user: counts.get('user')!.get(0) ?? 0, ip: counts.get('ip')!.get(0) ?? 0 };
 	}
-	const q = (name: string) => quoteIdentifier(context.dialect, name);
+	const q = (name: string) => context.dialect.quote(name);
 	const one = async (dim: 'user' | 'ip') => {
 		// distinct-then-count lets PostgreSQL hash instead of sort: about twice as fast as count(distinct).
 		const rows = await querySource(context, { select: [dim], filters: window.filters, ranges }, (s) => `select count(*) as ${q('n')} from (select distinct ${q(dim)} from ${s} where ${q(dim)} <> '') ${q('d')}`);
@@ -34,9 +20,9 @@ export async function countDistinct(context: QueryContext, window: AnalyticsWind
 	return { user: await one('user'), ip: await one('ip') };
 }
 
-async function figures(context: QueryContext, window: AnalyticsWindow, from: number, to: number): Promise<OverviewFigures> {
-	const q = (name: string) => quoteIdentifier(context.dialect, name);
-	const ranges = [{ from, to }];
+async function figures(context: QueryContext, window: AnalyticsWindow, span: Span): Promise<OverviewFigures> {
+	const q = (name: string) => context.dialect.quote(name);
+	const ranges = [span];
 	const actionRows = await querySource(
 		context,
 		{ select: ['action'], filters: window.filters, ranges },
@@ -49,22 +35,15 @@ async function figures(context: QueryContext, window: AnalyticsWindow, from: num
 	return { events, users: distinct.user, ips: distinct.ip, actions: Object.fromEntries(Object.entries(actions).sort(([a], [b]) => a.localeCompare(b))) };
 }
 
-/** Relative change, or null when there is nothing to compare with. */
-export function relativeChange(current: number, previous: number): number | null {
-	return previous === 0 ? null : Math.round(((current - previous) / previous) * 10_000) / 10_000;
-}
-
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
-export async function runOverview(context: QueryContext, window: AnalyticsWindow): Promise<OverviewResult> {
-	const length = window.to - window.from;
-	const current = await figures(context, window, window.from, window.to);
-	const previous = await figures(context, window, window.from - length, window.from);
+export async function runOverview(context: QueryContext, window: AnalyticsWindow): Promise<OverviewAnswer> {
+	const { current, previous, previousSpan } = await compareWithPrevious(window, (span) => figures(context, window, span));
 	return {
 		from: iso(window.from),
 		to: iso(window.to),
 		current,
-		previous: { ...previous, from: iso(window.from - length), to: iso(window.from) },
+		previous: { ...previous, from: iso(previousSpan.from), to: iso(previousSpan.to) },
 		change: {
 			events: relativeChange(current.events, previous.events),
 			users: relativeChange(current.users, previous.users),

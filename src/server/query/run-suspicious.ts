@@ -1,33 +1,11 @@
-import { dimensionTextSql, epochSecondsSql, floorDivSql, quoteIdentifier, timestampRangeSql } from '../schema/dialect';
 import { dimensionKeys } from '../schema/dimension-keys';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import { compareKeys } from './rank-order';
 import type { QueryContext } from './read-snapshot';
 import { rawFiltersSql } from './activity-source';
-import { runFailedLoginBursts, type FailedLoginBurst } from './run-failed-logins';
+import { runFailedLoginBursts } from './run-failed-logins';
 import { querySource, rowsOf, toKey, toNumber } from './source-query';
-
-export interface SuspiciousActor {
-	actor: string;
-	/** Events in the busiest window. */
-	peak: number;
-	peakWindowStart: string;
-	/** How many windows went over the threshold. */
-	windowsOver: number;
-	events: number;
-	firstSeen: string;
-	lastSeen: string;
-	touched: { collection: string | null; events: number }[];
-}
-
-export interface SuspiciousResult {
-	by: 'ip' | 'user';
-	window: string;
-	threshold: number;
-	actors: SuspiciousActor[];
-	/** Bursts of failed logins per IP (Directus writes no activity for them; the hook records them). */
-	failedLogins: { threshold: number; bursts: FailedLoginBurst[] };
-}
+import type { SuspiciousAnswer } from '../../shared/answers';
 
 /** Fixed windows aligned to UTC multiples of the window length, clipped to the query's window. */
 export function suspiciousWindows(from: number, to: number, seconds: number): { from: number; to: number }[] {
@@ -42,12 +20,12 @@ export function suspiciousWindows(from: number, to: number, seconds: number): { 
  * Actors (IPs or users) with more than `threshold` events in at least one fixed window, busiest first,
  * with first and last seen and the collections they touched. Counts are exact.
  */
-export async function runSuspicious(context: QueryContext, query: SuspiciousQuery): Promise<SuspiciousResult> {
-	const q = (name: string) => quoteIdentifier(context.dialect, name);
+export async function runSuspicious(context: QueryContext, query: SuspiciousQuery): Promise<SuspiciousAnswer> {
+	const q = (name: string) => context.dialect.quote(name);
 	const seconds = SUSPICIOUS_WINDOWS[query.window];
 	const ranges = suspiciousWindows(query.from, query.to, seconds);
 	const by = query.by;
-	const windowIndex = floorDivSql(context.dialect, q('at'), seconds);
+	const windowIndex = context.dialect.floorDiv(q('at'), seconds);
 	const overRows = await querySource(
 		context,
 		{ select: [by], filters: query.filters, ranges },
@@ -96,9 +74,9 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 	}
 
 	// First and last seen come from the raw rows: exact to the second.
-	const range = timestampRangeSql(context.dialect, q('timestamp'), query.from, query.to);
-	const actorColumn = dimensionTextSql(context.dialect, q(by));
-	const epoch = epochSecondsSql(context.dialect, q('timestamp'));
+	const range = context.dialect.timestampRange(q('timestamp'), query.from, query.to);
+	const actorColumn = context.dialect.dimensionText(q(by));
+	const epoch = context.dialect.epochSeconds(q('timestamp'));
 	const filters = rawFiltersSql(context.dialect, query.filters);
 	const seen = rowsOf(
 		await context.db.raw(

@@ -1,32 +1,16 @@
-import { quoteIdentifier } from '../schema/dialect';
 import type { TimeseriesQuery } from './analytics-query';
 import { countMembers, memberSetsServe } from './count-members';
 import type { QueryContext } from './read-snapshot';
 import { querySource, toNumber } from './source-query';
 import { bucketAt, bucketIndexSql, calendarBuckets, localLabel } from './time-buckets';
-
-export interface TimeseriesPoint {
-	/** Local wall-clock start of the calendar bucket, with its offset. */
-	bucket: string;
-	/** The bucket clipped to the window, UTC. */
-	from: string;
-	to: string;
-	events: number;
-	users: number;
-}
-
-export interface TimeseriesResult {
-	interval: TimeseriesQuery['interval'];
-	tz: string;
-	points: TimeseriesPoint[];
-}
+import type { TimeseriesAnswer } from '../../shared/answers';
 
 /**
  * Counts and unique users per calendar bucket in the query's time zone, zero-filled. Each bucket is read
  * on its own ranges, so no rollup row straddles two buckets; the database places rows by their time.
  */
-export async function runTimeseries(context: QueryContext, query: TimeseriesQuery): Promise<TimeseriesResult> {
-	const q = (name: string) => quoteIdentifier(context.dialect, name);
+export async function runTimeseries(context: QueryContext, query: TimeseriesQuery): Promise<TimeseriesAnswer> {
+	const q = (name: string) => context.dialect.quote(name);
 	const buckets = calendarBuckets(query.from, query.to, query.interval, query.tz);
 	const ranges = buckets.map((b) => ({ from: b.from, to: b.to }));
 	const events = new Array<number>(buckets.length).fill(0);

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../schema/dialect';
 import type { ExportQuery } from './analytics-query';
-import { EVENT_COLUMNS, selectActivityRows, toActivityEvent, type ActivityEvent } from './activity-rows';
+import { EVENT_COLUMNS, selectActivityRows, toActivityEvent } from './activity-rows';
+import type { ActivityRow } from '../../shared/answers';
 import { rowsOf } from './source-query';
 
 const PAGE_SIZE = 2_000;
@@ -18,7 +19,7 @@ export function formatExportHeader(format: ExportQuery['format']): string {
 	return format === 'csv' ? `${EVENT_COLUMNS.join(',')}\n` : '';
 }
 
-export function formatExportRow(format: ExportQuery['format'], event: ActivityEvent): string {
+export function formatExportRow(format: ExportQuery['format'], event: ActivityRow): string {
 	return format === 'csv' ? `${EVENT_COLUMNS.map((c) => csvCell(event[c])).join(',')}\n` : `${JSON.stringify(event)}\n`;
 }
 

@@ -7,8 +7,7 @@ const TABLES = ['directus_activity', 'directus_revisions'];
 export async function analyzeActivityTables(database: Knex): Promise<{ statements: string[]; durationMs: number }> {
 	const started = performance.now();
 	const dialect = dialectOf(database);
-	const statements =
-		dialect === 'postgres' ? TABLES.map((t) => `vacuum (analyze) "${t}"`) : dialect === 'mysql' ? [`analyze table ${TABLES.map((t) => `\`${t}\``).join(', ')}`] : TABLES.map((t) => `analyze "${t}"`);
+	const statements = dialect.analyzeStatements(TABLES);
 	for (const statement of statements) await database.raw(statement);
 	return { statements, durationMs: Math.round(performance.now() - started) };
 }

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
-import { dialectOf, epochMsOf, epochSecondsSql, rowsOf, timestampRangeSql, type Dialect } from '../schema/dialect';
+import { dialectOf, epochMsOf, rowsOf, type Dialect } from '../schema/dialect';
 import { utcHourOf } from '../rollup/close-buckets';
 import { readUnabsorbed } from '../rollup/rollup-state';
 import type { ArchiveFileStore } from './archive-files';
@@ -49,7 +49,7 @@ const ACTIVITY_COLUMNS = ['id', 'action', 'user', 'timestamp', 'ip', 'user_agent
 const REVISION_COLUMNS = ['id', 'activity', 'collection', 'item', 'data', 'delta', 'parent', 'version'];
 
 function q(dialect: Dialect, name: string): string {
-	return dialect === 'mysql' ? `\`${name}\`` : `"${name}"`;
+	return dialect.quote(name);
 }
 
 /**
@@ -66,9 +66,9 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 	const { watermark, gaps, hoursClosedBefore } = await readUnabsorbed(database);
 	// Rows of hours the per-member rollups have not closed are rebuilt from this table when they close (and a
 	// refresh may reopen the current hour after an erasure closed it): they stay until then.
-	const deletableBefore = Math.min(cutoffSeconds, hoursClosedBefore, utcHourOf(Date.now()));
-	const range = timestampRangeSql(dialect, q(dialect, 'timestamp'), 0, deletableBefore);
-	const notYet = timestampRangeSql(dialect, q(dialect, 'timestamp'), deletableBefore, Math.max(deletableBefore, cutoffSeconds));
+	const deletableBefore = Math.min(cutoffSeconds, hoursClosedBefore, utcHourOf(now));
+	const range = dialect.timestampRange(q(dialect, 'timestamp'), 0, deletableBefore);
+	const notYet = dialect.timestampRange(q(dialect, 'timestamp'), deletableBefore, Math.max(deletableBefore, cutoffSeconds));
 	const report: RetentionReport = {
 		cutoff: new Date(cutoffSeconds * 1000).toISOString(),
 		mode: options.mode,
@@ -101,9 +101,9 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 	}
 
 	if (options.mode === 'files' && !options.files) throw new Error('The files archive mode needs Directus file storage.');
-	if (options.mode === 'archive' && dialect === 'postgres') {
+	if (options.mode === 'archive' && dialect.partitionsArchive) {
 		// Partitions for every month retention may archive into, created before any batch takes locks.
-		const [oldest] = rowsOf<{ lo: string | number | null }>(await database.raw(`select ${epochSecondsSql(dialect, 'min("timestamp")')} as lo from directus_activity`), dialect);
+		const [oldest] = rowsOf<{ lo: string | number | null }>(await database.raw(`select ${dialect.epochSeconds('min("timestamp")')} as lo from directus_activity`), dialect);
 		if (oldest?.lo !== null && oldest?.lo !== undefined) await ensureMonthPartitions(database, Number(oldest.lo), cutoffSeconds);
 	}
 	if (options.mode === 'files') report.orphanFilesRemoved = await removeOrphanFiles(database, options.files!);
@@ -123,9 +123,9 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 					const revMarks = revisionIds.map(() => '?').join(', ');
 					if (options.mode === 'archive') {
 						const cols = [...REVISION_COLUMNS, 'timestamp'].map((c) => q(dialect, c)).join(', ');
-						const select = REVISION_COLUMNS.map((c) => (dialect === 'postgres' && (c === 'data' || c === 'delta' || c === 'version') ? `r.${q(dialect, c)}::text` : `r.${q(dialect, c)}`));
+						const select = REVISION_COLUMNS.map((c) => (c === 'data' || c === 'delta' || c === 'version' ? dialect.asText(`r.${q(dialect, c)}`) : `r.${q(dialect, c)}`));
 						await trx.raw(
-							`${insertIgnore(dialect)} into ${q(dialect, ARCHIVE_REVISIONS_TABLE)} (${cols}, archived_at) select ${select.join(', ')}, a.${q(dialect, 'timestamp')}, ? from directus_revisions r join directus_activity a on a.id = r.activity where r.id in (${revMarks})${onConflict(dialect)}`,
+							dialect.insertIgnore(ARCHIVE_REVISIONS_TABLE, `${cols}, archived_at`, `select ${select.join(', ')}, a.${q(dialect, 'timestamp')}, ? from directus_revisions r join directus_activity a on a.id = r.activity where r.id in (${revMarks})`),
 							[archivedAt, ...revisionIds],
 						);
 						report.revisionsArchived += revisionIds.length;
@@ -137,8 +137,8 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 				}
 				if (options.mode === 'archive') {
 					const cols = ACTIVITY_COLUMNS.map((c) => q(dialect, c)).join(', ');
-					const select = ACTIVITY_COLUMNS.map((c) => (dialect === 'postgres' && c === 'user' ? `${q(dialect, c)}::text` : q(dialect, c))).join(', ');
-					await trx.raw(`${insertIgnore(dialect)} into ${q(dialect, ARCHIVE_ACTIVITY_TABLE)} (${cols}, archived_at) select ${select}, ? from directus_activity where id in (${marks})${onConflict(dialect)}`, [archivedAt, ...ids]);
+					const select = ACTIVITY_COLUMNS.map((c) => (c === 'user' ? dialect.asText(q(dialect, c)) : q(dialect, c))).join(', ');
+					await trx.raw(dialect.insertIgnore(ARCHIVE_ACTIVITY_TABLE, `${cols}, archived_at`, `select ${select}, ? from directus_activity where id in (${marks})`), [archivedAt, ...ids]);
 					report.activityArchived += ids.length;
 				}
 				// The file is recorded with the delete: a crash before this commit leaves an orphan file, removed next run.
@@ -195,13 +195,13 @@ async function expireArchive(database: Knex, dialect: Dialect, options: Retentio
 		expired.rows += Number(file.activity_rows);
 		expired.files++;
 	}
-	if (dialect === 'postgres') {
+	if (dialect.partitionsArchive) {
 		const dropped = await dropPartitionsBefore(database, beforeSeconds);
 		expired.partitions = dropped.map((p) => p.name);
 		expired.rows += dropped.filter((p) => p.name.startsWith(ARCHIVE_ACTIVITY_TABLE)).reduce((sum, p) => sum + p.rows, 0);
 		return expired;
 	}
-	const range = timestampRangeSql(dialect, q(dialect, 'timestamp'), 0, beforeSeconds);
+	const range = dialect.timestampRange(q(dialect, 'timestamp'), 0, beforeSeconds);
 	for (;;) {
 		const ids = (rowsOf<{ id: number | string }>(await database.raw(`select id from ${q(dialect, ARCHIVE_ACTIVITY_TABLE)} where ${range.sql} order by id limit ?`, [...range.bindings, options.batchSize]), dialect)).map((r) => Number(r.id));
 		if (ids.length === 0) return expired;
@@ -211,13 +211,4 @@ async function expireArchive(database: Knex, dialect: Dialect, options: Retentio
 		});
 		expired.rows += ids.length;
 	}
-}
-
-function insertIgnore(dialect: Dialect): string {
-	return dialect === 'mysql' ? 'insert ignore' : 'insert';
-}
-
-function onConflict(dialect: Dialect): string {
-	if (dialect === 'mysql') return '';
-	return dialect === 'postgres' ? ' on conflict (id, "timestamp") do nothing' : ' on conflict (id) do nothing';
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { floorDivSql, quoteIdentifier, timestampRangeSql, type Dialect } from '../schema/dialect';
+import { type Dialect } from '../schema/dialect';
 import { addRowsToMemberHours } from './rollup-batch';
+import { rollupUpsertSql } from './rollup-upsert';
 import type { RollupState } from './rollup-state';
 import { ALL_HOURS_CLOSED, GAPS_TABLE, ROWS_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from '../schema/rollup-tables';
 
@@ -20,12 +21,11 @@ export function utcHourOf(ms: number): number {
 }
 
 /**
- * Where a refresh at `now` leaves the open hours: from the current hour on. SQLite keeps none open: Directus
- * stores its timestamps as text or as numbers, so a time range there cannot use an index, and an hour's close
- * would read the whole table.
+ * Where a refresh at `now` leaves the open hours: from the current hour on. None where a time range cannot use
+ * an index (SQLite): an hour's close would read the whole table.
  */
 export function openHoursFrom(dialect: Dialect, now: number): number {
-	return dialect === 'sqlite' ? ALL_HOURS_CLOSED : utcHourOf(now);
+	return dialect.indexesTimestamps ? utcHourOf(now) : ALL_HOURS_CLOSED;
 }
 
 /**
@@ -38,9 +38,9 @@ export async function moveOpenHours(trx: Knex.Transaction, dialect: Dialect, sta
 	const from = state.hoursClosedBefore;
 	const target = Math.max(to, state.daysClosedBefore);
 	if (target === from) return from;
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	if (target > from) {
-		const range = timestampRangeSql(dialect, q('timestamp'), from, target >= ALL_HOURS_CLOSED ? null : target);
+		const range = dialect.timestampRange(q('timestamp'), from, target >= ALL_HOURS_CLOSED ? null : target);
 		const condition = `${range.sql} and ${q('id')} <= ? and not exists (select 1 from ${q(GAPS_TABLE)} g where g.${q('id')} = ${q('directus_activity')}.${q('id')})`;
 		await addRowsToMemberHours(trx, dialect, 'directus_activity', condition, [...range.bindings, state.watermark]);
 	} else {
@@ -53,18 +53,13 @@ export async function moveOpenHours(trx: Knex.Transaction, dialect: Dialect, sta
 
 /** Writes the day rows of the UTC days in [from, to) as the sums of their hour rows. */
 export async function buildDayRows(trx: Knex.Transaction | Knex, dialect: Dialect, from: number, to: number): Promise<void> {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	for (const table of ROWS_ON_CLOSE_TABLES) {
 		const dims = table.dims.map(q);
-		const columns = ['grain', 'bucket', ...table.dims, 'events'].map(q).join(', ');
 		const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
-		const select = `select 'd', ${floorDivSql(dialect, q('bucket'), 86_400)} * 86400, ${dims.join(', ')}, sum(${q('events')}) from ${q(table.name)} where ${q('grain')} = 'h' and ${q('bucket')} >= ? and ${q('bucket')} < ? group by ${groupBy}`;
+		const select = `select 'd', ${dialect.floorDiv(q('bucket'), 86_400)} * 86400, ${dims.join(', ')}, sum(${q('events')}) from ${q(table.name)} where ${q('grain')} = 'h' and ${q('bucket')} >= ? and ${q('bucket')} < ? group by ${groupBy}`;
 		// A closed day has no day rows yet; should one exist, its hours are the truth.
-		const sql =
-			dialect === 'mysql'
-				? `insert into ${q(table.name)} (${columns}) ${select} on duplicate key update ${q('events')} = values(${q('events')})`
-				: `insert into ${q(table.name)} (${columns}) ${select} on conflict (${['grain', 'bucket', ...table.dims].map(q).join(', ')}) do update set ${q('events')} = excluded.${q('events')}`;
-		await trx.raw(sql, [from, to]);
+		await trx.raw(rollupUpsertSql(dialect, table, select, 'replace'), [from, to]);
 	}
 }
 

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
-import { dialectOf, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
+import { dialectOf, rowsOf, type Dialect } from '../schema/dialect';
 import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../schema/member-tables';
 import { closeFinishedDays, moveOpenHours, openHoursFrom } from './close-buckets';
 import { applyRowsToRollups } from './rollup-batch';
+import { FILL_KEY_PREFIX, runRequestedFills } from './requested-fills';
 import { ensureStateRow, lockState, withRetry } from './rollup-lock';
 import { GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from '../schema/rollup-tables';
 
@@ -14,6 +15,8 @@ export interface RefreshOptions {
 	/** Stop after this many batches (a backfill passes Infinity). */
 	maxBatches?: number;
 	onProgress?: (absorbed: number, watermark: number) => void;
+	/** The clock hours and days close by (epoch ms); tests pass their own instead of waiting for an hour's end. */
+	clock?: () => number;
 }
 
 export interface RefreshResult {
@@ -40,7 +43,7 @@ function inList(ids: number[]): string {
  */
 async function nextBatch(trx: Knex.Transaction, dialect: Dialect, watermark: number, batchSize: number): Promise<{ count: number; last: number }> {
 	const [row] = rowsOf<{ n: number | string; last: number | string | null }>(
-		await trx.raw(`select count(*) as n, max(id) as ${quoteIdentifier(dialect, 'last')} from (select id from directus_activity where id > ? order by id limit ?) s`, [watermark, batchSize]),
+		await trx.raw(`select count(*) as n, max(id) as ${dialect.quote('last')} from (select id from directus_activity where id > ? order by id limit ?) s`, [watermark, batchSize]),
 		dialect,
 	);
 	return { count: Number(row?.n ?? 0), last: Number(row?.last ?? watermark) };
@@ -51,11 +54,11 @@ async function absorbBatch(
 	dialect: Dialect,
 	options: Required<Omit<RefreshOptions, 'onProgress'>>,
 ): Promise<{ rows: number; watermark: number; gapsOpen: number; generation: number; done: boolean; closeMs: { hours: number; days: number } }> {
-	// READ COMMITTED on MySQL: INSERT ... SELECT then reads directus_activity without locking it, so an
-	// open write transaction neither blocks the refresh nor is blocked by it.
-	const config = dialect === 'mysql' ? { isolationLevel: 'read committed' as const } : undefined;
+	// INSERT ... SELECT reads directus_activity without locking it (READ COMMITTED on MySQL), so an open write
+	// transaction neither blocks the refresh nor is blocked by it.
+	const config = dialect.nonLockingReadConfig;
 	return database.transaction(async (trx) => {
-		const now = Date.now();
+		const now = options.clock();
 		const state = await lockState(trx, dialect, now);
 		// Hours first: a day closes from its hours' rows.
 		const started = performance.now();
@@ -122,12 +125,15 @@ export async function refreshRollups(database: Knex, options: RefreshOptions = {
 		batchSize: options.batchSize ?? 50_000,
 		gapTtlMs: options.gapTtlMs ?? 3_600_000,
 		maxBatches: options.maxBatches ?? 20,
+		clock: options.clock ?? Date.now,
 	};
 	let rows = 0;
 	let batches = 0;
 	let last = { watermark: 0, gapsOpen: 0, generation: 0 };
 	const closeMs = { hours: 0, days: 0 };
-	await withRetry(() => ensureStateRow(database, Date.now()));
+	await withRetry(() => ensureStateRow(database, settings.clock()));
+	// A table a migration just added is filled before rows are added to it.
+	await runRequestedFills(database);
 	for (;;) {
 		const batch = await withRetry(() => absorbBatch(database, dialect, settings));
 		rows += batch.rows;
@@ -141,7 +147,7 @@ export async function refreshRollups(database: Knex, options: RefreshOptions = {
 	const durationMs = Math.round(performance.now() - started);
 	await database(STATE_TABLE)
 		.where({ key: ROLLUP_STATE_KEY })
-		.update({ last_refresh_at: Date.now(), last_refresh_ms: durationMs, last_refresh_rows: rows });
+		.update({ last_refresh_at: settings.clock(), last_refresh_ms: durationMs, last_refresh_rows: rows });
 	return { rows, batches, watermark: last.watermark, gapsOpen: last.gapsOpen, durationMs, generation: last.generation, closeMs };
 }
 
@@ -159,6 +165,8 @@ export async function resetRollups(database: Knex): Promise<void> {
 		await trx(MEMBER_COUNTS_TABLE).delete();
 		await trx(MEMBER_QUARTERS_TABLE).delete();
 		await trx(MEMBERS_TABLE).delete();
+		// The rebuild fills every table as it goes.
+		await trx(STATE_TABLE).where('key', 'like', `${FILL_KEY_PREFIX}%`).delete();
 		// The open gaps stay (their transactions may still commit); holes the refresh had already passed are
 		// deleted rows, which the gap floor keeps the rebuild from taking for open transactions.
 		await trx(STATE_TABLE)

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { dimensionTextSql, epochWholeSecondsSql, floorDivSql, quoteIdentifier, rowsOf, type Dialect } from '../schema/dialect';
+import { rowsOf, type Dialect } from '../schema/dialect';
 import { ensureMemberIds } from '../members/member-dictionary';
 import { MEMBER_SOURCES } from '../schema/member-tables';
 import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
 import { applyStagedQuarters } from '../members/update-member-quarters';
+import { rollupUpsertSql } from './rollup-upsert';
 import { ALL_HOURS_CLOSED, DIMENSIONS, HOUR_AND_DAY, ROLLUP_TABLES, ROWS_ON_CLOSE_TABLES, type Grain, type RollupTable } from '../schema/rollup-tables';
 
 // The refresh adds a batch of raw rows to every rollup; erasure subtracts one. Both go through one staging
@@ -11,32 +12,18 @@ import { ALL_HOURS_CLOSED, DIMENSIONS, HOUR_AND_DAY, ROLLUP_TABLES, ROWS_ON_CLOS
 const BATCH_TABLE = 'activity_analytics_batch';
 
 function stageBatchSql(dialect: Dialect, source: string, condition: string): string[] {
-	const q = (name: string) => quoteIdentifier(dialect, name);
-	const epoch = epochWholeSecondsSql(dialect, q('timestamp'));
-	const bucket = `${floorDivSql(dialect, epoch, 900)} * 900`;
-	const dims = DIMENSIONS.map((d) => `${dimensionTextSql(dialect, q(d))} as ${q(d)}`);
+	const q = (name: string) => dialect.quote(name);
+	const epoch = dialect.epochWholeSeconds(q('timestamp'));
+	const bucket = `${dialect.floorDiv(epoch, 900)} * 900`;
+	const dims = DIMENSIONS.map((d) => `${dialect.dimensionText(q(d))} as ${q(d)}`);
 	const select = `select ${bucket} as ${q('bucket')}, ${dims.join(', ')}, count(*) as ${q('n')} from ${q(source)} where ${condition} group by ${['1', ...DIMENSIONS.map((_, i) => String(i + 2))].join(', ')}`;
-	switch (dialect) {
-		case 'postgres':
-			return [`drop table if exists ${q(BATCH_TABLE)}`, `create temporary table ${q(BATCH_TABLE)} on commit drop as ${select}`];
-		case 'mysql':
-			return [`drop temporary table if exists ${q(BATCH_TABLE)}`, `create temporary table ${q(BATCH_TABLE)} as ${select}`];
-		case 'sqlite':
-			return [`drop table if exists temp.${q(BATCH_TABLE)}`, `create temp table ${q(BATCH_TABLE)} as ${select}`];
-	}
-}
-
-function dropBatchSql(dialect: Dialect): string {
-	const q = (name: string) => quoteIdentifier(dialect, name);
-	if (dialect === 'mysql') return `drop temporary table if exists ${q(BATCH_TABLE)}`;
-	if (dialect === 'sqlite') return `drop table if exists temp.${q(BATCH_TABLE)}`;
-	return `drop table if exists ${q(BATCH_TABLE)}`;
+	return dialect.createTempTableAs(BATCH_TABLE, select);
 }
 
 function bucketOf(dialect: Dialect, grain: Grain): string {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	if (grain.seconds === 900) return q('bucket');
-	return `${floorDivSql(dialect, q('bucket'), grain.seconds)} * ${grain.seconds}`;
+	return `${dialect.floorDiv(q('bucket'), grain.seconds)} * ${grain.seconds}`;
 }
 
 /** Where the per-member tables' open buckets start: their rows are built when those close (close-buckets.ts). */
@@ -49,17 +36,14 @@ export interface ClosedBefore {
 const ALL_CLOSED: ClosedBefore = { days: Number.MAX_SAFE_INTEGER, hours: ALL_HOURS_CLOSED };
 
 function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 | -1, closed: ClosedBefore): string {
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	const dims = table.dims.map((d) => q(d));
-	const columns = ['grain', 'bucket', ...table.dims, 'events'].map(q).join(', ');
 	const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
 	// An open bucket's rows of these tables come from its close (close-buckets.ts), not from every batch.
 	const openFrom = !table.rowsOnClose ? null : grain.key === 'd' ? closed.days : closed.hours;
 	const where = openFrom === null || openFrom >= ALL_HOURS_CLOSED ? '1 = 1' : `${q('bucket')} < ${Math.trunc(openFrom)}`;
 	const select = `select '${grain.key}', ${bucketOf(dialect, grain)}, ${dims.join(', ')}, ${sign < 0 ? '-' : ''}sum(${q('n')}) from ${q(BATCH_TABLE)} where ${where} group by ${groupBy}`;
-	const key = ['grain', 'bucket', ...table.dims].map(q).join(', ');
-	if (dialect === 'mysql') return `insert into ${q(table.name)} (${columns}) ${select} on duplicate key update ${q('events')} = ${q('events')} + values(${q('events')})`;
-	return `insert into ${q(table.name)} (${columns}) ${select} on conflict (${key}) do update set ${q('events')} = ${q(table.name)}.${q('events')} + excluded.${q('events')}`;
+	return rollupUpsertSql(dialect, table, select, 'add');
 }
 
 /**
@@ -73,7 +57,7 @@ export async function addRowsToMemberHours(trx: Knex.Transaction, dialect: Diale
 	await trx.raw(trx.raw(create!, [...bindings]).toQuery());
 	const hour = HOUR_AND_DAY.find((grain) => grain.key === 'h')!;
 	for (const table of ROWS_ON_CLOSE_TABLES) await trx.raw(upsertSql(dialect, table, hour, 1, ALL_CLOSED));
-	await trx.raw(dropBatchSql(dialect));
+	await trx.raw(dialect.dropTempTable(BATCH_TABLE));
 }
 
 /**
@@ -82,12 +66,12 @@ export async function addRowsToMemberHours(trx: Knex.Transaction, dialect: Diale
  */
 export async function addRowsToMemberQuarters(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string): Promise<void> {
 	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	for (const { kind } of MEMBER_SOURCES) {
 		const values = rowsOf<{ v: string }>(await trx.raw(`select distinct ${q(kind)} as ${q('v')} from ${q(BATCH_TABLE)} where ${q(kind)} <> ''`), dialect);
 		await applyStagedQuarters(trx, dialect, BATCH_TABLE, kind, 1, await ensureMemberIds(trx, kind, values.map((row) => row.v)));
 	}
-	await trx.raw(dropBatchSql(dialect));
+	await trx.raw(dialect.dropTempTable(BATCH_TABLE));
 }
 
 /**
@@ -99,7 +83,7 @@ export async function addRowsToMemberQuarters(trx: Knex.Transaction, dialect: Di
 export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1, closed: ClosedBefore): Promise<void> {
 	if (sign < 0 && closed.hours < ALL_HOURS_CLOSED) throw new Error('subtracting rows from the rollups needs every hour closed');
 	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
-	const q = (name: string) => quoteIdentifier(dialect, name);
+	const q = (name: string) => dialect.quote(name);
 	for (const table of ROLLUP_TABLES) {
 		for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain, sign, closed));
 	}
@@ -116,5 +100,5 @@ export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect
 	} else {
 		await addStagedMembers(trx, dialect, BATCH_TABLE);
 	}
-	await trx.raw(dropBatchSql(dialect));
+	await trx.raw(dialect.dropTempTable(BATCH_TABLE));
 }

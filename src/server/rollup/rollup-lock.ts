@@ -23,7 +23,7 @@ export async function ensureStateRow(database: Knex, now: number): Promise<void>
 export async function lockState(trx: Knex.Transaction, dialect: Dialect, now: number): Promise<RollupState> {
 	// A write first: it takes the row lock before any read (and SQLite's write lock at once).
 	await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: now });
-	return readRollupState(trx, { forUpdate: dialect !== 'sqlite' });
+	return readRollupState(trx, { forUpdate: dialect.locksRows });
 }
 
 /** Cached answers carry the generation: bumping it makes every instance's cached answers stale. */

@@ -2,11 +2,9 @@
 // Every time zone's offset is a multiple of 15 minutes, so local hour/day/week/month boundaries always fall
 // on a 15-minute UTC boundary; whole days and hours use the coarser grains. See docs/rollups.md.
 
-export const DIMENSIONS = ['collection', 'action', 'origin', 'user', 'ip'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
-
-/** Column widths as Directus declares them on directus_activity. */
-export const DIMENSION_LENGTH: Record<Dimension, number> = { collection: 64, action: 45, origin: 255, user: 36, ip: 50 };
+// The dimensions are the API's too (breakdowns, filters): defined once, with the answers.
+import type { Dimension } from '../../shared/answers';
+export { DIMENSIONS, type Dimension } from '../../shared/answers';
 
 export interface RollupTable {
 	name: string;
@@ -49,22 +47,6 @@ export const ROWS_ON_CLOSE_TABLES = ROLLUP_TABLES.filter((table) => table.rowsOn
 
 /** `hours_closed_before` when no hour is open: the per-member tables hold every absorbed row's hour. */
 export const ALL_HOURS_CLOSED = Number.MAX_SAFE_INTEGER;
-
-/**
- * Users and IPs per collection: added by migration 009 (filled from the wide tables they project), dropped by
- * 014 once the member sets (011) answered every query they served. Kept here for those two migrations only.
- */
-export const RETIRED_COLLECTION_ROLLUPS: readonly (RollupTable & { from: string })[] = [
-	{ name: 'activity_analytics_rollup_collection_users', dims: ['collection', 'user'], grains: HOUR_AND_DAY, from: 'activity_analytics_rollup_user_dims' },
-	{ name: 'activity_analytics_rollup_collection_ips', dims: ['collection', 'ip'], grains: HOUR_AND_DAY, from: 'activity_analytics_rollup_ip_dims' },
-];
-
-/**
- * The primary keys lead with the bucket; this one leads with the IP, so "users of these 10 IPs" (the default
- * dashboard's top IPs) reads only those IPs' rows instead of every row in the window (migration 010). One
- * index only: every index adds to each refresh's writes.
- */
-export const ROLLUP_KEY_INDEXES = [{ name: 'activity_analytics_rollup_ip_users_by_ip', table: 'activity_analytics_rollup_ip_users', columns: ['grain', 'ip', 'bucket', 'user'] }] as const;
 
 export const STATE_TABLE = 'activity_analytics_state';
 export const GAPS_TABLE = 'activity_analytics_gaps';

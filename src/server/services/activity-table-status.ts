@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ActivityTableStatus } from '../../shared/status';
 import type { AddressSample } from './proxy-address';
-import { dialectOf, epochSecondsSql, rowsOf } from '../schema/dialect';
+import { dialectOf } from '../schema/dialect';
 
 function isoFromEpochSeconds(value: unknown): string | null {
 	if (value === null || value === undefined) return null;
@@ -14,10 +14,7 @@ function isoFromEpochSeconds(value: unknown): string | null {
 const EXACT_COUNT_LIMIT = 1_000_000;
 
 async function countRows(database: Knex, table: string): Promise<{ rows: number; estimated: boolean }> {
-	const dialect = dialectOf(database);
-	let estimate = -1;
-	if (dialect === 'postgres') estimate = Number(rowsOf<{ n: string | number | null }>(await database.raw('select reltuples as n from pg_class where oid = to_regclass(?)', [table]), dialect)[0]?.n ?? -1);
-	else if (dialect === 'mysql') estimate = Number(rowsOf<{ n: string | number | null }>(await database.raw('select table_rows as n from information_schema.tables where table_schema = database() and table_name = ?', [table]), dialect)[0]?.n ?? -1);
+	const estimate = (await dialectOf(database).estimatedRows(database, table)) ?? -1;
 	if (estimate >= EXACT_COUNT_LIMIT) return { rows: Math.round(estimate), estimated: true };
 	const [counts] = await database(table).count<{ rows: string | number }[]>({ rows: '*' });
 	return { rows: Number(counts?.rows ?? 0), estimated: false };
@@ -28,11 +25,11 @@ export async function readActivityTableStatus(database: Knex): Promise<ActivityT
 	const counts = await countRows(database, 'directus_activity');
 	const dialect = dialectOf(database);
 	// On PostgreSQL and MySQL min/max on the bare column use the timestamp index; SQLite mixes types, so normalise.
-	const column = dialect === 'sqlite' ? epochSecondsSql(dialect, 'timestamp') : 'timestamp';
+	const column = dialect.name === 'sqlite' ? dialect.epochSeconds('timestamp') : 'timestamp';
 	const [span] = await database('directus_activity').select(
 		database.raw(`min(${column}) as oldest, max(${column}) as newest`),
 	);
-	const toIso = (value: unknown) => (dialect === 'sqlite' ? isoFromEpochSeconds(value) : value ? new Date(value as string | Date).toISOString() : null);
+	const toIso = (value: unknown) => (dialect.name === 'sqlite' ? isoFromEpochSeconds(value) : value ? new Date(value as string | Date).toISOString() : null);
 	return { rows: counts.rows, rowsEstimated: counts.estimated, oldest: toIso(span?.oldest), newest: toIso(span?.newest) };
 }
 

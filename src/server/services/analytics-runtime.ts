@@ -4,6 +4,7 @@ import { AnalyticsCache } from '../cache/analytics-cache';
 import { createMemoryStore, createRedisStore } from '../cache/cache-store';
 import { parseConfig, type AnalyticsConfig } from '../schema/config';
 import { isMigrationLocked, migrateUp, UNLOCK_COMMAND } from '../migrations/run-migrations';
+import { runRequestedFills } from '../rollup/requested-fills';
 import type { Logger } from '../schema/logger';
 import { createActivityWriter, type ActivityWriter } from '../writer/activity-writer';
 
@@ -73,19 +74,21 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 	let migrated: Promise<void> | null = null;
 	const migrate = (): Promise<void> => {
 		if (migrated) return migrated;
-		migrated = migrateUp(context.database).then(
-			(applied) => {
+		migrated = migrateUp(context.database)
+			.then(async (applied) => {
 				if (applied.length > 0) context.logger.info({ applied }, 'activity analytics: migrations applied');
-			},
-			(error: unknown) => {
+				// Before any answer: a table a migration added is empty until its fill has run.
+				const filled = await runRequestedFills(context.database);
+				if (filled.length > 0) context.logger.info({ filled }, 'activity analytics: tables filled');
+			})
+			.catch((error: unknown) => {
 				const message = error instanceof Error ? error.message : String(error);
 				const hint = isMigrationLocked(error) ? ` (if no migration is running, \`${UNLOCK_COMMAND}\` frees the lock)` : '';
 				context.logger.error({ err: message }, `activity analytics: migrations failed${hint}`);
 				// The next need tries again: once the lock is freed, this process recovers without a restart.
 				migrated = null;
 				throw error;
-			},
-		);
+			});
 		migrated.catch(() => undefined);
 		return migrated;
 	};

@@ -32,7 +32,7 @@ export function normalizeQuery(route: string, query: AnalyticsWindow & Record<st
  * over rollups plus the raw tail. The scope is part of the key, so no scope ever sees another's answer.
  */
 export async function answerQuery<Q extends AnalyticsWindow, R>(
-	runtime: AnalyticsRuntime,
+	runtime: Pick<AnalyticsRuntime, 'ready' | 'database' | 'cache' | 'config'>,
 	route: string,
 	scope: string,
 	query: Q,

@@ -16,6 +16,7 @@ import { dialectOf } from '../schema/dialect';
 import { ARCHIVE_FILES_TABLE } from '../schema/retention-tables';
 import { isEmpty, maintenanceOptionProblems, type MaintenanceOptionValues } from '../../shared/maintenance-options';
 import { readRollupLag } from '../rollup/rollup-lag';
+import type { RollupStatus } from '../../shared/status';
 import { refreshMaterializedViews, UnknownViewError, type ViewRefresh } from '../maintenance/refresh-materialized-views';
 
 export interface MaintenanceOptions {
@@ -205,22 +206,43 @@ export async function runErase(runtime: AnalyticsRuntime, user: string, batchSiz
 
 /** PostgreSQL: the archive's monthly partitions for this month and the next two, and those past the archive horizon dropped. */
 export async function managePartitions(runtime: AnalyticsRuntime, settings: RetentionSettings, now = Date.now()) {
-	if (dialectOf(runtime.database) !== 'postgres') return { supported: false, created: [], dropped: [], partitions: [] };
+	if (!dialectOf(runtime.database).partitionsArchive) return { supported: false, created: [], dropped: [], partitions: [] };
 	const created = await ensureMonthPartitions(runtime.database, Math.floor(now / 1000), Math.floor(now / 1000) + 62 * 86_400);
 	const dropped = settings.archiveMonths > 0 ? await dropPartitionsBefore(runtime.database, archiveCutoff(now, settings.archiveMonths)) : [];
 	const partitions = (await listMonthPartitions(runtime.database)).map((p) => p.name);
 	return { supported: true, created, dropped, partitions };
 }
 
-/** Retention as the operation and the built-in schedule run it: refused inside the rollup lag, cache cleared after. */
-export async function runCheckedRetention(runtime: AnalyticsRuntime, settings: RetentionSettings, files?: ArchiveFileStore): Promise<RetentionReport> {
-	// Rows the rollups have not absorbed are kept anyway; a retention inside the lag is a configuration error.
-	const lag = await readRollupLag(runtime.database);
-	if (lag.lagSeconds > settings.keepDays * 86_400) {
-		throw new MaintenanceOptionsError(`A retention of ${settings.keepDays} day(s) is shorter than the rollup lag (${Math.ceil(lag.lagSeconds / 86_400)} days): refresh the rollups first.`);
-	}
+/**
+ * Why a retention keeping `keptSeconds` must not run, or null. Rows the rollups have not absorbed are kept
+ * anyway, but rows waiting on a refresh that stopped longer ago than that window is a configuration error worth
+ * stopping for. Measured from the last refresh, not from the rows' timestamps: a back-dated import is new rows,
+ * not lag.
+ */
+export function retentionLagRefusal(lag: Pick<RollupStatus, 'lagRows' | 'stalenessSeconds'>, keptSeconds: number): string | null {
+	if (lag.lagRows === 0 || lag.stalenessSeconds === null || lag.stalenessSeconds <= keptSeconds) return null;
+	const days = (seconds: number) => `${Math.max(0, Math.round((seconds / 86_400) * 10) / 10)} day(s)`;
+	return `The rollups were last refreshed ${days(lag.stalenessSeconds)} ago, longer than the ${days(keptSeconds)} this retention keeps, and ${lag.lagRows} row(s) wait for them: refresh the rollups first.`;
+}
+
+export interface RetentionRun {
+	now?: number;
+	/** A fixed cutoff (epoch ms) instead of now minus keepDays. */
+	before?: number;
+	onProgress?: (done: number) => void;
+}
+
+/**
+ * Retention as the operation, the built-in schedule and the CLI run it: refused while the rollups are further
+ * behind than the window it keeps, cache cleared after.
+ */
+export async function runCheckedRetention(runtime: AnalyticsRuntime, settings: RetentionSettings, files?: ArchiveFileStore, run: RetentionRun = {}): Promise<RetentionReport> {
+	const now = run.now ?? Date.now();
+	const keptSeconds = (now - (run.before ?? now - settings.keepDays * 86_400_000)) / 1000;
+	const refusal = retentionLagRefusal(await readRollupLag(runtime.database, now), keptSeconds);
+	if (refusal) throw new MaintenanceOptionsError(refusal);
 	if (settings.mode === 'files' && !files) throw new MaintenanceOptionsError('The "files" archive mode needs Directus file storage, which is not available here.');
-	const retention = await runRetention(runtime.database, { ...settings, ...(files ? { files } : {}) });
+	const retention = await runRetention(runtime.database, { ...settings, now, ...(run.before === undefined ? {} : { before: run.before }), ...(run.onProgress ? { onProgress: run.onProgress } : {}), ...(files ? { files } : {}) });
 	if (!settings.dryRun && retention.activityDeleted > 0) await runtime.cache.clear();
 	return retention;
 }

@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import { batchSize, decodeBatch, encodeBatch, type ActivityEvent, type EventBatch } from '../schema/activity-event';
 import { dialectOf, type Dialect } from '../schema/dialect';
 import { WRITER_LEDGER_TABLE } from '../schema/writer-tables';
-import { insertReturningIds } from './insert-returning-ids';
 import { writeBatchPostgres } from './write-batch-postgres';
 
 export interface BatchWriteResult {
@@ -19,7 +18,7 @@ export interface BatchWriteResult {
 export async function writeActivityBatch(database: Knex, batch: EventBatch): Promise<BatchWriteResult> {
 	const dialect = dialectOf(database);
 	const size = batchSize(batch);
-	if (dialect === 'postgres') {
+	if (dialect.name === 'postgres') {
 		const written = await database.transaction((trx) => writeBatchPostgres(trx, encodeBatch(batch)));
 		return { written, skipped: size - written };
 	}
@@ -31,9 +30,9 @@ export async function writeActivityBatch(database: Knex, batch: EventBatch): Pro
 		const fresh = unique.filter((e) => !known.has(e.key));
 		if (fresh.length === 0) return { written: 0, skipped: events.length };
 
-		const activityIds = await insertReturningIds(trx, stepwise, 'directus_activity', fresh.map((e) => activityRow(stepwise, e)));
+		const activityIds = await stepwise.insertReturningIds(trx, 'directus_activity', fresh.map((e) => activityRow(stepwise, e)));
 		const withRevision = fresh.map((event, i) => ({ event, activity: activityIds[i]! })).filter((x) => x.event.revision && x.event.revision.delta !== null);
-		const revisionIds = await insertReturningIds(trx, stepwise, 'directus_revisions', withRevision.map((x) => revisionRow(x.event, x.activity)));
+		const revisionIds = await stepwise.insertReturningIds(trx, 'directus_revisions', withRevision.map((x) => revisionRow(x.event, x.activity)));
 		const revisionByKey = new Map(withRevision.map((x, i) => [x.event.key, revisionIds[i]!]));
 		const waiting = await linkParents(trx, withRevision.map((x) => x.event), revisionByKey, new Set(fresh.map((e) => e.key)));
 		await adoptWaitingChildren(trx, fresh, revisionByKey);
@@ -67,13 +66,11 @@ async function insertLedger(trx: Knex.Transaction, rows: LedgerRow[]): Promise<v
 	for (let i = 0; i < rows.length; i += 500) await trx(WRITER_LEDGER_TABLE).insert(rows.slice(i, i + 500));
 }
 
-type Stepwise = Exclude<Dialect, 'postgres'>;
-
-function activityRow(dialect: Stepwise, e: ActivityEvent): Record<string, unknown> {
+function activityRow(dialect: Dialect, e: ActivityEvent): Record<string, unknown> {
 	return {
 		action: e.action,
 		user: e.user,
-		timestamp: timestampValue(dialect, e.at),
+		timestamp: dialect.timestampValue(e.at),
 		ip: e.ip,
 		user_agent: e.user_agent,
 		origin: e.origin,
@@ -85,12 +82,6 @@ function activityRow(dialect: Stepwise, e: ActivityEvent): Record<string, unknow
 function revisionRow(e: ActivityEvent, activity: number): Record<string, unknown> {
 	const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 	return { activity, collection: e.collection, item: e.item, data: json(e.revision?.data), delta: json(e.revision?.delta) };
-}
-
-/** As Directus's own CURRENT_TIMESTAMP default leaves it on SQLite; a real timestamp on MySQL. */
-function timestampValue(dialect: Stepwise, at: number): unknown {
-	if (dialect === 'mysql') return new Date(at);
-	return new Date(at).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 // Nested writes are rare, so one UPDATE per child is fine; the parent may sit in an earlier batch (ledger).

@@ -28,9 +28,9 @@ export async function analyzeTriggers(database: Knex): Promise<TriggerAnalysis> 
 		summary: { total: triggers.length, audit: triggers.filter((t) => t.audit).length, other: triggers.filter((t) => !t.audit).length, onCollections: triggers.filter((t) => t.collection).length },
 		costNote: measured
 			? null
-			: dialect === 'postgres'
+			: dialect.name === 'postgres'
 				? "PostgreSQL reports trigger cost once track_functions = 'pl' (ALTER DATABASE ... SET track_functions = 'pl'); none was recorded yet."
-				: `${dialect === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'} does not report per-trigger cost.`,
+				: `${dialect.name === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'} does not report per-trigger cost.`,
 	};
 }
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, quoteIdentifier } from '../schema/dialect';
+import { dialectOf } from '../schema/dialect';
 import { DROPPED_TRIGGERS_TABLE } from '../schema/writer-tables';
 import { analyzeTriggers } from './analyze-triggers';
 
@@ -21,10 +21,9 @@ export async function dropAuditTriggers(database: Knex, names?: string[]): Promi
 	const dialect = dialectOf(database);
 	const drop = async (knex: Knex, t: (typeof targets)[number]) => {
 		await knex(DROPPED_TRIGGERS_TABLE).insert({ collection: t.table, trigger_name: t.name, definition: t.definition, dropped_at: Date.now() });
-		const on = dialect === 'postgres' ? ` on ${quoteIdentifier(dialect, t.table)}` : '';
-		await knex.raw(`drop trigger ${quoteIdentifier(dialect, t.name)}${on}`);
+		await knex.raw(dialect.dropTriggerSql(t.name, t.table));
 	};
-	if (dialect === 'mysql') for (const t of targets) await drop(database, t);
+	if (!dialect.transactionalDdl) for (const t of targets) await drop(database, t);
 	else await database.transaction(async (trx) => {
 		for (const t of targets) await drop(trx, t);
 	});
@@ -39,7 +38,7 @@ export async function restoreTriggers(database: Knex): Promise<{ restored: { nam
 		if (!existing.has(`${row.collection}.${row.trigger_name}`)) await knex.raw(row.definition);
 		await knex(DROPPED_TRIGGERS_TABLE).where({ id: row.id }).delete();
 	};
-	if (dialectOf(database) === 'mysql') for (const row of saved) await restore(database, row);
+	if (!dialectOf(database).transactionalDdl) for (const row of saved) await restore(database, row);
 	else await database.transaction(async (trx) => {
 		for (const row of saved) await restore(trx, row);
 	});

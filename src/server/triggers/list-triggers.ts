@@ -8,8 +8,8 @@ const ACTION_OF: Record<string, Action> = { INSERT: 'create', UPDATE: 'update', 
 /** Every user-defined trigger in Directus's database (pg_trigger, information_schema, sqlite_master). */
 export async function listTriggers(database: Knex): Promise<TriggerInfo[]> {
 	const dialect = dialectOf(database);
-	if (dialect === 'postgres') return listPostgres(database);
-	if (dialect === 'mysql') return listMysql(database);
+	if (dialect.name === 'postgres') return listPostgres(database);
+	if (dialect.name === 'mysql') return listMysql(database);
 	return listSqlite(database);
 }
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, epochSecondsSql, quoteIdentifier, rowsOf } from '../schema/dialect';
+import { dialectOf, rowsOf } from '../schema/dialect';
 import { analyzeTriggers } from './analyze-triggers';
 
 type Action = 'create' | 'update' | 'delete';
@@ -59,9 +59,9 @@ export async function validateTriggerReplacement(database: Knex, since: Date): P
 			warnings.push(`${auditTable}: needs an operation column (${OP_COLUMNS.join('/')}), a table column (${TABLE_COLUMNS.join('/')}) and a time column (${TIME_COLUMNS.join('/')}) to be compared`);
 			continue;
 		}
-		const q = (name: string) => quoteIdentifier(dialect, name);
+		const q = (name: string) => dialect.quote(name);
 		const result = await database.raw(
-			`select ${q(table)} as tbl, ${q(op)} as op, count(*) as n from ${q(auditTable)} where ${epochSecondsSql(dialect, q(time))} >= ? group by ${q(table)}, ${q(op)}`,
+			`select ${q(table)} as tbl, ${q(op)} as op, count(*) as n from ${q(auditTable)} where ${dialect.epochSeconds(q(time))} >= ? group by ${q(table)}, ${q(op)}`,
 			[since.getTime() / 1000],
 		);
 		for (const r of rowsOf(result, dialect) as { tbl: string; op: string; n: number | string }[]) {
@@ -75,7 +75,7 @@ export async function validateTriggerReplacement(database: Knex, since: Date): P
 	const collections = [...new Set(audit.map((t) => t.collection!))];
 	if (collections.length > 0) {
 		const activity = await database.raw(
-			`select collection, action, count(*) as n from directus_activity where ${epochSecondsSql(dialect, 'timestamp')} >= ? and collection in (${collections.map(() => '?').join(', ')}) and action in ('create', 'update', 'delete') group by collection, action`,
+			`select collection, action, count(*) as n from directus_activity where ${dialect.epochSeconds('timestamp')} >= ? and collection in (${collections.map(() => '?').join(', ')}) and action in ('create', 'update', 'delete') group by collection, action`,
 			[since.getTime() / 1000, ...collections],
 		);
 		for (const r of rowsOf(activity, dialect) as { collection: string; action: Action; n: number | string }[]) row(r.collection, r.action).writer += Number(r.n);

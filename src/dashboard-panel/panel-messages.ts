@@ -1,0 +1,61 @@
+// The panel's own strings, by key, merged into the app's i18n under `activity_analytics` (as core panels read
+// theirs from the app's translations). Locales not listed fall back to the app's fallback locale, en-US.
+const en = {
+	no_access: "You don't have access to activity analytics.",
+	empty_window: 'No activity in this window.',
+	empty_table: 'No activity in this window',
+	events: 'Events',
+	users: 'Users',
+	ips: 'IPs',
+	user: 'User',
+	ip: 'IP',
+	unique_users: 'Unique users',
+	unique_ips: 'Unique IPs',
+	events_by_collection: 'Events by collection',
+	top_users: 'Top users',
+	top_ips: 'Top IPs',
+	suspicious: 'Suspicious activity',
+	nothing_over_threshold: 'Nothing over the threshold.',
+	actor_events: '{peak} events in one window, {events} in all',
+	last_seen: 'last seen {when}',
+	unknown_ip: 'unknown IP',
+	failed_logins: '{attempts} failed logins ({accounts} accounts)',
+	cache_hit: 'cached',
+	cache_stale: 'refreshing',
+	cache_live: 'live',
+	rollups_at: 'rollups {when}',
+	none: '(none)',
+	public_system: 'Public / system',
+};
+
+export type PanelMessageKey = keyof typeof en;
+
+const de: Record<PanelMessageKey, string> = {
+	no_access: 'Sie haben keinen Zugriff auf die Aktivitätsanalyse.',
+	empty_window: 'Keine Aktivität in diesem Zeitraum.',
+	empty_table: 'Keine Aktivität in diesem Zeitraum',
+	events: 'Ereignisse',
+	users: 'Benutzer',
+	ips: 'IPs',
+	user: 'Benutzer',
+	ip: 'IP',
+	unique_users: 'Einzelne Benutzer',
+	unique_ips: 'Einzelne IPs',
+	events_by_collection: 'Ereignisse nach Sammlung',
+	top_users: 'Aktivste Benutzer',
+	top_ips: 'Aktivste IPs',
+	suspicious: 'Verdächtige Aktivität',
+	nothing_over_threshold: 'Nichts über dem Schwellenwert.',
+	actor_events: '{peak} Ereignisse in einem Fenster, {events} insgesamt',
+	last_seen: 'zuletzt gesehen {when}',
+	unknown_ip: 'unbekannte IP',
+	failed_logins: '{attempts} fehlgeschlagene Anmeldungen ({accounts} Konten)',
+	cache_hit: 'zwischengespeichert',
+	cache_stale: 'wird aktualisiert',
+	cache_live: 'live',
+	rollups_at: 'Rollups {when}',
+	none: '(keine)',
+	public_system: 'Öffentlich / System',
+};
+
+export const PANEL_MESSAGES: Record<string, Record<PanelMessageKey, string>> = { 'en-US': en, 'de-DE': de };
