@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
 import vue from 'eslint-plugin-vue';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -17,13 +18,12 @@ export default tseslint.config(
 		rules: {
 			'@typescript-eslint/no-explicit-any': 'error',
 			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-			'vue/html-indent': ['error', 'tab'],
-			'vue/max-attributes-per-line': 'off',
-			'vue/singleline-html-element-content-newline': 'off',
 			// Directus panels are index.ts + panel.vue, as in core.
 			'vue/multi-word-component-names': 'off',
 		},
 	},
+	// Layout is Prettier's (npm test checks it); ESLint keeps to what it means.
+	prettier,
 	{
 		// Domain code logs through the Directus logger only.
 		files: ['src/**/*.{ts,vue}'],

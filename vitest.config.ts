@@ -25,18 +25,34 @@ export default defineConfig({
 				test: { ...integration, name: 'integration:sqlite', globalSetup: ['test/support/setup-sqlite-host.ts'] },
 			},
 			{
-				test: { ...integration, name: 'integration:postgres+redis', globalSetup: ['test/support/setup-postgres-host.ts'] },
+				test: {
+					...integration,
+					name: 'integration:postgres+redis',
+					globalSetup: ['test/support/setup-postgres-host.ts'],
+				},
 			},
 			{
 				test: { ...integration, name: 'integration:mariadb', globalSetup: ['test/support/setup-mariadb-host.ts'] },
 			},
 			{
 				// The packed tarball in plain Directus projects of the oldest and newest supported versions.
-				test: { name: 'install', include: ['test/install/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000, fileParallelism: false },
+				test: {
+					name: 'install',
+					include: ['test/install/**/*.test.ts'],
+					testTimeout: 600_000,
+					hookTimeout: 600_000,
+					fileParallelism: false,
+				},
 			},
 			{
 				// Stops and starts its own Redis and PostgreSQL, so it never disturbs the suites above.
-				test: { name: 'failure', include: ['test/failure/**/*.test.ts'], testTimeout: 240_000, hookTimeout: 180_000, fileParallelism: false },
+				test: {
+					name: 'failure',
+					include: ['test/failure/**/*.test.ts'],
+					testTimeout: 240_000,
+					hookTimeout: 180_000,
+					fileParallelism: false,
+				},
 			},
 			{
 				test: {

@@ -28,8 +28,15 @@ async function checkDataset(host, size) {
 		const [{ n, newest }] = await db('directus_activity').select(db.raw('count(*) as n, max("timestamp") as newest'));
 		const [state] = await db('activity_analytics_state').where({ key: 'rollup' }).select('watermark');
 		const [{ top }] = await db('directus_activity').max({ top: 'id' });
-		if (Number(n) < size.rows || !newest || Math.abs(new Date(newest).getTime() - Date.parse(END)) > 86_400_000 || Number(state?.watermark) < Number(top)) {
-			throw new Error(`aa_bench_${size.rows} does not hold today's rolled-up ${size.label} dataset: run bench/read-path.mjs --rows ${size.label} first`);
+		if (
+			Number(n) < size.rows ||
+			!newest ||
+			Math.abs(new Date(newest).getTime() - Date.parse(END)) > 86_400_000 ||
+			Number(state?.watermark) < Number(top)
+		) {
+			throw new Error(
+				`aa_bench_${size.rows} does not hold today's rolled-up ${size.label} dataset: run bench/read-path.mjs --rows ${size.label} first`,
+			);
 		}
 	} finally {
 		await db.destroy();
@@ -59,7 +66,9 @@ async function main() {
 				blockP50[size.label] = percentile(measured, 50);
 			}
 			ratios.push(blockP50['10M'] / blockP50['1M']);
-			log(`block ${block + 1}: 1M ${fmt(blockP50['1M'])} ms, 10M ${fmt(blockP50['10M'])} ms, ${ratios[ratios.length - 1].toFixed(2)}×`);
+			log(
+				`block ${block + 1}: 1M ${fmt(blockP50['1M'])} ms, 10M ${fmt(blockP50['10M'])} ms, ${ratios[ratios.length - 1].toFixed(2)}×`,
+			);
 		}
 		const p = (label, q) => percentile(samples.get(label), q);
 		const growth = p('10M', 50) / p('1M', 50);
@@ -68,10 +77,34 @@ async function main() {
 			['uncached dashboard, sizes taking turns in blocks', 'p50 ms', 'p95 ms'],
 			SIZES.map((size) => [`${size.label} rows`, fmt(p(size.label, 50)), fmt(p(size.label, 95))]),
 		);
-		process.stdout.write(`\n${table}\n\nGrowth 1M → 10M: ${growth.toFixed(2)}× (p50 over p50); median of the ${blocks} per-block ratios ${pairedGrowth.toFixed(2)}×\n\nMachine: ${machineNote()}\n`);
+		process.stdout.write(
+			`\n${table}\n\nGrowth 1M → 10M: ${growth.toFixed(2)}× (p50 over p50); median of the ${blocks} per-block ratios ${pairedGrowth.toFixed(2)}×\n\nMachine: ${machineNote()}\n`,
+		);
 		const file = join(repoRoot, 'bench', 'results', 'growth.json');
-		const results = Object.fromEntries(SIZES.map((size) => [size.label, { p50: p(size.label, 50), p95: p(size.label, 95), samples: samples.get(size.label) }]));
-		writeFileSync(file, JSON.stringify({ blocks, rounds, warmUp: WARM_UP, machine: machineNote(), results, growth, pairedGrowth, ratios, at: new Date().toISOString() }, null, 2));
+		const results = Object.fromEntries(
+			SIZES.map((size) => [
+				size.label,
+				{ p50: p(size.label, 50), p95: p(size.label, 95), samples: samples.get(size.label) },
+			]),
+		);
+		writeFileSync(
+			file,
+			JSON.stringify(
+				{
+					blocks,
+					rounds,
+					warmUp: WARM_UP,
+					machine: machineNote(),
+					results,
+					growth,
+					pairedGrowth,
+					ratios,
+					at: new Date().toISOString(),
+				},
+				null,
+				2,
+			),
+		);
 		log(`wrote ${file}`);
 	} finally {
 		for (const { size } of hosts) await stopHost(`growth-${size.label}`);

@@ -33,19 +33,49 @@ const WINDOWS = [
 async function main() {
 	const host = await startHost({ name, port: 18302, env });
 	const call = async (method, path, body) => {
-		const response = await fetch(`${host.url}${path}`, { method, headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+		const response = await fetch(`${host.url}${path}`, {
+			method,
+			headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, 'content-type': 'application/json' },
+			body: body && JSON.stringify(body),
+		});
 		const text = await response.text();
 		if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
 		return text ? JSON.parse(text) : null;
 	};
-	const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+	const browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
+	});
 	try {
-		await call('PATCH', '/settings', { project_owner: DEMO_ADMIN.email, project_usage: 'personal', product_updates: false });
+		await call('PATCH', '/settings', {
+			project_owner: DEMO_ADMIN.email,
+			project_usage: 'personal',
+			product_updates: false,
+		});
 		const results = [];
 		for (const [label, options] of WINDOWS) {
-			const dashboard = (await call('POST', '/dashboards', { name: `First paint ${label}`, icon: 'monitoring' })).data.id;
-			await call('POST', '/panels', { dashboard, name: 'Activity analytics', type: 'activity-analytics-dashboard', position_x: 1, position_y: 1, width: 36, height: 40, show_header: true, options });
-			const page = await (await browser.newContext({ viewport: { width: 1500, height: 1100 }, timezoneId: 'Europe/Berlin' })).newPage();
+			const dashboard = (await call('POST', '/dashboards', { name: `First paint ${label}`, icon: 'monitoring' })).data
+				.id;
+			await call('POST', '/panels', {
+				dashboard,
+				name: 'Activity analytics',
+				type: 'activity-analytics-dashboard',
+				position_x: 1,
+				position_y: 1,
+				width: 36,
+				height: 40,
+				show_header: true,
+				options,
+			});
+			const page = await (
+				await browser.newContext({ viewport: { width: 1500, height: 1100 }, timezoneId: 'Europe/Berlin' })
+			).newPage();
 			await page.goto(`${host.url}/admin/login`);
 			await page.locator('input[type="email"]').fill(DEMO_ADMIN.email);
 			await page.locator('input[type="password"]').fill(DEMO_ADMIN.password);
@@ -56,12 +86,18 @@ async function main() {
 				await call('DELETE', '/analytics/cache');
 				await page.goto(`${host.url}/admin/insights/${dashboard}`);
 				await page.getByTestId('kpi-events').locator('.value').waitFor({ timeout: 60_000 });
-				samples.push(await page.evaluate(() => performance.getEntriesByType('measure').find((m) => m.name.endsWith(':first-paint'))?.duration ?? NaN));
+				samples.push(
+					await page.evaluate(
+						() => performance.getEntriesByType('measure').find((m) => m.name.endsWith(':first-paint'))?.duration ?? NaN,
+					),
+				);
 			}
 			await page.context().close();
 			results.push([label, fmt(percentile(samples, 50)), fmt(Math.min(...samples)), fmt(Math.max(...samples))]);
 		}
-		process.stdout.write(`\n${markdownTable([`panel first paint at ${rows.toLocaleString('en')} rows, cache cold (ms)`, 'p50', 'min', 'max'], results)}\n\nMachine: ${machineNote()}\n`);
+		process.stdout.write(
+			`\n${markdownTable([`panel first paint at ${rows.toLocaleString('en')} rows, cache cold (ms)`, 'p50', 'min', 'max'], results)}\n\nMachine: ${machineNote()}\n`,
+		);
 	} finally {
 		await browser.close();
 		await stopHost(name);

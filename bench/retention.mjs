@@ -40,7 +40,10 @@ let cliEnv = {};
 // (a blocked event loop would hold their transactions open, and CREATE INDEX CONCURRENTLY would wait on them).
 function cli(cliArgs) {
 	const started = performance.now();
-	const child = spawn(process.execPath, [join(hostDir, 'node_modules', 'directus', 'cli.js'), ...cliArgs], { env: { ...nodeEnv(), ...cliEnv, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(process.execPath, [join(hostDir, 'node_modules', 'directus', 'cli.js'), ...cliArgs], {
+		env: { ...nodeEnv(), ...cliEnv, LOG_LEVEL: 'error' },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -64,8 +67,21 @@ function startWriters(db, count) {
 			const startedAt = Date.now();
 			try {
 				await db.transaction(async (trx) => {
-					const [row] = await trx('directus_activity').insert({ action: 'create', collection: 'bench_writes', item: `${w}-${i}`, ip: '203.0.113.9', timestamp: new Date() }).returning('id');
-					await trx('directus_revisions').insert({ activity: row.id, collection: 'bench_writes', item: `${w}-${i}`, data: JSON.stringify({ w, i }) });
+					const [row] = await trx('directus_activity')
+						.insert({
+							action: 'create',
+							collection: 'bench_writes',
+							item: `${w}-${i}`,
+							ip: '203.0.113.9',
+							timestamp: new Date(),
+						})
+						.returning('id');
+					await trx('directus_revisions').insert({
+						activity: row.id,
+						collection: 'bench_writes',
+						item: `${w}-${i}`,
+						data: JSON.stringify({ w, i }),
+					});
 				});
 				// A transaction counts in every window it overlaps: one blocked by a lock counts where it was blocked.
 				samples.push({ at: startedAt, end: Date.now(), ms: performance.now() - started });
@@ -90,7 +106,12 @@ function startWriters(db, count) {
 
 function windowStats(samples, from, to) {
 	const ms = samples.filter((s) => s.at < to && s.end >= from).map((s) => s.ms);
-	return { writes: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.length ? ms.reduce((a, b) => Math.max(a, b), 0) : NaN };
+	return {
+		writes: ms.length,
+		p50: percentile(ms, 50),
+		p99: percentile(ms, 99),
+		max: ms.length ? ms.reduce((a, b) => Math.max(a, b), 0) : NaN,
+	};
 }
 
 async function during(writers, work) {
@@ -108,7 +129,11 @@ async function main() {
 	const host = await startHost({ name: NAME, port: 18171, env });
 	cliEnv = host.env;
 	const knex = hostRequire('knex');
-	const db = knex({ client: 'pg', connection: { host: env.DB_HOST, port: 5432, user: 'postgres', database: env.DB_DATABASE }, pool: { min: 0, max: writerCount + 4 } });
+	const db = knex({
+		client: 'pg',
+		connection: { host: env.DB_HOST, port: 5432, user: 'postgres', database: env.DB_DATABASE },
+		pool: { min: 0, max: writerCount + 4 },
+	});
 	const results = { rows, writers: writerCount, machine: machineNote(), at: new Date().toISOString() };
 	try {
 		log(`generating ${rowsLabel} rows with revisions`);
@@ -141,8 +166,15 @@ async function main() {
 		await sleep(2_000);
 		const beforeRetention = windowStats(writers.samples, Date.now() - 2_000, Date.now());
 		const keepDays = String(Math.ceil((Date.now() - Date.parse(KEEP_FROM)) / 86_400_000));
-		const retention = await during(writers, async () => (await cli(['analytics', 'retention', '--days', keepDays, '--batch-size', '5000', '--archive-months', '0'])).value);
-		log(`retention: ${retention.result.activityArchived} rows archived in ${retention.result.durationMs} ms; writers p99 ${fmt(retention.stats.p99)} ms, max ${fmt(retention.stats.max)} ms`);
+		const retention = await during(
+			writers,
+			async () =>
+				(await cli(['analytics', 'retention', '--days', keepDays, '--batch-size', '5000', '--archive-months', '0']))
+					.value,
+		);
+		log(
+			`retention: ${retention.result.activityArchived} rows archived in ${retention.result.durationMs} ms; writers p99 ${fmt(retention.stats.p99)} ms, max ${fmt(retention.stats.max)} ms`,
+		);
 		await writers.stop();
 		if (writers.errors > 0) throw new Error(`${writers.errors} writer transaction(s) failed`);
 
@@ -151,15 +183,44 @@ async function main() {
 			writersBaseline: baseline,
 			indexConcurrently: { buildMs: concurrent.result, writers: concurrent.stats },
 			indexPlain: { buildMs: plain.result, writers: plain.stats },
-			retention: { report: retention.result, secondsPerMillion: perMillion / 1000, writersBefore: beforeRetention, writersDuring: retention.stats },
+			retention: {
+				report: retention.result,
+				secondsPerMillion: perMillion / 1000,
+				writersBefore: beforeRetention,
+				writersDuring: retention.stats,
+			},
 		});
 		const table = markdownTable(
-			['PostgreSQL, ' + rowsLabel + ' rows, ' + writerCount + ' writers', 'duration', 'writer p50 (ms)', 'writer p99 (ms)', 'longest writer wait (ms)'],
+			[
+				'PostgreSQL, ' + rowsLabel + ' rows, ' + writerCount + ' writers',
+				'duration',
+				'writer p50 (ms)',
+				'writer p99 (ms)',
+				'longest writer wait (ms)',
+			],
 			[
 				['writers alone', '—', fmt(baseline.p50), fmt(baseline.p99), fmt(baseline.max)],
-				['index migration (CREATE INDEX CONCURRENTLY)', `${fmt(concurrent.result)} ms`, fmt(concurrent.stats.p50), fmt(concurrent.stats.p99), fmt(concurrent.stats.max)],
-				['plain CREATE INDEX (reference)', `${fmt(plain.result)} ms`, fmt(plain.stats.p50), fmt(plain.stats.p99), fmt(plain.stats.max)],
-				[`retention: ${retention.result.activityArchived} rows archived (${(perMillion / 1000).toFixed(1)} s per million)`, `${retention.result.durationMs} ms`, fmt(retention.stats.p50), fmt(retention.stats.p99), fmt(retention.stats.max)],
+				[
+					'index migration (CREATE INDEX CONCURRENTLY)',
+					`${fmt(concurrent.result)} ms`,
+					fmt(concurrent.stats.p50),
+					fmt(concurrent.stats.p99),
+					fmt(concurrent.stats.max),
+				],
+				[
+					'plain CREATE INDEX (reference)',
+					`${fmt(plain.result)} ms`,
+					fmt(plain.stats.p50),
+					fmt(plain.stats.p99),
+					fmt(plain.stats.max),
+				],
+				[
+					`retention: ${retention.result.activityArchived} rows archived (${(perMillion / 1000).toFixed(1)} s per million)`,
+					`${retention.result.durationMs} ms`,
+					fmt(retention.stats.p50),
+					fmt(retention.stats.p99),
+					fmt(retention.stats.max),
+				],
 			],
 		);
 		process.stdout.write(`\n### Retention and index migration (${machineNote()})\n\n${table}\n\n`);

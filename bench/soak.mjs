@@ -41,9 +41,24 @@ const table = markdownTable(
 const every = Math.max(1, Math.round(60 / Math.max(1, result.samples[1]?.t - result.samples[0]?.t || 10)));
 const series = markdownTable(
 	['t (s)', 'RSS (MB)', 'heap (MB)', 'queue depth', 'rollup lag (rows)'],
-	result.samples.filter((_, i) => i % every === 0 || i === result.samples.length - 1).map((s) => [String(s.t), (s.rss / 1048576).toFixed(0), (s.heapUsed / 1048576).toFixed(0), String(s.queueDepth), String(s.lagRows)]),
+	result.samples
+		.filter((_, i) => i % every === 0 || i === result.samples.length - 1)
+		.map((s) => [
+			String(s.t),
+			(s.rss / 1048576).toFixed(0),
+			(s.heapUsed / 1048576).toFixed(0),
+			String(s.queueDepth),
+			String(s.lagRows),
+		]),
 );
 process.stdout.write(`\n### Soak (${machineNote()})\n\n${table}\n\n${series}\n\n`);
-writeFileSync(join(repoRoot, 'bench', 'results', `soak-${minutes}min.json`), JSON.stringify({ ...result, machine: machineNote(), at: new Date().toISOString() }, null, 2));
-const healthy = result.errorCount === 0 && result.missing === 0 && result.doubled === 0 && (!judged || (result.rssGrowth < 0.1 && result.heapGrowth < 0.1));
+writeFileSync(
+	join(repoRoot, 'bench', 'results', `soak-${minutes}min.json`),
+	JSON.stringify({ ...result, machine: machineNote(), at: new Date().toISOString() }, null, 2),
+);
+const healthy =
+	result.errorCount === 0 &&
+	result.missing === 0 &&
+	result.doubled === 0 &&
+	(!judged || (result.rssGrowth < 0.1 && result.heapGrowth < 0.1));
 process.exit(healthy ? 0 : 1);

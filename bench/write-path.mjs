@@ -10,7 +10,16 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_ADMIN, dropDatabase, hostDir, nodeEnv, openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
+import {
+	DEMO_ADMIN,
+	dropDatabase,
+	hostDir,
+	nodeEnv,
+	openDatabase,
+	repoRoot,
+	startHost,
+	stopHost,
+} from '../scripts/host.mjs';
 import { completeProjectSetup } from '../scripts/demo-data/demo-schema.mjs';
 import { fmt, machineNote, markdownTable, percentile } from './lib/stats.mjs';
 import { flag } from './lib/flags.mjs';
@@ -47,7 +56,10 @@ const VARIANTS = [
 async function call(url, path, method = 'GET', body) {
 	const response = await fetch(`${url}${path}`, {
 		method,
-		headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+		headers: {
+			authorization: `Bearer ${DEMO_ADMIN.token}`,
+			...(body === undefined ? {} : { 'content-type': 'application/json' }),
+		},
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
 	const text = await response.text();
@@ -56,7 +68,10 @@ async function call(url, path, method = 'GET', body) {
 }
 
 function cli(args) {
-	const result = spawnSync(process.execPath, [join(hostDir, 'node_modules', 'directus', 'cli.js'), ...args], { env: { ...nodeEnv(), ...hostEnvForCli, LOG_LEVEL: 'error' }, encoding: 'utf8' });
+	const result = spawnSync(process.execPath, [join(hostDir, 'node_modules', 'directus', 'cli.js'), ...args], {
+		env: { ...nodeEnv(), ...hostEnvForCli, LOG_LEVEL: 'error' },
+		encoding: 'utf8',
+	});
 	if (result.status !== 0) throw new Error(`directus ${args.join(' ')}: ${result.stderr}`);
 	return JSON.parse(result.stdout.trim().split('\n').at(-1));
 }
@@ -69,18 +84,28 @@ async function setUp(url, db) {
 			meta: { accountability: variant.key === 'none' ? null : 'all' },
 			schema: {},
 			fields: [
-				{ field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } },
+				{
+					field: 'id',
+					type: 'integer',
+					meta: { hidden: true },
+					schema: { is_primary_key: true, has_auto_increment: true },
+				},
 				{ field: 'title', type: 'string' },
 				{ field: 'count', type: 'integer' },
 			],
 		});
 	}
-	await db.raw('create table bench_audit_log (id bigserial primary key, table_name text, op text, row_id text, changed_at timestamptz default now(), row_data jsonb)');
+	await db.raw(
+		'create table bench_audit_log (id bigserial primary key, table_name text, op text, row_id text, changed_at timestamptz default now(), row_data jsonb)',
+	);
 	await db.raw(`create function bench_audit_row() returns trigger language plpgsql as $$ begin
 		insert into bench_audit_log (table_name, op, row_id, row_data) values (TG_TABLE_NAME, TG_OP, coalesce(NEW.id, OLD.id)::text, to_jsonb(coalesce(NEW, OLD)));
 		return coalesce(NEW, OLD); end $$`);
 	for (const table of ['b_triggers', 'b_swapped']) {
-		for (let i = 1; i <= 20; i++) await db.raw(`create trigger ${table}_audit_${String(i).padStart(2, '0')} after insert or update or delete on ${table} for each row execute function bench_audit_row()`);
+		for (let i = 1; i <= 20; i++)
+			await db.raw(
+				`create trigger ${table}_audit_${String(i).padStart(2, '0')} after insert or update or delete on ${table} for each row execute function bench_audit_row()`,
+			);
 	}
 	await call(url, '/analytics/writer/enable', 'POST', { collections: ['b_writer'] });
 	// The swap as a user would do it: plan says put b_swapped under the writer and drop its triggers.
@@ -102,7 +127,12 @@ async function sequential(url, collection, n) {
 
 async function bulk(url, collection) {
 	const started = performance.now();
-	const keys = await call(url, `/items/${collection}?fields=id`, 'POST', Array.from({ length: bulkSize }, (_, i) => ({ title: `bulk ${i}`, count: i })));
+	const keys = await call(
+		url,
+		`/items/${collection}?fields=id`,
+		'POST',
+		Array.from({ length: bulkSize }, (_, i) => ({ title: `bulk ${i}`, count: i })),
+	);
 	if (keys.length !== bulkSize) throw new Error(`bulk create returned ${keys.length} items`);
 	return performance.now() - started;
 }
@@ -127,7 +157,18 @@ async function writerThroughput(url) {
 	for (let i = 0; i < events; i += 10_000) {
 		const pipeline = redis.pipeline();
 		for (let j = i; j < Math.min(events, i + 10_000); j++) {
-			const event = { key: randomUUID(), action: j % 3 === 0 ? 'create' : 'update', user: null, ip: '10.1.2.3', user_agent: 'bench', origin: 'http://bench', collection: 'b_writer', item: String(j), at: now + Math.floor(j / 100), seq: j };
+			const event = {
+				key: randomUUID(),
+				action: j % 3 === 0 ? 'create' : 'update',
+				user: null,
+				ip: '10.1.2.3',
+				user_agent: 'bench',
+				origin: 'http://bench',
+				collection: 'b_writer',
+				item: String(j),
+				at: now + Math.floor(j / 100),
+				seq: j,
+			};
 			if (j % 2 === 0) event.revision = { data: { title: `t${j}`, count: j }, delta: { count: j }, parentKey: null };
 			pipeline.xadd(stream, '*', 'e', JSON.stringify(event));
 		}
@@ -142,7 +183,14 @@ async function writerThroughput(url) {
 	await redis.quit();
 	// Two figures: end to end while this script was still producing on the same cores, and the rate at which
 	// the consumer drained the backlog once production stopped (the writer alone).
-	return { events, ms, pushedMs, eventsPerSecond: (events / ms) * 1000, drainEventsPerSecond: ((events - atPushEnd) / drainMs) * 1000, written: writer.eventsWritten - before };
+	return {
+		events,
+		ms,
+		pushedMs,
+		eventsPerSecond: (events / ms) * 1000,
+		drainEventsPerSecond: ((events - atPushEnd) / drainMs) * 1000,
+		written: writer.eventsWritten - before,
+	};
 }
 
 /** The same rows through COPY into a copy of directus_activity: what PostgreSQL takes at most. */
@@ -152,10 +200,19 @@ function copyLimit() {
 	const at = new Date().toISOString();
 	for (let i = 0; i < events; i++) lines.push(`update,${at},10.1.2.3,bench,http://bench,b_writer,${i}`);
 	writeFileSync(file, `${lines.join('\n')}\n`);
-	const psql = (sql) => execFileSync('psql', ['-h', env.DB_HOST, '-U', env.DB_USER, '-d', env.DB_DATABASE, '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: ['ignore', 'pipe', 'pipe'] });
-	psql('drop table if exists bench_copy_target; create table bench_copy_target (like directus_activity including defaults)');
+	const psql = (sql) =>
+		execFileSync(
+			'psql',
+			['-h', env.DB_HOST, '-U', env.DB_USER, '-d', env.DB_DATABASE, '-v', 'ON_ERROR_STOP=1', '-c', sql],
+			{ stdio: ['ignore', 'pipe', 'pipe'] },
+		);
+	psql(
+		'drop table if exists bench_copy_target; create table bench_copy_target (like directus_activity including defaults)',
+	);
 	const started = performance.now();
-	psql(`\\copy bench_copy_target (action, timestamp, ip, user_agent, origin, collection, item) from '${file}' with (format csv)`);
+	psql(
+		`\\copy bench_copy_target (action, timestamp, ip, user_agent, origin, collection, item) from '${file}' with (format csv)`,
+	);
 	const ms = performance.now() - started;
 	rmSync(file, { force: true });
 	return { rows: events, ms, rowsPerSecond: (events / ms) * 1000 };
@@ -191,8 +248,11 @@ async function main() {
 		// Correctness of the measured run: one activity row per created item, for every variant that tracks.
 		for (const variant of VARIANTS.filter((v) => v.key !== 'none')) {
 			const [{ items }] = await db(variant.collection).count({ items: '*' });
-			const [{ rows }] = await db('directus_activity').where({ collection: variant.collection, action: 'create' }).count({ rows: '*' });
-			if (Number(items) !== Number(rows)) throw new Error(`${variant.collection}: ${items} items but ${rows} create rows`);
+			const [{ rows }] = await db('directus_activity')
+				.where({ collection: variant.collection, action: 'create' })
+				.count({ rows: '*' });
+			if (Number(items) !== Number(rows))
+				throw new Error(`${variant.collection}: ${items} items but ${rows} create rows`);
 		}
 		log(`writer throughput: ${events.toLocaleString('en')} events through the stream (flush size ${flushSize})`);
 		const throughput = await writerThroughput(host.url);
@@ -202,15 +262,45 @@ async function main() {
 			VARIANTS.map((v) => {
 				const s = seq[v.key];
 				const bulkMs = percentile(bulks[v.key], 50);
-				return [v.key, { rps: (s.latencies.length / s.ms) * 1000, p50: percentile(s.latencies, 50), p99: percentile(s.latencies, 99), bulkP50: bulkMs, bulkItemsPerSecond: (bulkSize / bulkMs) * 1000 }];
+				return [
+					v.key,
+					{
+						rps: (s.latencies.length / s.ms) * 1000,
+						p50: percentile(s.latencies, 50),
+						p99: percentile(s.latencies, 99),
+						bulkP50: bulkMs,
+						bulkItemsPerSecond: (bulkSize / bulkMs) * 1000,
+					},
+				];
 			}),
 		);
 		const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 		const rows = VARIANTS.map((v) => {
 			const s = stats[v.key];
-			return [v.label, s.rps.toFixed(0), fmt(s.p50), fmt(s.p99), ratio(s.rps, stats.none.rps), fmt(s.bulkP50), ratio(stats.native.bulkP50, s.bulkP50), ratio(stats.none.bulkP50, s.bulkP50)];
+			return [
+				v.label,
+				s.rps.toFixed(0),
+				fmt(s.p50),
+				fmt(s.p99),
+				ratio(s.rps, stats.none.rps),
+				fmt(s.bulkP50),
+				ratio(stats.native.bulkP50, s.bulkP50),
+				ratio(stats.none.bulkP50, s.bulkP50),
+			];
 		});
-		const table = markdownTable(['variant', 'seq req/s', 'seq p50 ms', 'seq p99 ms', 'req/s vs bound', `bulk ${bulkSize} p50 ms`, 'bulk speed vs native', 'bulk speed vs bound'], rows);
+		const table = markdownTable(
+			[
+				'variant',
+				'seq req/s',
+				'seq p50 ms',
+				'seq p99 ms',
+				'req/s vs bound',
+				`bulk ${bulkSize} p50 ms`,
+				'bulk speed vs native',
+				'bulk speed vs bound',
+			],
+			rows,
+		);
 		const summary = markdownTable(
 			['measure', 'result', 'target'],
 			[
@@ -219,15 +309,44 @@ async function main() {
 				['bulk: writer vs native', ratio(stats.native.bulkP50, stats.writer.bulkP50), '≥ 3×'],
 				['bulk: writer vs bound', ratio(stats.none.bulkP50, stats.writer.bulkP50), '≥ 0.90×'],
 				['bulk: writer after swap vs 20 triggers', ratio(stats.triggers.bulkP50, stats.swapped.bulkP50), '≥ 3×'],
-				['writer throughput into PostgreSQL, backlog drain (writer alone)', `${Math.round(throughput.drainEventsPerSecond).toLocaleString('en')} events/s`, '≥ 50,000/s'],
-				['writer throughput, end to end while the producer runs on the same cores', `${Math.round(throughput.eventsPerSecond).toLocaleString('en')} events/s`, ''],
+				[
+					'writer throughput into PostgreSQL, backlog drain (writer alone)',
+					`${Math.round(throughput.drainEventsPerSecond).toLocaleString('en')} events/s`,
+					'≥ 50,000/s',
+				],
+				[
+					'writer throughput, end to end while the producer runs on the same cores',
+					`${Math.round(throughput.eventsPerSecond).toLocaleString('en')} events/s`,
+					'',
+				],
 				['raw COPY (same rows, activity only)', `${Math.round(copy.rowsPerSecond).toLocaleString('en')} rows/s`, ''],
-				['writer share of the COPY limit (drain)', `${((throughput.drainEventsPerSecond / copy.rowsPerSecond) * 100).toFixed(0)}%`, ''],
+				[
+					'writer share of the COPY limit (drain)',
+					`${((throughput.drainEventsPerSecond / copy.rowsPerSecond) * 100).toFixed(0)}%`,
+					'',
+				],
 			],
 		);
 		const report = `Write path on ${machineNote()}, Directus 12.4.0, PostgreSQL + Redis, ${rounds}×${requests} sequential POSTs and ${rounds} bulk POSTs of ${bulkSize} per variant (interleaved), flush size ${flushSize}\n\n${table}\n\n${summary}\n`;
 		process.stdout.write(`${report}\n`);
-		writeFileSync(join(repoRoot, 'bench', 'results', 'write-path.json'), JSON.stringify({ machine: machineNote(), at: new Date().toISOString(), requests, rounds, bulkSize, flushSize, stats, throughput, copy }, null, 2));
+		writeFileSync(
+			join(repoRoot, 'bench', 'results', 'write-path.json'),
+			JSON.stringify(
+				{
+					machine: machineNote(),
+					at: new Date().toISOString(),
+					requests,
+					rounds,
+					bulkSize,
+					flushSize,
+					stats,
+					throughput,
+					copy,
+				},
+				null,
+				2,
+			),
+		);
 	} finally {
 		await db.destroy();
 		await stopHost(NAME);

@@ -73,13 +73,21 @@ export async function up(knex: Knex): Promise<void> {
 			t.unique(['by', 'actor', 'window_start']);
 		});
 	}
-	if ((await knex.schema.hasTable('directus_collections')) && !(await knex('directus_collections').where({ collection: ALERTS_TABLE }).first())) {
-		await knex('directus_collections').insert({ collection: ALERTS_TABLE, icon: 'gpp_maybe', note: 'Actors that crossed the suspicious-activity threshold (activity analytics).' });
+	if (
+		(await knex.schema.hasTable('directus_collections')) &&
+		!(await knex('directus_collections').where({ collection: ALERTS_TABLE }).first())
+	) {
+		await knex('directus_collections').insert({
+			collection: ALERTS_TABLE,
+			icon: 'gpp_maybe',
+			note: 'Actors that crossed the suspicious-activity threshold (activity analytics).',
+		});
 	}
 }
 
 export async function down(knex: Knex): Promise<void> {
-	if (await knex.schema.hasTable('directus_collections')) await knex('directus_collections').where({ collection: ALERTS_TABLE }).delete();
+	if (await knex.schema.hasTable('directus_collections'))
+		await knex('directus_collections').where({ collection: ALERTS_TABLE }).delete();
 	for (const table of [...ROLLUP_TABLES.map((r) => r.name), STATE_TABLE, GAPS_TABLE, ALERTS_TABLE]) {
 		await knex.schema.dropTableIfExists(table);
 	}

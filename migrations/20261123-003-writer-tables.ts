@@ -21,7 +21,10 @@ export async function up(knex: Knex): Promise<void> {
 			// Only pruning reads written_at, and it only grows: BRIN costs next to nothing to maintain.
 			if (!postgres) t.index(['written_at']);
 		});
-		if (postgres) await knex.raw(`create index ${WRITER_LEDGER_TABLE}_written_at_brin on ${WRITER_LEDGER_TABLE} using brin (written_at)`);
+		if (postgres)
+			await knex.raw(
+				`create index ${WRITER_LEDGER_TABLE}_written_at_brin on ${WRITER_LEDGER_TABLE} using brin (written_at)`,
+			);
 	}
 	// Collections under the writer, with the accountability Directus had before, so `disable` restores it exactly.
 	if (!(await knex.schema.hasTable(WRITER_COLLECTIONS_TABLE))) {

@@ -15,7 +15,11 @@ function quoteIdentifier(dialect: Dialect, name: string): string {
 const ACTIVITY_INDEXES = [
 	{ name: 'activity_analytics_activity_collection_item', table: 'directus_activity', columns: ['collection', 'item'] },
 	{ name: 'activity_analytics_activity_user_timestamp', table: 'directus_activity', columns: ['user', 'timestamp'] },
-	{ name: 'activity_analytics_revisions_collection_item', table: 'directus_revisions', columns: ['collection', 'item'] },
+	{
+		name: 'activity_analytics_revisions_collection_item',
+		table: 'directus_revisions',
+		columns: ['collection', 'item'],
+	},
 	{ name: 'activity_analytics_revisions_activity', table: 'directus_revisions', columns: ['activity'] },
 	{ name: 'activity_analytics_revisions_parent', table: 'directus_revisions', columns: ['parent'] },
 ] as const;
@@ -32,7 +36,6 @@ interface IndexInfo {
 	valid: boolean;
 }
 
-
 async function indexesOf(knex: Knex, kind: Dialect, table: string): Promise<IndexInfo[]> {
 	if (kind === 'postgres') {
 		const result = await knex.raw<{ rows: { name: string; columns: string[]; valid: boolean }[] }>(
@@ -45,7 +48,10 @@ async function indexesOf(knex: Knex, kind: Dialect, table: string): Promise<Inde
 		return result.rows;
 	}
 	if (kind === 'mysql') {
-		const [rows] = (await knex.raw(`select index_name as name, column_name as col from information_schema.statistics where table_schema = database() and table_name = ? order by index_name, seq_in_index`, [table])) as [{ name: string; col: string }[]];
+		const [rows] = (await knex.raw(
+			`select index_name as name, column_name as col from information_schema.statistics where table_schema = database() and table_name = ? order by index_name, seq_in_index`,
+			[table],
+		)) as [{ name: string; col: string }[]];
 		const byName = new Map<string, string[]>();
 		for (const row of rows) byName.set(row.name, [...(byName.get(row.name) ?? []), row.col]);
 		return [...byName].map(([name, columns]) => ({ name, columns, valid: true }));
@@ -53,7 +59,9 @@ async function indexesOf(knex: Knex, kind: Dialect, table: string): Promise<Inde
 	const list = (await knex.raw(`select name from pragma_index_list(?)`, [table])) as { name: string }[];
 	const out: IndexInfo[] = [];
 	for (const { name: indexName } of list) {
-		const columns = ((await knex.raw(`select name from pragma_index_info(?) order by seqno`, [indexName])) as { name: string }[]).map((c) => c.name);
+		const columns = (
+			(await knex.raw(`select name from pragma_index_info(?) order by seqno`, [indexName])) as { name: string }[]
+		).map((c) => c.name);
 		out.push({ name: indexName, columns, valid: true });
 	}
 	return out;
@@ -73,12 +81,22 @@ export async function createIndexes(knex: Knex, indexes: readonly IndexSpec[]): 
 		const covered = existing.some((i) => i.valid && index.columns.every((c, n) => i.columns[n] === c));
 		if (covered) continue;
 		// A concurrent build that failed leaves an invalid index behind: build it again.
-		if (kind === 'postgres' && existing.some((i) => i.name === index.name)) await knex.raw(`drop index concurrently if exists ${quoteIdentifier(kind, index.name)}`);
+		if (kind === 'postgres' && existing.some((i) => i.name === index.name))
+			await knex.raw(`drop index concurrently if exists ${quoteIdentifier(kind, index.name)}`);
 		const columns = index.columns.map((c) => quoteIdentifier(kind, c)).join(', ');
-		if (kind === 'postgres') await knex.raw(`create index concurrently ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)} (${columns})`);
+		if (kind === 'postgres')
+			await knex.raw(
+				`create index concurrently ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)} (${columns})`,
+			);
 		// MySQL/MariaDB build a secondary index in place without blocking writes.
-		else if (kind === 'mysql') await knex.raw(`create index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)} (${columns}) algorithm=inplace lock=none`);
-		else await knex.raw(`create index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)} (${columns})`);
+		else if (kind === 'mysql')
+			await knex.raw(
+				`create index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)} (${columns}) algorithm=inplace lock=none`,
+			);
+		else
+			await knex.raw(
+				`create index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)} (${columns})`,
+			);
 	}
 }
 
@@ -89,7 +107,8 @@ export async function dropIndexes(knex: Knex, indexes: readonly IndexSpec[]): Pr
 		const existing = await indexesOf(knex, kind, index.table);
 		if (!existing.some((i) => i.name === index.name)) continue;
 		if (kind === 'postgres') await knex.raw(`drop index concurrently if exists ${quoteIdentifier(kind, index.name)}`);
-		else if (kind === 'mysql') await knex.raw(`drop index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)}`);
+		else if (kind === 'mysql')
+			await knex.raw(`drop index ${quoteIdentifier(kind, index.name)} on ${quoteIdentifier(kind, index.table)}`);
 		else await knex.raw(`drop index if exists ${quoteIdentifier(kind, index.name)}`);
 	}
 }

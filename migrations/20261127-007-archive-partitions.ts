@@ -5,18 +5,34 @@ const ARCHIVE_REVISIONS_TABLE = 'activity_analytics_archive_revisions';
 const ARCHIVE_FILES_TABLE = 'activity_analytics_archive_files';
 
 async function isPartitioned(knex: Knex, table: string): Promise<boolean> {
-	const row = (await knex.raw(`select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and n.nspname = current_schema()`, [table])).rows[0] as { relkind: string } | undefined;
+	const row = (
+		await knex.raw(
+			`select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and n.nspname = current_schema()`,
+			[table],
+		)
+	).rows[0] as { relkind: string } | undefined;
 	return row?.relkind === 'p';
 }
 
 /** The month partitions (named <table>_yYYYYmMM) that hold the rows moving over, of both new tables. */
-async function createMonthPartitions(knex: Knex, fromSeconds: number, toSeconds: number, parentOf: (table: string) => string): Promise<void> {
+async function createMonthPartitions(
+	knex: Knex,
+	fromSeconds: number,
+	toSeconds: number,
+	parentOf: (table: string) => string,
+): Promise<void> {
 	const from = new Date(fromSeconds * 1000);
-	for (let month = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1)); month.getTime() <= toSeconds * 1000; ) {
+	for (
+		let month = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
+		month.getTime() <= toSeconds * 1000;
+	) {
 		const next = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1));
 		for (const table of [ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE]) {
 			const partition = `${table}_y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
-			await knex.raw(`create table if not exists ?? partition of ?? for values from ('${month.toISOString()}') to ('${next.toISOString()}')`, [partition, parentOf(table)]);
+			await knex.raw(
+				`create table if not exists ?? partition of ?? for values from ('${month.toISOString()}') to ('${next.toISOString()}')`,
+				[partition, parentOf(table)],
+			);
 		}
 		month = next;
 	}
@@ -49,17 +65,28 @@ export async function up(knex: Knex): Promise<void> {
 	const client = String(knex.client.config.client);
 	if (client !== 'pg' && client !== 'postgres') {
 		if (!(await knex.schema.hasColumn(ARCHIVE_REVISIONS_TABLE, 'timestamp'))) {
-			await knex.schema.alterTable(ARCHIVE_REVISIONS_TABLE, (t) => t.timestamp('timestamp', { useTz: true }).nullable());
+			await knex.schema.alterTable(ARCHIVE_REVISIONS_TABLE, (t) =>
+				t.timestamp('timestamp', { useTz: true }).nullable(),
+			);
 		}
 		// Erasure finds a user's archived rows by this index; it may exist from an interrupted run.
-		await knex.schema.alterTable(ARCHIVE_ACTIVITY_TABLE, (t) => t.index(['user'], 'activity_analytics_archive_activity_user')).catch(() => undefined);
+		await knex.schema
+			.alterTable(ARCHIVE_ACTIVITY_TABLE, (t) => t.index(['user'], 'activity_analytics_archive_activity_user'))
+			.catch(() => undefined);
 		return;
 	}
 	if (await isPartitioned(knex, ARCHIVE_ACTIVITY_TABLE)) return;
 	const next = (table: string) => `${table}_next`;
-	for (const table of [ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE]) await knex.raw('drop table if exists ?? cascade', [next(table)]);
-	await knex.raw(`create table ?? (${ACTIVITY_COLUMNS}, primary key (id, "timestamp")) partition by range ("timestamp")`, [next(ARCHIVE_ACTIVITY_TABLE)]);
-	await knex.raw(`create table ?? (${REVISION_COLUMNS}, primary key (id, "timestamp")) partition by range ("timestamp")`, [next(ARCHIVE_REVISIONS_TABLE)]);
+	for (const table of [ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE])
+		await knex.raw('drop table if exists ?? cascade', [next(table)]);
+	await knex.raw(
+		`create table ?? (${ACTIVITY_COLUMNS}, primary key (id, "timestamp")) partition by range ("timestamp")`,
+		[next(ARCHIVE_ACTIVITY_TABLE)],
+	);
+	await knex.raw(
+		`create table ?? (${REVISION_COLUMNS}, primary key (id, "timestamp")) partition by range ("timestamp")`,
+		[next(ARCHIVE_REVISIONS_TABLE)],
+	);
 	// Rows archived before partitioning move over; a revision takes its activity's timestamp.
 	const revisionTime = `coalesce(a."timestamp", to_timestamp(r.archived_at / 1000.0))`;
 	const span = (
@@ -69,7 +96,10 @@ export async function up(knex: Knex): Promise<void> {
 		)
 	).rows[0] as { lo: string | null; hi: string | null };
 	if (span.lo !== null && span.hi !== null) await createMonthPartitions(knex, Number(span.lo), Number(span.hi), next);
-	await knex.raw(`insert into ?? (${ACTIVITY_LIST}) select ${ACTIVITY_LIST} from ??`, [next(ARCHIVE_ACTIVITY_TABLE), ARCHIVE_ACTIVITY_TABLE]);
+	await knex.raw(`insert into ?? (${ACTIVITY_LIST}) select ${ACTIVITY_LIST} from ??`, [
+		next(ARCHIVE_ACTIVITY_TABLE),
+		ARCHIVE_ACTIVITY_TABLE,
+	]);
 	await knex.raw(
 		`insert into ?? (${REVISION_LIST}) select r.id, r.activity, r.collection, r.item, r.data, r.delta, r.parent, r.version, ${revisionTime}, r.archived_at from ?? r left join ?? a on a.id = r.activity`,
 		[next(ARCHIVE_REVISIONS_TABLE), ARCHIVE_REVISIONS_TABLE, ARCHIVE_ACTIVITY_TABLE],
@@ -78,20 +108,35 @@ export async function up(knex: Knex): Promise<void> {
 		await knex.raw('drop table ??', [table]);
 		await knex.raw('alter table ?? rename to ??', [next(table), table]);
 	}
-	await knex.raw(`create index if not exists activity_analytics_archive_activity_user on ?? ("user")`, [ARCHIVE_ACTIVITY_TABLE]);
-	await knex.raw(`create index if not exists activity_analytics_archive_revisions_activity on ?? (activity)`, [ARCHIVE_REVISIONS_TABLE]);
+	await knex.raw(`create index if not exists activity_analytics_archive_activity_user on ?? ("user")`, [
+		ARCHIVE_ACTIVITY_TABLE,
+	]);
+	await knex.raw(`create index if not exists activity_analytics_archive_revisions_activity on ?? (activity)`, [
+		ARCHIVE_REVISIONS_TABLE,
+	]);
 }
 
 export async function down(knex: Knex): Promise<void> {
 	const client = String(knex.client.config.client);
 	if (client !== 'pg' && client !== 'postgres') {
-		if (await knex.schema.hasColumn(ARCHIVE_REVISIONS_TABLE, 'timestamp')) await knex.schema.alterTable(ARCHIVE_REVISIONS_TABLE, (t) => t.dropColumn('timestamp'));
-		await knex.schema.alterTable(ARCHIVE_ACTIVITY_TABLE, (t) => t.dropIndex(['user'], 'activity_analytics_archive_activity_user')).catch(() => undefined);
+		if (await knex.schema.hasColumn(ARCHIVE_REVISIONS_TABLE, 'timestamp'))
+			await knex.schema.alterTable(ARCHIVE_REVISIONS_TABLE, (t) => t.dropColumn('timestamp'));
+		await knex.schema
+			.alterTable(ARCHIVE_ACTIVITY_TABLE, (t) => t.dropIndex(['user'], 'activity_analytics_archive_activity_user'))
+			.catch(() => undefined);
 	} else if (await isPartitioned(knex, ARCHIVE_ACTIVITY_TABLE)) {
 		// Back to the plain tables of the previous migration, rows included.
 		for (const [table, list, columns] of [
-			[ARCHIVE_ACTIVITY_TABLE, ACTIVITY_LIST, ACTIVITY_COLUMNS.replace('"timestamp" timestamptz not null', '"timestamp" timestamptz')],
-			[ARCHIVE_REVISIONS_TABLE, REVISION_LIST.replace(', "timestamp"', ''), REVISION_COLUMNS.replace(', "timestamp" timestamptz not null', '')],
+			[
+				ARCHIVE_ACTIVITY_TABLE,
+				ACTIVITY_LIST,
+				ACTIVITY_COLUMNS.replace('"timestamp" timestamptz not null', '"timestamp" timestamptz'),
+			],
+			[
+				ARCHIVE_REVISIONS_TABLE,
+				REVISION_LIST.replace(', "timestamp"', ''),
+				REVISION_COLUMNS.replace(', "timestamp" timestamptz not null', ''),
+			],
 		] as const) {
 			await knex.raw(`create table ?? (${columns}, primary key (id))`, [`${table}_plain`]);
 			await knex.raw(`insert into ?? (${list}) select ${list} from ??`, [`${table}_plain`, table]);

@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { createIndexes, dropIndexes } from './20261123-004-activity-indexes';
 
-const ACTIVITY_TIMESTAMP_INDEXES = [{ name: 'activity_analytics_activity_timestamp', table: 'directus_activity', columns: ['timestamp'] }] as const;
+const ACTIVITY_TIMESTAMP_INDEXES = [
+	{ name: 'activity_analytics_activity_timestamp', table: 'directus_activity', columns: ['timestamp'] },
+] as const;
 
 export const name = '20261127-008-activity-timestamp-index';
 

@@ -5,8 +5,16 @@ const STATE_TABLE = 'activity_analytics_state';
 const ROLLUP_STATE_KEY = 'rollup';
 /** Each one projects the wide table it is filled from. */
 export const COLLECTION_ROLLUPS: readonly (RollupTable & { from: string })[] = [
-	{ name: 'activity_analytics_rollup_collection_users', dims: ['collection', 'user'], from: 'activity_analytics_rollup_user_dims' },
-	{ name: 'activity_analytics_rollup_collection_ips', dims: ['collection', 'ip'], from: 'activity_analytics_rollup_ip_dims' },
+	{
+		name: 'activity_analytics_rollup_collection_users',
+		dims: ['collection', 'user'],
+		from: 'activity_analytics_rollup_user_dims',
+	},
+	{
+		name: 'activity_analytics_rollup_collection_ips',
+		dims: ['collection', 'ip'],
+		from: 'activity_analytics_rollup_ip_dims',
+	},
 ];
 
 export const name = '20261127-009-collection-rollups';
@@ -17,7 +25,8 @@ export const name = '20261127-009-collection-rollups';
  */
 export async function up(knex: Knex): Promise<void> {
 	// The state row lock keeps a refresh on another instance from adding to the wide table meanwhile.
-	if (await knex.schema.hasTable(STATE_TABLE)) await knex(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: Date.now() });
+	if (await knex.schema.hasTable(STATE_TABLE))
+		await knex(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: Date.now() });
 	await fillCollectionRollups(knex);
 }
 
@@ -28,15 +37,10 @@ export async function fillCollectionRollups(knex: Knex): Promise<void> {
 		await createRollupTable(knex, spec);
 		if (await knex(table).first('grain')) continue;
 		const columns = ['grain', 'bucket', ...spec.dims];
-		await knex.raw(`insert into ?? (${columns.map(() => '??').join(', ')}, ??) select ${columns.map(() => '??').join(', ')}, sum(??) from ?? group by ${columns.map(() => '??').join(', ')}`, [
-			table,
-			...columns,
-			'events',
-			...columns,
-			'events',
-			from,
-			...columns,
-		]);
+		await knex.raw(
+			`insert into ?? (${columns.map(() => '??').join(', ')}, ??) select ${columns.map(() => '??').join(', ')}, sum(??) from ?? group by ${columns.map(() => '??').join(', ')}`,
+			[table, ...columns, 'events', ...columns, 'events', from, ...columns],
+		);
 	}
 }
 

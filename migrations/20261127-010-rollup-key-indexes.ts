@@ -1,7 +1,13 @@
 import type { Knex } from 'knex';
 import { createIndexes, dropIndexes } from './20261123-004-activity-indexes';
 
-const ROLLUP_KEY_INDEXES = [{ name: 'activity_analytics_rollup_ip_users_by_ip', table: 'activity_analytics_rollup_ip_users', columns: ['grain', 'ip', 'bucket', 'user'] }] as const;
+const ROLLUP_KEY_INDEXES = [
+	{
+		name: 'activity_analytics_rollup_ip_users_by_ip',
+		table: 'activity_analytics_rollup_ip_users',
+		columns: ['grain', 'ip', 'bucket', 'user'],
+	},
+] as const;
 
 export const name = '20261127-010-rollup-key-indexes';
 

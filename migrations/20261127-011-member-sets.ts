@@ -41,7 +41,10 @@ export async function up(knex: Knex): Promise<void> {
 /** A `fill:<name>` state row while `table` is empty (on a fresh install the fill finds nothing and is quick). */
 export async function requestFill(knex: Knex, fill: string, table: string): Promise<void> {
 	if (!(await knex.schema.hasTable(STATE_TABLE)) || (await knex(table).first())) return;
-	await knex(STATE_TABLE).insert({ key: `fill:${fill}`, updated_at: Date.now() }).onConflict('key').ignore();
+	await knex(STATE_TABLE)
+		.insert({ key: `fill:${fill}`, updated_at: Date.now() })
+		.onConflict('key')
+		.ignore();
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -25,6 +25,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-	if (await knex.schema.hasTable('activity_analytics_state')) await knex('activity_analytics_state').where({ key: 'fill:member_counts' }).delete();
+	if (await knex.schema.hasTable('activity_analytics_state'))
+		await knex('activity_analytics_state').where({ key: 'fill:member_counts' }).delete();
 	await knex.schema.dropTableIfExists(MEMBER_COUNTS_TABLE);
 }

@@ -14,7 +14,8 @@ const INDEX = `${WRITER_LEDGER_TABLE}_parent_key`;
  */
 export async function up(knex: Knex): Promise<void> {
 	const client = String(knex.client.config.client);
-	const dialect = client === 'pg' || client === 'postgres' ? 'postgres' : client.startsWith('mysql') ? 'mysql' : 'sqlite';
+	const dialect =
+		client === 'pg' || client === 'postgres' ? 'postgres' : client.startsWith('mysql') ? 'mysql' : 'sqlite';
 	if (await knex.schema.hasColumn(WRITER_LEDGER_TABLE, 'parent_key')) return;
 	await knex.schema.alterTable(WRITER_LEDGER_TABLE, (t) => {
 		if (dialect === 'postgres') t.uuid('parent_key').nullable();
@@ -26,7 +27,8 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
 	if (!(await knex.schema.hasColumn(WRITER_LEDGER_TABLE, 'parent_key'))) return;
-	if (String(knex.client.config.client).startsWith('mysql')) await knex.schema.alterTable(WRITER_LEDGER_TABLE, (t) => t.dropIndex(['parent_key'], INDEX));
+	if (String(knex.client.config.client).startsWith('mysql'))
+		await knex.schema.alterTable(WRITER_LEDGER_TABLE, (t) => t.dropIndex(['parent_key'], INDEX));
 	else await knex.raw(`drop index if exists ${INDEX}`);
 	await knex.schema.alterTable(WRITER_LEDGER_TABLE, (t) => t.dropColumn('parent_key'));
 }

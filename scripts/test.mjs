@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: the whole gate. Static checks (validate, types incl. .vue, lint, import rules) on the
+// `npm test`: the whole gate. Static checks (validate, types incl. .vue, lint, format, import rules) on the
 // system Node, then Vitest on the host's Node 22 (the host's native drivers need it), then one summary line.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +20,7 @@ function runStep(name, fn) {
 	try {
 		ok = fn() !== false;
 	} catch (error) {
-		process.stderr.write(`${error instanceof HostError ? error.message : error?.stack ?? error}\n`);
+		process.stderr.write(`${error instanceof HostError ? error.message : (error?.stack ?? error)}\n`);
 		ok = false;
 	}
 	results.push({ name, ok, seconds: (performance.now() - started) / 1000 });
@@ -34,12 +34,19 @@ function exec(command, args, env = process.env) {
 const only = process.argv.slice(2);
 const staticOnly = process.env.TEST_STATIC_ONLY === '1';
 
-const ready = runStep(`host: Node 22 + directus (cached), and directus@${OLDEST_DIRECTUS_VERSION} for the oldest-host lane`, () => ensureHost() && ensureHost(OLDEST_DIRECTUS_VERSION)) && runStep('build', () => buildBundle());
+const ready =
+	runStep(
+		`host: Node 22 + directus (cached), and directus@${OLDEST_DIRECTUS_VERSION} for the oldest-host lane`,
+		() => ensureHost() && ensureHost(OLDEST_DIRECTUS_VERSION),
+	) && runStep('build', () => buildBundle());
 if (ready && only.length === 0) {
 	runStep('directus-extension validate', () => exec(bin('directus-extension'), ['validate']));
 	runStep('typecheck (vue-tsc)', () => exec(bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.json']));
 	runStep('lint (eslint)', () => exec(bin('eslint'), ['.']));
-	runStep('import rules: layers one way, no cycles, frozen migrations (dependency-cruiser)', () => exec(process.execPath, [join(repoRoot, 'scripts', 'check-imports.mjs')]));
+	runStep('format (prettier --check)', () => exec(bin('prettier'), ['--check', '--log-level', 'warn', '.']));
+	runStep('import rules: layers one way, no cycles, frozen migrations (dependency-cruiser)', () =>
+		exec(process.execPath, [join(repoRoot, 'scripts', 'check-imports.mjs')]),
+	);
 }
 
 let passed = 0;
@@ -61,8 +68,10 @@ function failuresOf(json, lane) {
 	for (const file of json.testResults ?? []) {
 		const path = String(file.name ?? '').replace(`${repoRoot}/`, '');
 		const tests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
-		for (const test of tests) out.push(`${lane}${path} > ${test.fullName ?? test.title}\n    ${clip(test.failureMessages?.[0])}`);
-		if (tests.length === 0 && file.status === 'failed') out.push(`${lane}${path} (outside any test)\n    ${clip(file.message)}`);
+		for (const test of tests)
+			out.push(`${lane}${path} > ${test.fullName ?? test.title}\n    ${clip(test.failureMessages?.[0])}`);
+		if (tests.length === 0 && file.status === 'failed')
+			out.push(`${lane}${path} (outside any test)\n    ${clip(file.message)}`);
 	}
 	return out;
 }
@@ -74,16 +83,30 @@ function failuresOf(json, lane) {
 // (a host of its own name and port). TEST_LANES=1 runs everything in one lane.
 const LANES = [
 	[{ projects: ['failure', 'browser', 'integration:sqlite', 'install'] }],
-	[{ projects: ['unit', 'integration:postgres+redis', 'integration:mariadb'] }, { projects: ['integration:postgres+redis'], env: { DIRECTUS_HOST_VERSION: OLDEST_DIRECTUS_VERSION } }],
+	[
+		{ projects: ['unit', 'integration:postgres+redis', 'integration:mariadb'] },
+		{ projects: ['integration:postgres+redis'], env: { DIRECTUS_HOST_VERSION: OLDEST_DIRECTUS_VERSION } },
+	],
 ];
 
 function runVitest(args, report, prefix, env = {}) {
 	return new Promise((resolve) => {
-		const child = spawn(ensureNode().node, [join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args], {
-			cwd: repoRoot,
-			env: { ...nodeEnv(), ...env },
-			stdio: prefix ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-		});
+		const child = spawn(
+			ensureNode().node,
+			[
+				join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'),
+				'run',
+				'--reporter=default',
+				'--reporter=json',
+				`--outputFile.json=${report}`,
+				...args,
+			],
+			{
+				cwd: repoRoot,
+				env: { ...nodeEnv(), ...env },
+				stdio: prefix ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+			},
+		);
 		if (prefix) {
 			for (const stream of [child.stdout, child.stderr]) {
 				createInterface({ input: stream }).on('line', (line) => process.stderr.write(`${prefix} ${line}\n`));
@@ -108,16 +131,23 @@ if (ready && !staticOnly) {
 	);
 	for (const run of runs) rmSync(run.report, { force: true });
 	const started = performance.now();
-	process.stderr.write(`\n── vitest (unit, integration on SQLite, PostgreSQL + Redis and MariaDB, the oldest host, install, failure, browser; ${lanes.length} lane(s)) ──\n`);
+	process.stderr.write(
+		`\n── vitest (unit, integration on SQLite, PostgreSQL + Redis and MariaDB, the oldest host, install, failure, browser; ${lanes.length} lane(s)) ──\n`,
+	);
 	const outcomes = await Promise.all(
 		lanes.map(async (_, laneIndex) => {
 			let ok = true;
 			// A failed run does not stop the lane: the summary should name every failure.
-			for (const run of runs.filter((r) => r.lane === laneIndex)) ok = (await runVitest(run.args, run.report, run.label || null, run.env)) && ok;
+			for (const run of runs.filter((r) => r.lane === laneIndex))
+				ok = (await runVitest(run.args, run.report, run.label || null, run.env)) && ok;
 			return ok;
 		}),
 	);
-	results.push({ name: `vitest (${lanes.length} lane(s))`, ok: outcomes.every(Boolean), seconds: (performance.now() - started) / 1000 });
+	results.push({
+		name: `vitest (${lanes.length} lane(s))`,
+		ok: outcomes.every(Boolean),
+		seconds: (performance.now() - started) / 1000,
+	});
 	for (const run of runs) {
 		if (!existsSync(run.report)) {
 			failed += 1;

@@ -30,7 +30,10 @@ export function benchEnv(rows) {
 }
 
 export async function request(url, path, init = {}) {
-	const response = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, ...(init.headers ?? {}) } });
+	const response = await fetch(`${url}${path}`, {
+		...init,
+		headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, ...(init.headers ?? {}) },
+	});
 	const body = await response.text();
 	if (!response.ok) throw new Error(`${path} answered ${response.status}: ${body.slice(0, 200)}`);
 	const header = response.headers.get('server-timing') ?? '';

@@ -8,12 +8,21 @@ import { percentile } from './stats.mjs';
 
 const COLLECTION = 'soak_items';
 // What the default panel asks for, plus a custom window now and then (a cache miss).
-const DASHBOARD = ['/analytics/overview?range=7d', '/analytics/timeseries?range=7d&interval=hour', '/analytics/breakdown?range=7d&by=collection&limit=10', '/analytics/breakdown?range=7d&by=ip&limit=10', '/analytics/suspicious?range=24h&by=ip'];
+const DASHBOARD = [
+	'/analytics/overview?range=7d',
+	'/analytics/timeseries?range=7d&interval=hour',
+	'/analytics/breakdown?range=7d&by=collection&limit=10',
+	'/analytics/breakdown?range=7d&by=ip&limit=10',
+	'/analytics/suspicious?range=24h&by=ip',
+];
 
 async function call(url, path, method = 'GET', body) {
 	const response = await fetch(`${url}${path}`, {
 		method,
-		headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+		headers: {
+			authorization: `Bearer ${DEMO_ADMIN.token}`,
+			...(body === undefined ? {} : { 'content-type': 'application/json' }),
+		},
 		body: body === undefined ? undefined : JSON.stringify(body),
 		signal: AbortSignal.timeout(30_000),
 	});
@@ -60,7 +69,15 @@ function paced(perSecond, maxInFlight, work) {
  * Runs the soak for `seconds` and returns what it saw: per-sample memory and queue, latencies, errors, and the
  * correctness check (one activity row per acknowledged write).
  */
-export async function runSoak({ name, port, seconds, writesPerSecond = 200, readsPerSecond = 20, sampleEveryMs = 5_000, log = () => {} }) {
+export async function runSoak({
+	name,
+	port,
+	seconds,
+	writesPerSecond = 200,
+	readsPerSecond = 20,
+	sampleEveryMs = 5_000,
+	log = () => {},
+}) {
 	const runId = `${process.pid}_${Date.now().toString(36)}`;
 	const env = {
 		DB_CLIENT: 'pg',
@@ -77,7 +94,18 @@ export async function runSoak({ name, port, seconds, writesPerSecond = 200, read
 	};
 	const host = await startHost({ name, port, env });
 	const db = openDatabase(host.env);
-	const result = { seconds, writesPerSecond, readsPerSecond, samples: [], writes: { acked: 0, latencies: [] }, reads: { ok: 0, latencies: [] }, errors: {}, missing: 0, doubled: 0, skipped: { writes: 0, reads: 0 } };
+	const result = {
+		seconds,
+		writesPerSecond,
+		readsPerSecond,
+		samples: [],
+		writes: { acked: 0, latencies: [] },
+		reads: { ok: 0, latencies: [] },
+		errors: {},
+		missing: 0,
+		doubled: 0,
+		skipped: { writes: 0, reads: 0 },
+	};
 	const error = (key) => (result.errors[key] = (result.errors[key] ?? 0) + 1);
 	try {
 		await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
@@ -100,7 +128,10 @@ export async function runSoak({ name, port, seconds, writesPerSecond = 200, read
 		const reads = paced(readsPerSecond, 32, async () => {
 			// The API takes whole seconds.
 			const iso = (ms) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-			const path = r % 10 === 9 ? `/analytics/overview?from=${iso(Date.now() - 3_600_000)}&to=${iso(Date.now())}` : DASHBOARD[r % DASHBOARD.length];
+			const path =
+				r % 10 === 9
+					? `/analytics/overview?from=${iso(Date.now() - 3_600_000)}&to=${iso(Date.now())}`
+					: DASHBOARD[r % DASHBOARD.length];
 			r++;
 			const started = performance.now();
 			try {
@@ -123,8 +154,17 @@ export async function runSoak({ name, port, seconds, writesPerSecond = 200, read
 				continue;
 			}
 			const s = status.data;
-			result.samples.push({ t: Math.round((Date.now() - startedAt) / 1000), rss: s.process.rss, heapUsed: s.process.heapUsed, queueDepth: s.writer.queue.depth, pending: s.writer.queue.pending ?? 0, lagRows: s.rollup.lagRows });
-			log(`t=${result.samples.at(-1).t}s rss ${(s.process.rss / 1048576).toFixed(0)} MB heap ${(s.process.heapUsed / 1048576).toFixed(0)} MB queue ${s.writer.queue.depth} writes ${acked.length}`);
+			result.samples.push({
+				t: Math.round((Date.now() - startedAt) / 1000),
+				rss: s.process.rss,
+				heapUsed: s.process.heapUsed,
+				queueDepth: s.writer.queue.depth,
+				pending: s.writer.queue.pending ?? 0,
+				lagRows: s.rollup.lagRows,
+			});
+			log(
+				`t=${result.samples.at(-1).t}s rss ${(s.process.rss / 1048576).toFixed(0)} MB heap ${(s.process.heapUsed / 1048576).toFixed(0)} MB queue ${s.writer.queue.depth} writes ${acked.length}`,
+			);
 		}
 		await writes.stop();
 		await reads.stop();
@@ -138,7 +178,11 @@ export async function runSoak({ name, port, seconds, writesPerSecond = 200, read
 			if (Date.now() > deadline) throw new Error(`writer not drained: ${JSON.stringify(data.writer.queue)}`);
 			await sleep(250);
 		}
-		const rows = await db('directus_activity').where({ collection: COLLECTION, action: 'create' }).select('item').count({ n: '*' }).groupBy('item');
+		const rows = await db('directus_activity')
+			.where({ collection: COLLECTION, action: 'create' })
+			.select('item')
+			.count({ n: '*' })
+			.groupBy('item');
 		const perItem = new Map(rows.map((row) => [String(row.item), Number(row.n)]));
 		result.missing = acked.filter((id) => !perItem.has(String(id))).length;
 		result.doubled = [...perItem.values()].filter((count) => count > 1).length;
@@ -160,11 +204,22 @@ export function summarize(result) {
 	const warm = samples.slice(Math.max(1, Math.floor(samples.length * 0.2)));
 	const window = Math.max(1, Math.floor(warm.length / 5));
 	const floor = (list, key) => Math.min(...list.map((s) => s[key]));
-	const growth = (key) => (warm.length >= 2 ? floor(warm.slice(-window), key) / floor(warm.slice(0, window), key) - 1 : 0);
+	const growth = (key) =>
+		warm.length >= 2 ? floor(warm.slice(-window), key) / floor(warm.slice(0, window), key) - 1 : 0;
 	return {
 		...result,
-		writes: { acked: result.writes.acked, p50: percentile(result.writes.latencies, 50), p99: percentile(result.writes.latencies, 99), perSecond: result.writes.acked / result.seconds },
-		reads: { ok: result.reads.ok, p50: percentile(result.reads.latencies, 50), p99: percentile(result.reads.latencies, 99), perSecond: result.reads.ok / result.seconds },
+		writes: {
+			acked: result.writes.acked,
+			p50: percentile(result.writes.latencies, 50),
+			p99: percentile(result.writes.latencies, 99),
+			perSecond: result.writes.acked / result.seconds,
+		},
+		reads: {
+			ok: result.reads.ok,
+			p50: percentile(result.reads.latencies, 50),
+			p99: percentile(result.reads.latencies, 99),
+			perSecond: result.reads.ok / result.seconds,
+		},
 		rssGrowth: growth('rss'),
 		heapGrowth: growth('heapUsed'),
 		maxQueueDepth: Math.max(0, ...samples.map((s) => s.queueDepth)),

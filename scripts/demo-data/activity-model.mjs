@@ -51,7 +51,9 @@ export class GeneratorOptionsError extends Error {}
 export function parseGeneratorOptions(raw) {
 	const rows = Number(raw.rows ?? 100_000);
 	if (!Number.isInteger(rows) || rows < MIN_ROWS || rows > MAX_ROWS) {
-		throw new GeneratorOptionsError(`--rows must be a whole number from ${MIN_ROWS} to ${MAX_ROWS} (got "${raw.rows}")`);
+		throw new GeneratorOptionsError(
+			`--rows must be a whole number from ${MIN_ROWS} to ${MAX_ROWS} (got "${raw.rows}")`,
+		);
 	}
 	const days = Number(raw.days ?? 90);
 	if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
@@ -70,18 +72,58 @@ export function parseGeneratorOptions(raw) {
 		if (!/^\d{4}-\d{2}-\d{2}/.test(String(raw.end)) || Number.isNaN(end.getTime())) {
 			throw new GeneratorOptionsError(`--end must be an ISO date such as 2026-01-31T00:00:00Z (got "${raw.end}")`);
 		}
-		if (end.getTime() > Date.now() + 86_400_000) throw new GeneratorOptionsError(`--end must not be in the future (got "${raw.end}")`);
+		if (end.getTime() > Date.now() + 86_400_000)
+			throw new GeneratorOptionsError(`--end must not be in the future (got "${raw.end}")`);
 		if (end.getUTCFullYear() < 2000) throw new GeneratorOptionsError(`--end must be after 2000 (got "${raw.end}")`);
 	}
 	end.setUTCMilliseconds(0);
 	return { rows, days, seed, end, revisions: raw.revisions === true || raw.revisions === 'true' };
 }
 
-const FIRST_NAMES = ['Ada', 'Ben', 'Chloé', 'Dev', 'Eun-ji', 'Farah', 'Gus', 'Hana', 'Ivan', 'Jo', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Oskar', 'Priya'];
-const LAST_NAMES = ['Okafor', 'Schmidt', 'Tanaka', 'Novak', 'García', 'Nguyen', 'Rossi', 'Kowalski', 'Haddad', 'Larsen', 'Silva', 'Moreau'];
+const FIRST_NAMES = [
+	'Ada',
+	'Ben',
+	'Chloé',
+	'Dev',
+	'Eun-ji',
+	'Farah',
+	'Gus',
+	'Hana',
+	'Ivan',
+	'Jo',
+	'Kofi',
+	'Lena',
+	'Mateo',
+	'Nia',
+	'Oskar',
+	'Priya',
+];
+const LAST_NAMES = [
+	'Okafor',
+	'Schmidt',
+	'Tanaka',
+	'Novak',
+	'García',
+	'Nguyen',
+	'Rossi',
+	'Kowalski',
+	'Haddad',
+	'Larsen',
+	'Silva',
+	'Moreau',
+];
 
 // Weighted, so a few collections dominate as they do in real projects.
-export const DEMO_COLLECTIONS = ['orders', 'articles', 'customers', 'products', 'directus_files', 'directus_users', 'directus_settings', 'directus_dashboards'];
+export const DEMO_COLLECTIONS = [
+	'orders',
+	'articles',
+	'customers',
+	'products',
+	'directus_files',
+	'directus_users',
+	'directus_settings',
+	'directus_dashboards',
+];
 const USER_AGENTS = [
 	'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
 	'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
@@ -129,7 +171,8 @@ export function buildActors(options) {
 export function rowsPerDay(options) {
 	// Calendar days (UTC) ending with the one that holds the last instant before `end`.
 	const last = new Date(options.end.getTime() - 1);
-	const firstDay = Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), last.getUTCDate()) - (options.days - 1) * 86_400_000;
+	const firstDay =
+		Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), last.getUTCDate()) - (options.days - 1) * 86_400_000;
 	const weights = Array.from({ length: options.days }, (_, d) => {
 		const day = new Date(firstDay + d * 86_400_000);
 		return WEEKDAY_WEIGHTS[day.getUTCDay()] * (1 + (0.5 * d) / options.days);
@@ -204,7 +247,11 @@ export function* generateActivityBatches(options, actors, firstId, batchSize = 1
 				}
 			}
 			const noIp = random() < 0.01;
-			const ip = noIp ? null : !anonymous && random() < 0.8 ? actors.ips[userIndex % actors.ips.length] : actors.ips[pick(ipCdf, random())];
+			const ip = noIp
+				? null
+				: !anonymous && random() < 0.8
+					? actors.ips[userIndex % actors.ips.length]
+					: actors.ips[pick(ipCdf, random())];
 			batch.push({
 				id: id++,
 				action,
@@ -228,7 +275,19 @@ export function* generateActivityBatches(options, actors, firstId, batchSize = 1
 /** The revision Directus would keep for a create or update on a user collection, or null. */
 export function revisionFor(row, revisionId) {
 	if ((row.action !== 'create' && row.action !== 'update') || row.collection.startsWith('directus_')) return null;
-	const data = { id: Number(row.item), status: row.action === 'create' ? 'draft' : 'published', title: `${row.collection} #${row.item}` };
+	const data = {
+		id: Number(row.item),
+		status: row.action === 'create' ? 'draft' : 'published',
+		title: `${row.collection} #${row.item}`,
+	};
 	const delta = row.action === 'create' ? data : { status: data.status };
-	return { id: revisionId, activity: row.id, collection: row.collection, item: row.item, data: JSON.stringify(data), delta: JSON.stringify(delta), parent: null };
+	return {
+		id: revisionId,
+		activity: row.id,
+		collection: row.collection,
+		item: row.item,
+		data: JSON.stringify(data),
+		delta: JSON.stringify(delta),
+		parent: null,
+	};
 }

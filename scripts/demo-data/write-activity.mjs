@@ -20,8 +20,19 @@ async function nextId(knex, table) {
 }
 
 async function insertUsers(knex, users) {
-	const existing = new Set((await knex('directus_users').whereIn('id', users.map((u) => u.id)).pluck('id')).map(String));
-	const missing = users.filter((u) => !existing.has(u.id)).map((u) => ({ ...u, status: 'active', provider: 'default' }));
+	const existing = new Set(
+		(
+			await knex('directus_users')
+				.whereIn(
+					'id',
+					users.map((u) => u.id),
+				)
+				.pluck('id')
+		).map(String),
+	);
+	const missing = users
+		.filter((u) => !existing.has(u.id))
+		.map((u) => ({ ...u, status: 'active', provider: 'default' }));
 	for (let i = 0; i < missing.length; i += 200) await knex('directus_users').insert(missing.slice(i, i + 200));
 	return missing.length;
 }
@@ -30,11 +41,31 @@ async function insertUsers(knex, users) {
 async function insertJsonRecordset(trx, table, columns, rows) {
 	const names = columns.map(([name]) => `"${name}"`).join(', ');
 	const definition = columns.map(([name, type]) => `"${name}" ${type}`).join(', ');
-	await trx.raw(`insert into ${table} (${names}) select ${names} from json_to_recordset(?::json) as x(${definition})`, [JSON.stringify(rows)]);
+	await trx.raw(`insert into ${table} (${names}) select ${names} from json_to_recordset(?::json) as x(${definition})`, [
+		JSON.stringify(rows),
+	]);
 }
 
-const ACTIVITY_COLUMNS = [['id', 'int'], ['action', 'text'], ['user', 'uuid'], ['timestamp', 'timestamptz'], ['ip', 'text'], ['user_agent', 'text'], ['collection', 'text'], ['item', 'text'], ['origin', 'text']];
-const REVISION_COLUMNS = [['id', 'int'], ['activity', 'int'], ['collection', 'text'], ['item', 'text'], ['data', 'json'], ['delta', 'json'], ['parent', 'int']];
+const ACTIVITY_COLUMNS = [
+	['id', 'int'],
+	['action', 'text'],
+	['user', 'uuid'],
+	['timestamp', 'timestamptz'],
+	['ip', 'text'],
+	['user_agent', 'text'],
+	['collection', 'text'],
+	['item', 'text'],
+	['origin', 'text'],
+];
+const REVISION_COLUMNS = [
+	['id', 'int'],
+	['activity', 'int'],
+	['collection', 'text'],
+	['item', 'text'],
+	['data', 'json'],
+	['delta', 'json'],
+	['parent', 'int'],
+];
 
 async function insertMultiRow(trx, table, rows, chunk) {
 	for (let i = 0; i < rows.length; i += chunk) await trx(table).insert(rows.slice(i, i + chunk));
@@ -73,10 +104,12 @@ export async function loadActivity(knex, options, onProgress = () => {}) {
 					await insertJsonRecordset(trx, 'directus_revisions', REVISION_COLUMNS, parsed);
 				}
 			} else {
-				const rows = dialect === 'sqlite' ? batch.map((r) => ({ ...r, timestamp: sqliteTimestamp(r.timestamp) })) : batch;
+				const rows =
+					dialect === 'sqlite' ? batch.map((r) => ({ ...r, timestamp: sqliteTimestamp(r.timestamp) })) : batch;
 				// 9 columns x 500 rows stays under SQLite's bound-parameter limit.
 				await insertMultiRow(trx, 'directus_activity', rows, dialect === 'sqlite' ? 500 : 2000);
-				if (revisions.length > 0) await insertMultiRow(trx, 'directus_revisions', revisions, dialect === 'sqlite' ? 500 : 2000);
+				if (revisions.length > 0)
+					await insertMultiRow(trx, 'directus_revisions', revisions, dialect === 'sqlite' ? 500 : 2000);
 			}
 		});
 		written += batch.length;
@@ -85,8 +118,21 @@ export async function loadActivity(knex, options, onProgress = () => {}) {
 	}
 	if (dialect === 'postgres') {
 		// Explicit ids bypass the sequences; move them past what we wrote.
-		await knex.raw(`select setval(pg_get_serial_sequence('directus_activity', 'id'), (select max(id) from directus_activity))`);
-		if (revisionsWritten > 0) await knex.raw(`select setval(pg_get_serial_sequence('directus_revisions', 'id'), (select max(id) from directus_revisions))`);
+		await knex.raw(
+			`select setval(pg_get_serial_sequence('directus_activity', 'id'), (select max(id) from directus_activity))`,
+		);
+		if (revisionsWritten > 0)
+			await knex.raw(
+				`select setval(pg_get_serial_sequence('directus_revisions', 'id'), (select max(id) from directus_revisions))`,
+			);
 	}
-	return { dialect, rows: written, revisions: revisionsWritten, usersCreated, firstId, lastId: firstId + written - 1, seconds: (performance.now() - started) / 1000 };
+	return {
+		dialect,
+		rows: written,
+		revisions: revisionsWritten,
+		usersCreated,
+		firstId,
+		lastId: firstId + written - 1,
+		seconds: (performance.now() - started) / 1000,
+	};
 }

@@ -30,10 +30,17 @@ export default defineHook(({ schedule, init, action }, context) => {
 
 	// capture -> queue -> store: Directus's synchronous tracking is off for these collections, the writer does it.
 	const writerCollections = new WriterCollections(analytics.database, () => analytics.ready, {
-		onLoadFailed: (error, attempts) => logger.error({ err: error, attempts }, 'activity analytics: cannot read the writer collections; events of a collection enabled since the last read are not captured until a read succeeds'),
+		onLoadFailed: (error, attempts) =>
+			logger.error(
+				{ err: error, attempts },
+				'activity analytics: cannot read the writer collections; events of a collection enabled since the last read are not captured until a read succeeds',
+			),
 	});
 	const directusVersion = detectDirectusVersion();
-	if (!directusVersion) logger.warn('activity analytics: cannot tell the Directus version; revisions are written as Directus 11.17 and later write them');
+	if (!directusVersion)
+		logger.warn(
+			'activity analytics: cannot tell the Directus version; revisions are written as Directus 11.17 and later write them',
+		);
 	const capture = createItemEventCapture({
 		services: directus.services,
 		revisionShape: revisionShapeFor(directusVersion),
@@ -41,9 +48,15 @@ export default defineHook(({ schedule, init, action }, context) => {
 		originalAccountability: (collection, schema) => writerCollections.originalFor(collection, schema),
 		emit: (events) => analytics.writer.emit(events),
 	});
-	action('items.create', (meta, eventContext) => analytics.writer.track(capture.onCreate(meta as never, eventContext as EventContext), eventContext.accountability));
-	action('items.update', (meta, eventContext) => analytics.writer.track(capture.onUpdate(meta as never, eventContext as EventContext), eventContext.accountability));
-	action('items.delete', (meta, eventContext) => analytics.writer.track(capture.onDelete(meta as never, eventContext as EventContext), eventContext.accountability));
+	action('items.create', (meta, eventContext) =>
+		analytics.writer.track(capture.onCreate(meta as never, eventContext as EventContext), eventContext.accountability),
+	);
+	action('items.update', (meta, eventContext) =>
+		analytics.writer.track(capture.onUpdate(meta as never, eventContext as EventContext), eventContext.accountability),
+	);
+	action('items.delete', (meta, eventContext) =>
+		analytics.writer.track(capture.onDelete(meta as never, eventContext as EventContext), eventContext.accountability),
+	);
 	// A write is answered (HTTP or WebSocket) only once its events are handed over. The runtime is looked up per
 	// answer: reloads replace it.
 	const writerNow = () => currentAnalyticsRuntime()?.writer;
@@ -73,7 +86,10 @@ export default defineHook(({ schedule, init, action }, context) => {
 			try {
 				await runRefresh(analytics, { alertSink });
 			} catch (error) {
-				logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: scheduled refresh failed');
+				logger.warn(
+					{ err: error instanceof Error ? error.message : String(error) },
+					'activity analytics: scheduled refresh failed',
+				);
 			}
 		});
 	}
@@ -82,11 +98,19 @@ export default defineHook(({ schedule, init, action }, context) => {
 		schedule(analytics.config.retentionCron, async () => {
 			analytics.scheduledRuns.retention++;
 			try {
-				const settings = { ...RETENTION_DEFAULTS, keepDays, mode: analytics.config.retentionArchive, archiveMonths: analytics.config.archiveMonths };
+				const settings = {
+					...RETENTION_DEFAULTS,
+					keepDays,
+					mode: analytics.config.retentionArchive,
+					archiveMonths: analytics.config.archiveMonths,
+				};
 				const report = await runCheckedRetention(analytics, settings, archiveFiles);
 				logger.info({ retention: report }, 'activity analytics: scheduled retention');
 			} catch (error) {
-				logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: scheduled retention failed');
+				logger.warn(
+					{ err: error instanceof Error ? error.message : String(error) },
+					'activity analytics: scheduled retention failed',
+				);
 			}
 		});
 	}
@@ -96,7 +120,12 @@ export default defineHook(({ schedule, init, action }, context) => {
 		if (!row) return;
 		void analytics.ready
 			.then(() => recordFailedLogin(analytics.database, row))
-			.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: could not record a failed login'));
+			.catch((error: unknown) =>
+				logger.warn(
+					{ err: error instanceof Error ? error.message : String(error) },
+					'activity analytics: could not record a failed login',
+				),
+			);
 	});
 	init('cli.before', ({ program }) => registerAnalyticsCli(program, analytics, swapDepsFrom(directus), archiveFiles));
 	action('server.stop', () => analytics.dispose());

@@ -37,9 +37,15 @@ export function analyticsRoute<Q extends AnalyticsWindow, R>(
 			const totalMs = performance.now() - started;
 			res.setHeader('X-Cache', answer.cache);
 			// total: our handler from guard to answer, without Directus's own middleware before it.
-			res.setHeader('Server-Timing', `db;dur=${answer.timings.dbMs.toFixed(1)}, cache;desc="${answer.cache}";dur=${answer.timings.cacheMs.toFixed(1)}, total;dur=${totalMs.toFixed(1)}`);
+			res.setHeader(
+				'Server-Timing',
+				`db;dur=${answer.timings.dbMs.toFixed(1)}, cache;desc="${answer.cache}";dur=${answer.timings.cacheMs.toFixed(1)}, total;dur=${totalMs.toFixed(1)}`,
+			);
 			if (totalMs > runtime.config.slowQueryMs) {
-				runtime.logger.warn({ route, query: answer.normalized, ms: Math.round(totalMs), cache: answer.cache }, 'activity analytics: slow route');
+				runtime.logger.warn(
+					{ route, query: answer.normalized, ms: Math.round(totalMs), cache: answer.cache },
+					'activity analytics: slow route',
+				);
 			}
 			res.json({ data: answer.value });
 		} catch (error) {

@@ -20,7 +20,13 @@ export default defineEndpoint({
 	handler: (router, context) => {
 		const runtime = useAnalyticsRuntime(context);
 		// NDJSON exports are as compressible as CSV, but compression's default filter does not know the type.
-		router.use(compression({ threshold: 1024, filter: (req, res) => /ndjson/.test(String(res.getHeader('Content-Type') ?? '')) || compression.filter(req, res) }));
+		router.use(
+			compression({
+				threshold: 1024,
+				filter: (req, res) =>
+					/ndjson/.test(String(res.getHeader('Content-Type') ?? '')) || compression.filter(req, res),
+			}),
+		);
 		mountOverviewRoute(router, runtime);
 		mountTimeseriesRoute(router, runtime);
 		mountBreakdownRoute(router, runtime);

@@ -2,7 +2,15 @@ import { defineOperationApi } from '@directus/extensions-sdk';
 import { InvalidPayloadError } from '@directus/errors';
 import { createAlertSink } from '../server/services/alert-sink';
 import { useAnalyticsRuntime } from '../server/services/analytics-runtime';
-import { MaintenanceOptionsError, parseMaintenanceTasks, parsePrivacySettings, parseRetentionSettings, parseSince, parseViewList, runMaintenance } from '../server/services/run-maintenance';
+import {
+	MaintenanceOptionsError,
+	parseMaintenanceTasks,
+	parsePrivacySettings,
+	parseRetentionSettings,
+	parseSince,
+	parseViewList,
+	runMaintenance,
+} from '../server/services/run-maintenance';
 import { createArchiveFileStore } from '../server/retention/archive-files';
 import { OPERATION_ID } from '../shared/constants';
 import { maintenanceOptionProblems, type MaintenanceOptionValues } from '../shared/maintenance-options';

@@ -7,7 +7,8 @@ export default defineOperationApp({
 	id: OPERATION_ID,
 	name: 'Activity Maintenance',
 	icon: 'manage_history',
-	description: 'Maintain activity analytics from a Flow, usually under a schedule trigger: refresh the rollups, archive-then-delete old activity, anonymize IPs, erase a user on request, manage archive partitions, refresh statistics, analyse legacy audit triggers.',
+	description:
+		'Maintain activity analytics from a Flow, usually under a schedule trigger: refresh the rollups, archive-then-delete old activity, anonymize IPs, erase a user on request, manage archive partitions, refresh statistics, analyse legacy audit triggers.',
 	overview: ({ tasks }) => [{ label: 'Tasks', text: (Array.isArray(tasks) ? tasks : ['refresh']).join(', ') }],
 	// A function of the current values: the problems the handler would refuse are shown while editing.
 	options: (values: Record<string, unknown>) => [
@@ -38,7 +39,12 @@ export default defineOperationApp({
 			field: 'keep_days',
 			name: 'Keep days',
 			type: 'integer',
-			meta: { width: 'half', interface: 'input', options: { min: 1 }, note: 'For "retention": raw activity and revisions older than this go (1 to 36500). Rollups keep their history.' },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 1 },
+				note: 'For "retention": raw activity and revisions older than this go (1 to 36500). Rollups keep their history.',
+			},
 			schema: { default_value: 90 },
 		},
 		{
@@ -63,27 +69,47 @@ export default defineOperationApp({
 			field: 'archive_months',
 			name: 'Archive months',
 			type: 'integer',
-			meta: { width: 'half', interface: 'input', options: { min: 0, max: 1200 }, note: 'For "retention" and "partitions": archived rows and files older than this many months expire (0 keeps them). On PostgreSQL a month expires by dropping its partition.' },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 0, max: 1200 },
+				note: 'For "retention" and "partitions": archived rows and files older than this many months expire (0 keeps them). On PostgreSQL a month expires by dropping its partition.',
+			},
 			schema: { default_value: 24 },
 		},
 		{
 			field: 'anonymize_days',
 			name: 'Anonymize after days',
 			type: 'integer',
-			meta: { width: 'half', interface: 'input', options: { min: 1 }, note: 'For "anonymize": IPs recorded before this many days ago (from UTC midnight) lose their last octet (IPv4) or all but their /64 (IPv6).' },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 1 },
+				note: 'For "anonymize": IPs recorded before this many days ago (from UTC midnight) lose their last octet (IPv4) or all but their /64 (IPv6).',
+			},
 			schema: { default_value: 30 },
 		},
 		{
 			field: 'erase_user',
 			name: 'Erase user',
 			type: 'string',
-			meta: { width: 'half', interface: 'input', options: { placeholder: '{{$trigger.body.user}}', font: 'monospace' }, note: 'For "erase": the id of the user whose activity and revisions go (live, archived, rollups). Usually from the trigger, e.g. {{$trigger.body.user}}.' },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { placeholder: '{{$trigger.body.user}}', font: 'monospace' },
+				note: 'For "erase": the id of the user whose activity and revisions go (live, archived, rollups). Usually from the trigger, e.g. {{$trigger.body.user}}.',
+			},
 		},
 		{
 			field: 'batch_size',
 			name: 'Batch size',
 			type: 'integer',
-			meta: { width: 'half', interface: 'input', options: { min: 100, max: 100000 }, note: 'For "retention": rows per transaction (100 to 100000); small batches keep locks short.' },
+			meta: {
+				width: 'half',
+				interface: 'input',
+				options: { min: 100, max: 100000 },
+				note: 'For "retention": rows per transaction (100 to 100000); small batches keep locks short.',
+			},
 			schema: { default_value: 5000 },
 		},
 		{
@@ -112,7 +138,10 @@ function problemNotice(values: Record<string, unknown>) {
 	const templated = (value: unknown) => typeof value === 'string' && value.includes('{{');
 	const known = Object.fromEntries(
 		Object.entries(values ?? {})
-			.map(([key, value]) => [key, templated(value) ? (key === 'erase_user' ? '00000000-0000-4000-8000-000000000000' : undefined) : value])
+			.map(([key, value]) => [
+				key,
+				templated(value) ? (key === 'erase_user' ? '00000000-0000-4000-8000-000000000000' : undefined) : value,
+			])
 			.filter(([, value]) => value !== undefined),
 	);
 	const problems = maintenanceOptionProblems(known);
@@ -122,7 +151,12 @@ function problemNotice(values: Record<string, unknown>) {
 			field: 'problems',
 			name: 'Problems',
 			type: 'alias' as const,
-			meta: { width: 'full' as const, interface: 'presentation-notice', special: ['alias', 'no-data'], options: { color: 'danger', icon: 'error', text: problems.join(' ') } },
+			meta: {
+				width: 'full' as const,
+				interface: 'presentation-notice',
+				special: ['alias', 'no-data'],
+				options: { color: 'danger', icon: 'error', text: problems.join(' ') },
+			},
 		},
 	];
 }

@@ -27,11 +27,25 @@ beforeAll(async () => {
 	await loadActivity(db, parseGeneratorOptions({ rows: ROWS, days: 30, seed: 11 }));
 	await db.destroy();
 	await apiOk('/analytics/refresh', { method: 'POST' });
-	const dashboard = await apiOk<{ data: { id: string } }>('/dashboards', { method: 'POST', body: { name: 'Activity', icon: 'monitoring' } });
+	const dashboard = await apiOk<{ data: { id: string } }>('/dashboards', {
+		method: 'POST',
+		body: { name: 'Activity', icon: 'monitoring' },
+	});
 	dashboardId = dashboard.data.id;
 	const panel = await apiOk<{ data: { id: string } }>('/panels', {
 		method: 'POST',
-		body: { dashboard: dashboardId, name: 'Activity analytics', icon: 'monitoring', type: 'activity-analytics-dashboard', position_x: 1, position_y: 1, width: 36, height: 30, show_header: true, options: {} },
+		body: {
+			dashboard: dashboardId,
+			name: 'Activity analytics',
+			icon: 'monitoring',
+			type: 'activity-analytics-dashboard',
+			position_x: 1,
+			position_y: 1,
+			width: 36,
+			height: 30,
+			show_header: true,
+			options: {},
+		},
 	});
 	panelId = panel.data.id;
 	browser = await launchChromium();
@@ -56,7 +70,11 @@ async function kpi(page: Page, key: 'events' | 'users' | 'ips'): Promise<number>
 }
 
 async function newPage(): Promise<Page> {
-	const context = await browser.newContext({ viewport: { width: 1500, height: 1100 }, timezoneId: TZ, locale: 'en-US' });
+	const context = await browser.newContext({
+		viewport: { width: 1500, height: 1100 },
+		timezoneId: TZ,
+		locale: 'en-US',
+	});
 	return context.newPage();
 }
 
@@ -94,7 +112,9 @@ describe('the activity panel in the Directus admin app', () => {
 		await apiOk('/analytics/cache', { method: 'DELETE' });
 		const pageLoadMs = await openDashboard(page);
 		// From the panel's mount to its first data, as the panel itself marks it.
-		const firstPaintMs = await page.evaluate(() => performance.getEntriesByType('measure').find((m) => m.name.endsWith(':first-paint'))?.duration ?? -1);
+		const firstPaintMs = await page.evaluate(
+			() => performance.getEntriesByType('measure').find((m) => m.name.endsWith(':first-paint'))?.duration ?? -1,
+		);
 		expect(firstPaintMs).toBeGreaterThan(0);
 		const overview = await apiOk<{ data: Overview }>(`/analytics/overview?range=7d&tz=${encodeURIComponent(TZ)}`);
 		expect(overview.data.current.events).toBeGreaterThan(0);
@@ -111,7 +131,10 @@ describe('the activity panel in the Directus admin app', () => {
 		expect(await page.getByTestId('top-ips').locator('tbody tr').count()).toBe(10);
 		const shot = await screenshot(page, 'panel-light');
 		mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
-		writeFileSync(join(repoRoot, 'test-results', 'panel-first-paint.json'), JSON.stringify({ rows: ROWS, firstPaintMs: Math.round(firstPaintMs), pageLoadMs }));
+		writeFileSync(
+			join(repoRoot, 'test-results', 'panel-first-paint.json'),
+			JSON.stringify({ rows: ROWS, firstPaintMs: Math.round(firstPaintMs), pageLoadMs }),
+		);
 		if (process.env['UPDATE_DOCS_SCREENSHOT'] === '1') copyFileSync(shot, join(repoRoot, 'docs', 'panel.png'));
 		expect(failed.filter((f) => f.includes('/analytics/'))).toEqual([]);
 		expect(errors, failed.join('\n')).toEqual([]);
@@ -119,14 +142,21 @@ describe('the activity panel in the Directus admin app', () => {
 	});
 
 	it('follows its options: a collection filter changes the request and the figures', async () => {
-		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { collection: 'orders', widgets: ['kpis', 'timeseries', 'users'] } } });
+		await apiOk(`/panels/${panelId}`, {
+			method: 'PATCH',
+			body: { options: { collection: 'orders', widgets: ['kpis', 'timeseries', 'users'] } },
+		});
 		const { page, overviewRequests: requests } = await openAsAdmin();
 		expect(requests.at(-1)).toContain('collection=orders');
-		const overview = await apiOk<{ data: Overview }>(`/analytics/overview?range=7d&collection=orders&tz=${encodeURIComponent(TZ)}`);
+		const overview = await apiOk<{ data: Overview }>(
+			`/analytics/overview?range=7d&collection=orders&tz=${encodeURIComponent(TZ)}`,
+		);
 		expect(await kpi(page, 'events')).toBe(overview.data.current.events);
 		expect(await page.getByTestId('collections').count()).toBe(0);
 		// Clicking a user filters the other widgets.
-		const filtered = page.waitForRequest((request) => request.url().includes('/analytics/overview') && request.url().includes('user='));
+		const filtered = page.waitForRequest(
+			(request) => request.url().includes('/analytics/overview') && request.url().includes('user='),
+		);
 		await page.getByTestId('top-users').locator('tbody tr').first().click();
 		await filtered;
 		expect(requests.at(-1)).toMatch(/user=[0-9a-f-]{36}/);
@@ -136,7 +166,9 @@ describe('the activity panel in the Directus admin app', () => {
 
 	it('filters every widget by the collection whose bar is clicked', async () => {
 		const { page, overviewRequests: requests } = await openAsAdmin();
-		const top = await apiOk<{ data: { rows: { key: string }[] } }>(`/analytics/breakdown?by=collection&range=7d&tz=${encodeURIComponent(TZ)}`);
+		const top = await apiOk<{ data: { rows: { key: string }[] } }>(
+			`/analytics/breakdown?by=collection&range=7d&tz=${encodeURIComponent(TZ)}`,
+		);
 		const canvas = page.getByTestId('collections').locator('canvas');
 		const box = (await canvas.boundingBox())!;
 		// The busiest collection is the first (top) bar; sweep along its row until the click lands on it.
@@ -152,7 +184,10 @@ describe('the activity panel in the Directus admin app', () => {
 	});
 
 	it("shows the API's error message for a window the API refuses", async () => {
-		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { range: 'custom', from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' } } });
+		await apiOk(`/panels/${panelId}`, {
+			method: 'PATCH',
+			body: { options: { range: 'custom', from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' } },
+		});
 		const page = await newAdminPage();
 		await page.goto(`${inject('host').url}/admin/insights/${dashboardId}`);
 		const error = page.getByTestId('error');
@@ -185,8 +220,14 @@ describe('the activity panel in the Directus admin app', () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { widgets: ['kpis'] } } });
 		const { page } = await openAsAdmin();
 		if (!(await page.getByText('Refresh Interval').isVisible())) await page.getByText('Auto Refresh').click();
-		await page.locator('#sidebar').getByText('Refresh Interval').locator('xpath=following::*[contains(@class,"v-select") or contains(@class,"v-input")][1]').click();
-		const reloaded = page.waitForRequest((request) => request.url().includes('/analytics/overview'), { timeout: 20_000 });
+		await page
+			.locator('#sidebar')
+			.getByText('Refresh Interval')
+			.locator('xpath=following::*[contains(@class,"v-select") or contains(@class,"v-input")][1]')
+			.click();
+		const reloaded = page.waitForRequest((request) => request.url().includes('/analytics/overview'), {
+			timeout: 20_000,
+		});
 		await page.locator('.v-menu-content').getByText('Every 10 Seconds').click();
 		await reloaded;
 		await page.context().close();
@@ -223,7 +264,13 @@ describe('the activity panel in the Directus admin app', () => {
 		await clean.context().close();
 		const db = openHostDatabase();
 		const now = Date.now();
-		const proxied = Array.from({ length: 1_000 }, (_, i) => ({ action: 'update', collection: 'proxied_probe', item: String(i), ip: '10.0.0.7', timestamp: new Date(now - 60_000 + i) }));
+		const proxied = Array.from({ length: 1_000 }, (_, i) => ({
+			action: 'update',
+			collection: 'proxied_probe',
+			item: String(i),
+			ip: '10.0.0.7',
+			timestamp: new Date(now - 60_000 + i),
+		}));
 		try {
 			for (let i = 0; i < proxied.length; i += 100) await db('directus_activity').insert(proxied.slice(i, i + 100));
 			const page = await newAdminPage();
@@ -245,7 +292,10 @@ describe('the activity panel in the Directus admin app', () => {
 		const editor = await createNonAdminUser('viewer', { appAccess: true });
 		const policies = await apiOk<{ data: { id: string }[] }>(`/policies?filter[name][_contains]=viewer&fields=id`);
 		for (const collection of ['directus_dashboards', 'directus_panels']) {
-			await apiOk('/permissions', { method: 'POST', body: { policy: policies.data[0]!.id, collection, action: 'read', fields: ['*'], permissions: {} } });
+			await apiOk('/permissions', {
+				method: 'POST',
+				body: { policy: policies.data[0]!.id, collection, action: 'read', fields: ['*'], permissions: {} },
+			});
 		}
 		expect((await api('/analytics/overview', { token: editor.token })).status).toBe(403);
 		const page = await newPage();

@@ -36,14 +36,27 @@ const urls: string[] = [];
 const pids: number[] = [];
 let db: Knex;
 
-async function call<T>(url: string, path: string, method = 'GET', body?: unknown): Promise<{ status: number; headers: Headers; data: T; text: string }> {
+async function call<T>(
+	url: string,
+	path: string,
+	method = 'GET',
+	body?: unknown,
+): Promise<{ status: number; headers: Headers; data: T; text: string }> {
 	const response = await fetch(`${url}${path}`, {
 		method,
-		headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+		headers: {
+			authorization: `Bearer ${DEMO_ADMIN.token}`,
+			...(body === undefined ? {} : { 'content-type': 'application/json' }),
+		},
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
 	const text = await response.text();
-	return { status: response.status, headers: response.headers, data: (text ? (JSON.parse(text) as { data: T }).data : null) as T, text };
+	return {
+		status: response.status,
+		headers: response.headers,
+		data: (text ? (JSON.parse(text) as { data: T }).data : null) as T,
+		text,
+	};
 }
 
 async function status(url: string): Promise<AnalyticsStatus> {
@@ -57,20 +70,39 @@ async function waitForAllIdle(live: string[], timeoutMs = 60_000): Promise<Analy
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const all = await Promise.all(live.map((url) => status(url).catch(() => null)));
-		if (all.every((s) => s && s.writer.inFlight === 0 && s.writer.queue.depth === 0 && (s.writer.queue.pending ?? 0) === 0)) return all as AnalyticsStatus[];
-		if (Date.now() > deadline) throw new Error(`writers still busy: ${JSON.stringify(all.map((s) => s?.writer.queue))}`);
+		if (
+			all.every(
+				(s) => s && s.writer.inFlight === 0 && s.writer.queue.depth === 0 && (s.writer.queue.pending ?? 0) === 0,
+			)
+		)
+			return all as AnalyticsStatus[];
+		if (Date.now() > deadline)
+			throw new Error(`writers still busy: ${JSON.stringify(all.map((s) => s?.writer.queue))}`);
 		await sleep(250);
 	}
 }
 
 async function expectOneActivityPerAcknowledgedWrite(acked: number[]): Promise<void> {
-	const rows = (await db('directus_activity').where({ collection: COLLECTION, action: 'create' }).select('item').count({ n: '*' }).groupBy('item')) as { item: string; n: number | string }[];
+	const rows = (await db('directus_activity')
+		.where({ collection: COLLECTION, action: 'create' })
+		.select('item')
+		.count({ n: '*' })
+		.groupBy('item')) as { item: string; n: number | string }[];
 	const perItem = new Map(rows.map((r) => [String(r.item), Number(r.n)]));
 	expect(acked.length).toBeGreaterThan(100);
-	expect(acked.filter((id) => !perItem.has(String(id))), 'acknowledged writes without an activity row').toEqual([]);
-	expect([...perItem].filter(([, n]) => n > 1), 'items with more than one create row').toEqual([]);
+	expect(
+		acked.filter((id) => !perItem.has(String(id))),
+		'acknowledged writes without an activity row',
+	).toEqual([]);
+	expect(
+		[...perItem].filter(([, n]) => n > 1),
+		'items with more than one create row',
+	).toEqual([]);
 	const items = new Set(((await db(COLLECTION).pluck('id')) as number[]).map(String));
-	expect([...perItem.keys()].filter((item) => !items.has(item)), 'activity for items that do not exist').toEqual([]);
+	expect(
+		[...perItem.keys()].filter((item) => !items.has(item)),
+		'activity for items that do not exist',
+	).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -139,8 +171,15 @@ describe('three instances, one PostgreSQL, one Redis', () => {
 			const key = `${NAMESPACE}:activity-analytics:events`;
 			// Frozen first, so what it holds cannot change (acknowledged) between this count and the kill.
 			process.kill(pids[2]!, 'SIGSTOP');
-			const [, , , consumers] = (await streams.xpending(key, 'writers')) as [number, string, string, [string, string][] | null];
-			const held = (consumers ?? []).filter(([consumer]) => consumer.includes(`:${pids[2]}:`)).reduce((sum, [, n]) => sum + Number(n), 0);
+			const [, , , consumers] = (await streams.xpending(key, 'writers')) as [
+				number,
+				string,
+				string,
+				[string, string][] | null,
+			];
+			const held = (consumers ?? [])
+				.filter(([consumer]) => consumer.includes(`:${pids[2]}:`))
+				.reduce((sum, [, n]) => sum + Number(n), 0);
 			await stopHost(INSTANCES[2]!.name, { signal: 'SIGKILL' });
 			await sleep(4_000);
 			await load.stop();
@@ -153,7 +192,9 @@ describe('three instances, one PostgreSQL, one Redis', () => {
 			if (held > 0) expect(claimed).toBeGreaterThan(0);
 			const [pending] = (await streams.xpending(key, 'writers')) as [number];
 			expect(Number(pending)).toBe(0);
-			process.stdout.write(`[multi-instance] killed instance held ${held} pending entries; the others claimed ${claimed}\n`);
+			process.stdout.write(
+				`[multi-instance] killed instance held ${held} pending entries; the others claimed ${claimed}\n`,
+			);
 		} finally {
 			streams.disconnect();
 		}
@@ -178,7 +219,9 @@ describe('three instances, one PostgreSQL, one Redis', () => {
 		const after = await waitForAllIdle(live);
 		expect(after.reduce((sum, s) => sum + s.writer.drops, 0)).toBe(0);
 		await expectOneActivityPerAcknowledgedWrite([...load.acked, ...recovered.acked]);
-		process.stdout.write(`[multi-instance] Redis outage: ${load.acked.length} writes acknowledged, ${JSON.stringify(load.failureReasons)} timed out; ${after.reduce((sum, s) => sum + s.writer.redisFallbacks, 0)} events waited in memory\n`);
+		process.stdout.write(
+			`[multi-instance] Redis outage: ${load.acked.length} writes acknowledged, ${JSON.stringify(load.failureReasons)} timed out; ${after.reduce((sum, s) => sum + s.writer.redisFallbacks, 0)} events waited in memory\n`,
+		);
 		// Recovered without a restart: the shared cache answers again and the schedule ticks again.
 		const runs = await Promise.all(live.map(async (url) => (await status(url)).schedule.refreshRuns));
 		await sleep(5_000);

@@ -12,17 +12,27 @@ import { percentile, startWriteLoad } from '../support/write-load';
 
 // Retention over 1M rows, hard-killed half way, then run again: archive plus live must equal the original.
 const HOST = 'fault-retention';
-const env = postgresHostEnv(`aa_fault_retention_${process.pid}_${Date.now().toString(36)}`, { ACTIVITY_ANALYTICS_REFRESH_CRON: 'off', LOG_LEVEL: 'error' });
+const env = postgresHostEnv(`aa_fault_retention_${process.pid}_${Date.now().toString(36)}`, {
+	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
+	LOG_LEVEL: 'error',
+});
 let db: Knex;
 let hostEnv: Record<string, string>;
 
 function retention(args: string[]) {
-	return spawn(process.execPath, [join(hostDir, 'node_modules', 'directus', 'cli.js'), 'analytics', 'retention', ...args], { env: { ...nodeEnv(), ...hostEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+	return spawn(
+		process.execPath,
+		[join(hostDir, 'node_modules', 'directus', 'cli.js'), 'analytics', 'retention', ...args],
+		{ env: { ...nodeEnv(), ...hostEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
+	);
 }
 
 async function refreshAll(url: string): Promise<void> {
 	for (;;) {
-		const response = await fetch(`${url}/analytics/refresh`, { method: 'POST', headers: { authorization: `Bearer ${DEMO_ADMIN.token}` } });
+		const response = await fetch(`${url}/analytics/refresh`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${DEMO_ADMIN.token}` },
+		});
 		const { data } = (await response.json()) as { data: { rows: number } };
 		if (data.rows === 0) return;
 	}
@@ -32,7 +42,10 @@ beforeAll(async () => {
 	const host = await startHost({ name: HOST, port: 18161, env });
 	hostEnv = host.env;
 	db = openDatabase(host.env) as Knex;
-	await loadActivity(db, parseGeneratorOptions({ rows: 1_000_000, days: 60, seed: 3, end: '2021-03-01T00:00:00Z', revisions: true }));
+	await loadActivity(
+		db,
+		parseGeneratorOptions({ rows: 1_000_000, days: 60, seed: 3, end: '2021-03-01T00:00:00Z', revisions: true }),
+	);
 	await refreshAll(host.url);
 	await stopHost(HOST);
 }, 600_000);
@@ -76,11 +89,19 @@ describe('retention under a hard kill', () => {
 		const live = await count('directus_activity');
 		expect(archived + live).toBe(activityBefore);
 		expect(archived).toBeGreaterThan(activityBefore / 2);
-		expect((await count('activity_analytics_archive_revisions')) + (await count('directus_revisions'))).toBe(revisionsBefore);
+		expect((await count('activity_analytics_archive_revisions')) + (await count('directus_revisions'))).toBe(
+			revisionsBefore,
+		);
 		// Same ids, each in exactly one place.
-		const sumAfter = Number((await db('directus_activity').sum({ s: 'id' }))[0]?.['s']) + Number((await db('activity_analytics_archive_activity').sum({ s: 'id' }))[0]?.['s']);
+		const sumAfter =
+			Number((await db('directus_activity').sum({ s: 'id' }))[0]?.['s']) +
+			Number((await db('activity_analytics_archive_activity').sum({ s: 'id' }))[0]?.['s']);
 		expect(sumAfter).toBe(sumBefore);
-		const [overlap] = (await db.raw('select count(*) as n from directus_activity a join activity_analytics_archive_activity r on r.id = a.id')).rows as { n: string }[];
+		const [overlap] = (
+			await db.raw(
+				'select count(*) as n from directus_activity a join activity_analytics_archive_activity r on r.id = a.id',
+			)
+		).rows as { n: string }[];
 		expect(Number(overlap?.n)).toBe(0);
 	});
 });
@@ -88,7 +109,12 @@ describe('retention under a hard kill', () => {
 describe('retention beside 50 concurrent writers', () => {
 	it('every item write succeeds while retention archives ~270k rows; p99 reported against no retention', async () => {
 		// Directus's pressure limiter answers 503 when 50 clients saturate two cores, retention or not.
-		const host = await startHost({ name: HOST, port: 18161, env: { ...env, PRESSURE_LIMITER_ENABLED: 'false' }, bootstrapFirst: false });
+		const host = await startHost({
+			name: HOST,
+			port: 18161,
+			env: { ...env, PRESSURE_LIMITER_ENABLED: 'false' },
+			bootstrapFirst: false,
+		});
 		await createItemCollection(host.url, DEMO_ADMIN.token, 'retention_writes');
 		const count = async (table: string) => Number((await db(table).count({ n: '*' }))[0]?.['n']);
 		const archivedBefore = await count('activity_analytics_archive_activity');
@@ -108,16 +134,30 @@ describe('retention beside 50 concurrent writers', () => {
 		await load.stop();
 
 		expect(code).toBe(0);
-		const report = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { activityDeleted: number; durationMs: number; cutoff: string };
+		const report = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
+			activityDeleted: number;
+			durationMs: number;
+			cutoff: string;
+		};
 		expect(report.activityDeleted).toBeGreaterThan(200_000);
 		expect((await count('activity_analytics_archive_activity')) - archivedBefore).toBe(report.activityDeleted);
-		expect(Number((await db('directus_activity').where('timestamp', '<', new Date(report.cutoff)).count({ n: '*' }))[0]?.['n'])).toBe(0);
+		expect(
+			Number(
+				(await db('directus_activity').where('timestamp', '<', new Date(report.cutoff)).count({ n: '*' }))[0]?.['n'],
+			),
+		).toBe(0);
 		expect(load.failureReasons).toEqual({});
 		// Every acknowledged write is there, once.
 		const stored = ((await db('retention_writes').pluck('id')) as number[]).map(Number).sort((a, b) => a - b);
 		expect(stored).toEqual([...load.acked].sort((a, b) => a - b));
-		const quiet = { p50: percentile(load.latencies, 50, quietFrom, quietTo), p99: percentile(load.latencies, 99, quietFrom, quietTo) };
-		const busy = { p50: percentile(load.latencies, 50, busyFrom, busyTo), p99: percentile(load.latencies, 99, busyFrom, busyTo) };
+		const quiet = {
+			p50: percentile(load.latencies, 50, quietFrom, quietTo),
+			p99: percentile(load.latencies, 99, quietFrom, quietTo),
+		};
+		const busy = {
+			p50: percentile(load.latencies, 50, busyFrom, busyTo),
+			p99: percentile(load.latencies, 99, busyFrom, busyTo),
+		};
 		expect(load.latencies.filter((l) => l.at >= busyFrom && l.at < busyTo).length).toBeGreaterThan(100);
 		process.stdout.write(
 			`[retention beside 50 writers] ${report.activityDeleted} rows archived in ${report.durationMs} ms; writes ${load.acked.length}, failures ${load.failures}; ` +

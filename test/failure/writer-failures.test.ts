@@ -36,7 +36,10 @@ function hostEnv(label: string, extra: Record<string, string> = {}): Record<stri
 async function request<T>(url: string, path: string, method = 'GET', body?: unknown): Promise<T> {
 	const response = await fetch(`${url}${path}`, {
 		method,
-		headers: { authorization: `Bearer ${DEMO_ADMIN.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+		headers: {
+			authorization: `Bearer ${DEMO_ADMIN.token}`,
+			...(body === undefined ? {} : { 'content-type': 'application/json' }),
+		},
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
 	if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
@@ -69,7 +72,11 @@ async function waitForIdle(url: string, timeoutMs = 60_000): Promise<WriterStatu
 
 /** Activity rows of one action on the test collection, per item. */
 async function rowsPerItem(db: Knex, action: 'create' | 'update'): Promise<Map<string, number>> {
-	const rows = (await db('directus_activity').where({ collection: COLLECTION, action }).select('item').count({ n: '*' }).groupBy('item')) as { item: string; n: number | string }[];
+	const rows = (await db('directus_activity')
+		.where({ collection: COLLECTION, action })
+		.select('item')
+		.count({ n: '*' })
+		.groupBy('item')) as { item: string; n: number | string }[];
 	return new Map(rows.map((r) => [String(r.item), Number(r.n)]));
 }
 
@@ -96,7 +103,14 @@ async function expectOneActivityPerAcknowledgedWrite(env: Record<string, string>
 		const doubled = [...perItem].filter(([, n]) => n > 1);
 		expect(acked.length).toBeGreaterThan(50);
 		expect(missing, 'acknowledged writes without an activity row').toEqual([]);
-		expect(doubled, `items with more than one create row: ${await describeRows(db, 'create', doubled.map(([item]) => item))}`).toEqual([]);
+		expect(
+			doubled,
+			`items with more than one create row: ${await describeRows(
+				db,
+				'create',
+				doubled.map(([item]) => item),
+			)}`,
+		).toEqual([]);
 		// And every row belongs to an item that exists: nothing invented.
 		const items = new Set(((await db(COLLECTION).pluck('id')) as number[]).map(String));
 		expect([...perItem.keys()].filter((item) => !items.has(item))).toEqual([]);
@@ -111,9 +125,19 @@ async function expectOneUpdatePerAcknowledgedUpdate(env: Record<string, string>,
 	try {
 		const perItem = await rowsPerItem(db, 'update');
 		expect(updated.length).toBeGreaterThan(20);
-		expect(updated.filter((id) => !perItem.has(String(id))), 'acknowledged updates without an activity row').toEqual([]);
+		expect(
+			updated.filter((id) => !perItem.has(String(id))),
+			'acknowledged updates without an activity row',
+		).toEqual([]);
 		const doubled = [...perItem].filter(([, n]) => n > 1);
-		expect(doubled, `items with more than one update row: ${await describeRows(db, 'update', doubled.map(([item]) => item))}`).toEqual([]);
+		expect(
+			doubled,
+			`items with more than one update row: ${await describeRows(
+				db,
+				'update',
+				doubled.map(([item]) => item),
+			)}`,
+		).toEqual([]);
 	} finally {
 		await db.destroy();
 	}
@@ -128,7 +152,8 @@ afterAll(async () => {
 	await stopHost(HOST, { signal: 'SIGKILL' });
 	await redis.dispose();
 	await postgres.dispose();
-	if (process.env['KEEP_TEST_DATABASES'] !== '1') for (const env of created) await dropDatabase(env).catch(() => undefined);
+	if (process.env['KEEP_TEST_DATABASES'] !== '1')
+		for (const env of created) await dropDatabase(env).catch(() => undefined);
 });
 
 describe('the writer under faults, on a real Directus', () => {
@@ -176,31 +201,60 @@ describe('the writer under faults, on a real Directus', () => {
 	it('ACTIVITY_ANALYTICS_WRITER_COLLECTIONS puts collections under the writer at start and names unknown ones', async () => {
 		const env = hostEnv('config');
 		const url = await bootWriterHost(env);
-		await request(url, '/collections', 'POST', { collection: 'cfg_items', meta: { accountability: 'activity' }, schema: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] });
+		await request(url, '/collections', 'POST', {
+			collection: 'cfg_items',
+			meta: { accountability: 'activity' },
+			schema: {},
+			fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }],
+		});
 		await stopHost(HOST);
-		const restarted = await startHost({ name: HOST, port: PORT, env: { ...env, ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: 'cfg_items, ghost_items' }, bootstrapFirst: false });
+		const restarted = await startHost({
+			name: HOST,
+			port: PORT,
+			env: { ...env, ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: 'cfg_items, ghost_items' },
+			bootstrapFirst: false,
+		});
 		// The configured list is applied once the app is up; the unknown name stops it and is named in the log.
 		await sleep(1500);
-		expect(await request<{ collection: string }[]>(url, '/analytics/writer')).toEqual([expect.objectContaining({ collection: COLLECTION })]);
-		expect(readFileSync(restarted.logFile, 'utf8')).toContain('ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: unknown collection: ghost_items');
+		expect(await request<{ collection: string }[]>(url, '/analytics/writer')).toEqual([
+			expect.objectContaining({ collection: COLLECTION }),
+		]);
+		expect(readFileSync(restarted.logFile, 'utf8')).toContain(
+			'ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: unknown collection: ghost_items',
+		);
 		await stopHost(HOST);
-		await startHost({ name: HOST, port: PORT, env: { ...env, ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: 'cfg_items' }, bootstrapFirst: false });
+		await startHost({
+			name: HOST,
+			port: PORT,
+			env: { ...env, ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: 'cfg_items' },
+			bootstrapFirst: false,
+		});
 		await sleep(1500);
 		const listed = await request<{ collection: string; original_accountability: string }[]>(url, '/analytics/writer');
 		expect(listed.find((c) => c.collection === 'cfg_items')).toMatchObject({ original_accountability: 'activity' });
-		expect((await request<{ meta: { accountability: string | null } }>(url, '/collections/cfg_items')).meta.accountability).toBeNull();
+		expect(
+			(await request<{ meta: { accountability: string | null } }>(url, '/collections/cfg_items')).meta.accountability,
+		).toBeNull();
 	});
 
 	it('extension reload (memory queue): the replaced copy writes what it held', async () => {
 		// Events would wait ten minutes for their batch: only the reload can write them now.
-		const env = hostEnv('reload', { EXTENSIONS_AUTO_RELOAD: 'true', ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '600000', ACTIVITY_ANALYTICS_FLUSH_SIZE: '50000' });
+		const env = hostEnv('reload', {
+			EXTENSIONS_AUTO_RELOAD: 'true',
+			ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '600000',
+			ACTIVITY_ANALYTICS_FLUSH_SIZE: '50000',
+		});
 		const url = await bootWriterHost(env);
 		for (let i = 0; i < 30; i++) await request(url, `/items/${COLLECTION}`, 'POST', { title: `before reload ${i}` });
 		const db = openDatabase(env) as Knex;
 		try {
-			const count = async () => Number((await db('directus_activity').where({ collection: COLLECTION }).count({ n: '*' }))[0]?.['n']);
+			const count = async () =>
+				Number((await db('directus_activity').where({ collection: COLLECTION }).count({ n: '*' }))[0]?.['n']);
 			expect(await count()).toBe(0);
-			appendFileSync(join(bootedEnv['EXTENSIONS_PATH']!, 'directus-extension-activity-analytics', 'dist', 'api.js'), '\n// touched to reload\n');
+			appendFileSync(
+				join(bootedEnv['EXTENSIONS_PATH']!, 'directus-extension-activity-analytics', 'dist', 'api.js'),
+				'\n// touched to reload\n',
+			);
 			const deadline = Date.now() + 30_000;
 			while ((await count()) < 30 && Date.now() < deadline) await sleep(250);
 			expect(await count()).toBe(30);
@@ -210,7 +264,13 @@ describe('the writer under faults, on a real Directus', () => {
 	});
 
 	it('PostgreSQL restarted mid-load: batches retry until it is back', async () => {
-		const env = hostEnv('pgrestart', { DB_HOST: '127.0.0.1', DB_PORT: String(postgres.port), DB_USER: 'postgres', REDIS: redis.url, CACHE_NAMESPACE: `aa_fault_${runId}_pg` });
+		const env = hostEnv('pgrestart', {
+			DB_HOST: '127.0.0.1',
+			DB_PORT: String(postgres.port),
+			DB_USER: 'postgres',
+			REDIS: redis.url,
+			CACHE_NAMESPACE: `aa_fault_${runId}_pg`,
+		});
 		const url = await bootWriterHost(env);
 		const load = startWriteLoad(url, DEMO_ADMIN.token, COLLECTION);
 		await sleep(2000);

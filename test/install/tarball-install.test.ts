@@ -21,7 +21,10 @@ const running: ChildProcess[] = [];
 
 function run(command: string, args: string[], cwd: string): string {
 	const result = spawnSync(command, args, { cwd, env: nodeEnv(), encoding: 'utf8' });
-	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}\n${(result.stdout + result.stderr).slice(-3000)}`);
+	if (result.status !== 0)
+		throw new Error(
+			`${command} ${args.join(' ')} exited with ${result.status}\n${(result.stdout + result.stderr).slice(-3000)}`,
+		);
 	return result.stdout;
 }
 
@@ -30,7 +33,10 @@ function createProject(name: string, version: string, port: number): string {
 	const hostDir = ensureHost(version);
 	const dir = join(work, name);
 	mkdirSync(dir, { recursive: true });
-	writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, dependencies: { directus: version } }, null, 2));
+	writeFileSync(
+		join(dir, 'package.json'),
+		JSON.stringify({ name, private: true, dependencies: { directus: version } }, null, 2),
+	);
 	cpSync(join(hostDir, 'package-lock.json'), join(dir, 'package-lock.json'));
 	// Hard links: a second of work instead of copying 730 MB; npm replaces files by renaming, never in place.
 	run('cp', ['-al', join(hostDir, 'node_modules'), join(dir, 'node_modules')], dir);
@@ -59,7 +65,11 @@ function createProject(name: string, version: string, port: number): string {
 async function startDirectus(dir: string, port: number): Promise<string> {
 	const cli = join(dir, 'node_modules', 'directus', 'cli.js');
 	run(process.execPath, [cli, 'bootstrap'], dir);
-	const child = spawn(process.execPath, [cli, 'start'], { cwd: dir, env: nodeEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(process.execPath, [cli, 'start'], {
+		cwd: dir,
+		env: nodeEnv(),
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	running.push(child);
 	let output = '';
 	child.stdout?.on('data', (chunk) => (output += chunk));
@@ -76,10 +86,17 @@ async function startDirectus(dir: string, port: number): Promise<string> {
 	throw new Error(`Directus in ${dir} did not answer /server/ping:\n${output.slice(-3000)}`);
 }
 
-async function call<T>(url: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: T; text: string }> {
+async function call<T>(
+	url: string,
+	path: string,
+	init: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: T; text: string }> {
 	const response = await fetch(`${url}${path}`, {
 		method: init.method ?? 'GET',
-		headers: { authorization: `Bearer ${TOKEN}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+		headers: {
+			authorization: `Bearer ${TOKEN}`,
+			...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+		},
 		body: init.body === undefined ? undefined : JSON.stringify(init.body),
 	});
 	const text = await response.text();
@@ -94,21 +111,40 @@ async function call<T>(url: string, path: string, init: { method?: string; body?
 
 /** What a user checks after installing: the entries load, the writer records, the API counts what SQL counts. */
 async function expectWorkingBundle(url: string, dir: string): Promise<void> {
-	const extensions = await call<{ data: { id: string; bundle: string | null; schema: { type?: string; name?: string } | null; meta?: { enabled?: boolean } }[] }>(url, '/extensions');
+	const extensions = await call<{
+		data: {
+			id: string;
+			bundle: string | null;
+			schema: { type?: string; name?: string } | null;
+			meta?: { enabled?: boolean };
+		}[];
+	}>(url, '/extensions');
 	expect(extensions.status).toBe(200);
 	const bundle = extensions.body.data.find((e) => e.schema?.name === PACKAGE);
 	expect(bundle?.schema?.type, JSON.stringify(extensions.body).slice(0, 1500)).toBe('bundle');
 	const entries = extensions.body.data.filter((e) => e.bundle === bundle!.id);
-	expect(entries.map((e) => `${e.schema?.type}:${e.schema?.name}`).sort()).toEqual(['endpoint:analytics', 'hook:activity-writer-hook', 'operation:activity-maintenance', 'panel:activity-analytics-dashboard']);
+	expect(entries.map((e) => `${e.schema?.type}:${e.schema?.name}`).sort()).toEqual([
+		'endpoint:analytics',
+		'hook:activity-writer-hook',
+		'operation:activity-maintenance',
+		'panel:activity-analytics-dashboard',
+	]);
 	expect(entries.every((e) => e.meta?.enabled !== false)).toBe(true);
 	const app = await call<unknown>(url, '/extensions/sources/index.js');
 	expect(app.status).toBe(200);
 	expect(app.text).toContain('activity-analytics-dashboard');
 	expect((await call(url, '/analytics/status')).status).toBe(200);
 	expect((await call(url, '/analytics/status', { method: 'GET' })).status).toBe(200);
-	expect((await call(url, '/collections', { method: 'POST', body: { collection: 'install_probe', schema: {}, meta: {} } })).status).toBe(200);
-	expect((await call(url, '/analytics/writer/enable', { method: 'POST', body: { collections: ['install_probe'] } })).status).toBe(200);
-	expect((await call(url, '/items/install_probe', { method: 'POST', body: Array.from({ length: 25 }, () => ({})) })).status).toBe(200);
+	expect(
+		(await call(url, '/collections', { method: 'POST', body: { collection: 'install_probe', schema: {}, meta: {} } }))
+			.status,
+	).toBe(200);
+	expect(
+		(await call(url, '/analytics/writer/enable', { method: 'POST', body: { collections: ['install_probe'] } })).status,
+	).toBe(200);
+	expect(
+		(await call(url, '/items/install_probe', { method: 'POST', body: Array.from({ length: 25 }, () => ({})) })).status,
+	).toBe(200);
 	// The writer writes after the answer (and, on a fresh database, after our migrations): wait until it has.
 	let writer = { queue: { depth: -1 }, eventsWritten: 0 };
 	for (let i = 0; i < 600 && !(writer.eventsWritten >= 25 && writer.queue.depth === 0); i++) {
@@ -119,9 +155,14 @@ async function expectWorkingBundle(url: string, dir: string): Promise<void> {
 	expect((await call(url, '/analytics/refresh', { method: 'POST' })).status).toBe(200);
 	// A window that ends ahead of now: one ending at now leaves out events of the current second.
 	const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
-	const overview = await call<{ data: { current: { events: number } } }>(url, `/analytics/overview?from=${iso(Date.now() - 3_600_000)}&to=${iso(Date.now() + 60_000)}&collection=install_probe`);
+	const overview = await call<{ data: { current: { events: number } } }>(
+		url,
+		`/analytics/overview?from=${iso(Date.now() - 3_600_000)}&to=${iso(Date.now() + 60_000)}&collection=install_probe`,
+	);
 	const db = openDatabase({ DB_CLIENT: 'sqlite3', DB_FILENAME: join(dir, 'data.db') });
-	const [row] = await db('directus_activity').where({ collection: 'install_probe', action: 'create' }).count({ n: '*' });
+	const [row] = await db('directus_activity')
+		.where({ collection: 'install_probe', action: 'create' })
+		.count({ n: '*' });
 	await db.destroy();
 	const created = Number(row?.['n']);
 	expect(created).toBe(25);
@@ -129,7 +170,10 @@ async function expectWorkingBundle(url: string, dir: string): Promise<void> {
 }
 beforeAll(() => {
 	run('npm', ['pack', '--pack-destination', work], repoRoot);
-	tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+	tarball = join(
+		work,
+		readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+	);
 	const listed = run('tar', ['-tzf', tarball], work);
 	expect(listed).toContain('package/dist/api.js');
 	expect(listed).toContain('package/dist/app.js');
@@ -145,24 +189,27 @@ afterAll(async () => {
 
 const versions = [...new Set([OLDEST_DIRECTUS_VERSION, DEFAULT_DIRECTUS_VERSION])];
 
-describe.each(versions.map((version, i) => ({ version, port: 18500 + i * 10 })))('the packed tarball on Directus $version', ({ version, port }) => {
-	it('works after `npm install <tarball>` in a plain Directus project', async () => {
-		const dir = createProject(`npm-${version}`, version, port);
-		run('npm', ['install', '--no-audit', '--no-fund', tarball], dir);
-		expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies[PACKAGE]).toMatch(/\.tgz$/);
-		expect(existsSync(join(dir, 'node_modules', PACKAGE, 'dist', 'api.js'))).toBe(true);
-		const url = await startDirectus(dir, port);
-		await expectWorkingBundle(url, dir);
-		running.pop()?.kill('SIGTERM');
-	});
+describe.each(versions.map((version, i) => ({ version, port: 18500 + i * 10 })))(
+	'the packed tarball on Directus $version',
+	({ version, port }) => {
+		it('works after `npm install <tarball>` in a plain Directus project', async () => {
+			const dir = createProject(`npm-${version}`, version, port);
+			run('npm', ['install', '--no-audit', '--no-fund', tarball], dir);
+			expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies[PACKAGE]).toMatch(/\.tgz$/);
+			expect(existsSync(join(dir, 'node_modules', PACKAGE, 'dist', 'api.js'))).toBe(true);
+			const url = await startDirectus(dir, port);
+			await expectWorkingBundle(url, dir);
+			running.pop()?.kill('SIGTERM');
+		});
 
-	it('works unpacked into the extensions folder', async () => {
-		const dir = createProject(`folder-${version}`, version, port + 1);
-		const target = join(dir, 'extensions', PACKAGE);
-		mkdirSync(target, { recursive: true });
-		run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'], dir);
-		const url = await startDirectus(dir, port + 1);
-		await expectWorkingBundle(url, dir);
-		running.pop()?.kill('SIGTERM');
-	});
-});
+		it('works unpacked into the extensions folder', async () => {
+			const dir = createProject(`folder-${version}`, version, port + 1);
+			const target = join(dir, 'extensions', PACKAGE);
+			mkdirSync(target, { recursive: true });
+			run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'], dir);
+			const url = await startDirectus(dir, port + 1);
+			await expectWorkingBundle(url, dir);
+			running.pop()?.kill('SIGTERM');
+		});
+	},
+);

@@ -57,7 +57,13 @@ describe(`analytics cache on ${client}`, () => {
 		const next = await read();
 		expect(next.headers.get('x-cache')).toBe('MISS');
 		expect(next.body.data.current.events).toBe(2);
-		expect((await truthOverview(db, Date.parse('2026-10-01T00:00:00Z') / 1000, Date.parse('2026-11-01T00:00:00Z') / 1000, { collection: ['stale_probe'] })).events).toBe(2);
+		expect(
+			(
+				await truthOverview(db, Date.parse('2026-10-01T00:00:00Z') / 1000, Date.parse('2026-11-01T00:00:00Z') / 1000, {
+					collection: ['stale_probe'],
+				})
+			).events,
+		).toBe(2);
 		expect((await read()).headers.get('x-cache')).toBe('HIT');
 	});
 
@@ -73,12 +79,23 @@ describe(`analytics cache on ${client}`, () => {
 		const path = '/analytics/overview?from=2026-10-06T00:00:00Z&to=2026-10-13T00:00:00Z';
 		await api(path);
 		expect((await api(path)).headers.get('x-cache')).toBe('HIT');
-		const policy = await apiOk<{ data: { id: string } }>('/policies', { method: 'POST', body: { name: `Analysts ${Date.now()}`, icon: 'insights', admin_access: false, app_access: false } });
+		const policy = await apiOk<{ data: { id: string } }>('/policies', {
+			method: 'POST',
+			body: { name: `Analysts ${Date.now()}`, icon: 'insights', admin_access: false, app_access: false },
+		});
 		const existing = await api(`/roles/${ANALYST_ROLE_ID}`);
-		if (existing.status !== 200) await apiOk('/roles', { method: 'POST', body: { id: ANALYST_ROLE_ID, name: 'Analysts', icon: 'insights', policies: [{ policy: policy.data.id }] } });
+		if (existing.status !== 200)
+			await apiOk('/roles', {
+				method: 'POST',
+				body: { id: ANALYST_ROLE_ID, name: 'Analysts', icon: 'insights', policies: [{ policy: policy.data.id }] },
+			});
 		const email = `analyst-${Date.now()}@example.com`;
 		await apiOk('/users', { method: 'POST', body: { email, password: 'analyst-password-1', role: ANALYST_ROLE_ID } });
-		const login = await apiOk<{ data: { access_token: string } }>('/auth/login', { method: 'POST', token: null, body: { email, password: 'analyst-password-1' } });
+		const login = await apiOk<{ data: { access_token: string } }>('/auth/login', {
+			method: 'POST',
+			token: null,
+			body: { email, password: 'analyst-password-1' },
+		});
 		const analyst = await api(path, { token: login.data.access_token });
 		expect(analyst.status).toBe(200);
 		expect(analyst.headers.get('x-cache')).toBe('MISS');
@@ -90,9 +107,12 @@ describe(`analytics cache on ${client}`, () => {
 	});
 
 	it('compresses large answers when the client accepts gzip', async () => {
-		const response = await fetch(`${inject('host').url}/analytics/timeseries?from=2026-10-01T00:00:00Z&to=2026-10-08T00:00:00Z&interval=hour`, {
-			headers: { authorization: `Bearer ${inject('host').token}`, 'accept-encoding': 'gzip' },
-		});
+		const response = await fetch(
+			`${inject('host').url}/analytics/timeseries?from=2026-10-01T00:00:00Z&to=2026-10-08T00:00:00Z&interval=hour`,
+			{
+				headers: { authorization: `Bearer ${inject('host').token}`, 'accept-encoding': 'gzip' },
+			},
+		);
 		expect(response.status).toBe(200);
 		expect(response.headers.get('content-encoding')).toBe('gzip');
 		expect(((await response.json()) as { data: { points: unknown[] } }).data.points).toHaveLength(168);
@@ -103,16 +123,43 @@ describe(`analytics events and limits on ${client}`, () => {
 	it('records newly suspicious actors after a refresh, and a Flow with an event trigger receives each once', async () => {
 		await apiOk('/collections', {
 			method: 'POST',
-			body: { collection: 'alert_inbox', schema: {}, meta: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }, { field: 'actor', type: 'string', schema: {} }, { field: 'peak', type: 'integer', schema: {} }] },
+			body: {
+				collection: 'alert_inbox',
+				schema: {},
+				meta: {},
+				fields: [
+					{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } },
+					{ field: 'actor', type: 'string', schema: {} },
+					{ field: 'peak', type: 'integer', schema: {} },
+				],
+			},
 		});
 		// The documented recipe: an event trigger on items.create of activity_analytics_alerts.
 		const flow = await apiOk<{ data: { id: string } }>('/flows', {
 			method: 'POST',
-			body: { name: 'Suspicious activity alert', status: 'active', trigger: 'event', accountability: 'all', options: { type: 'action', scope: ['items.create'], collections: ['activity_analytics_alerts'] } },
+			body: {
+				name: 'Suspicious activity alert',
+				status: 'active',
+				trigger: 'event',
+				accountability: 'all',
+				options: { type: 'action', scope: ['items.create'], collections: ['activity_analytics_alerts'] },
+			},
 		});
 		const operation = await apiOk<{ data: { id: string } }>('/operations', {
 			method: 'POST',
-			body: { flow: flow.data.id, key: 'record', name: 'Record', type: 'item-create', position_x: 19, position_y: 1, options: { collection: 'alert_inbox', permissions: '$full', payload: { actor: '{{$trigger.payload.actor}}', peak: '{{$trigger.payload.peak}}' } } },
+			body: {
+				flow: flow.data.id,
+				key: 'record',
+				name: 'Record',
+				type: 'item-create',
+				position_x: 19,
+				position_y: 1,
+				options: {
+					collection: 'alert_inbox',
+					permissions: '$full',
+					payload: { actor: '{{$trigger.payload.actor}}', peak: '{{$trigger.payload.peak}}' },
+				},
+			},
 		});
 		await apiOk(`/flows/${flow.data.id}`, { method: 'PATCH', body: { operation: operation.data.id } });
 		// All 60 inside one clock hour (the suspicious windows are clock-aligned; a burst across a boundary would
@@ -120,25 +167,43 @@ describe(`analytics events and limits on ${client}`, () => {
 		const now = Date.now();
 		const hourStart = Math.floor(now / 3_600_000) * 3_600_000;
 		const base = now - hourStart >= 180_000 ? hourStart : hourStart - 3_600_000;
-		const burst = Array.from({ length: 60 }, (_, i) => ({ action: 'login', collection: 'directus_users', item: 'x', ip: '203.0.113.77', timestamp: new Date(base + i * 1000) }));
+		const burst = Array.from({ length: 60 }, (_, i) => ({
+			action: 'login',
+			collection: 'directus_users',
+			item: 'x',
+			ip: '203.0.113.77',
+			timestamp: new Date(base + i * 1000),
+		}));
 		for (let i = 0; i < burst.length; i += 20) await db('directus_activity').insert(burst.slice(i, i + 20));
 		const refreshed = await apiOk<{ data: { alerts: number } }>('/analytics/refresh', { method: 'POST' });
 		expect(refreshed.data.alerts).toBeGreaterThanOrEqual(1);
 		let received: { actor: string; peak: number }[] = [];
 		for (let i = 0; i < 50 && received.length === 0; i++) {
 			await new Promise((resolve) => setTimeout(resolve, 100));
-			received = (await apiOk<{ data: { actor: string; peak: number }[] }>('/items/alert_inbox?filter[actor][_eq]=203.0.113.77')).data;
+			received = (
+				await apiOk<{ data: { actor: string; peak: number }[] }>('/items/alert_inbox?filter[actor][_eq]=203.0.113.77')
+			).data;
 		}
 		expect(received).toHaveLength(1);
 		expect(Number(received[0]!.peak)).toBe(60);
-		const stored = await apiOk<{ data: { actor: string; by: string; peak: number }[] }>('/items/activity_analytics_alerts?filter[actor][_eq]=203.0.113.77');
+		const stored = await apiOk<{ data: { actor: string; by: string; peak: number }[] }>(
+			'/items/activity_analytics_alerts?filter[actor][_eq]=203.0.113.77',
+		);
 		expect(stored.data.map((a) => [a.by, Number(a.peak)])).toEqual([['ip', 60]]);
 		// Announced once: a second refresh does not repeat it.
-		await db('directus_activity').insert({ action: 'login', collection: 'directus_users', item: 'y', ip: '198.51.100.1', timestamp: new Date() });
+		await db('directus_activity').insert({
+			action: 'login',
+			collection: 'directus_users',
+			item: 'y',
+			ip: '198.51.100.1',
+			timestamp: new Date(),
+		});
 		const again = await apiOk<{ data: { alerts: number } }>('/analytics/refresh', { method: 'POST' });
 		expect(again.data.alerts).toBe(0);
 		await new Promise((resolve) => setTimeout(resolve, 300));
-		expect((await apiOk<{ data: unknown[] }>('/items/alert_inbox?filter[actor][_eq]=203.0.113.77')).data).toHaveLength(1);
+		expect((await apiOk<{ data: unknown[] }>('/items/alert_inbox?filter[actor][_eq]=203.0.113.77')).data).toHaveLength(
+			1,
+		);
 		// Later suites refresh too: a Flow left active would write activity of its own whenever one of their
 		// refreshes raised an alert, rows no refresh expected (this made rollup-refresh fail in CI).
 		await apiOk(`/flows/${flow.data.id}`, { method: 'DELETE' });
@@ -153,7 +218,9 @@ describe(`analytics events and limits on ${client}`, () => {
 					: 'select count(*) from information_schema.columns a, information_schema.columns b, information_schema.columns c';
 		// Each statement would finish without the timeout (pg_sleep after 3 s, the others much later), so the
 		// timeout error itself shows it was cancelled; no wall-clock bound (these machines are noisy).
-		await expect(withReadSnapshot(db, 300, (context) => context.db.raw(slow))).rejects.toBeInstanceOf(AnalyticsTimeoutError);
+		await expect(withReadSnapshot(db, 300, (context) => context.db.raw(slow))).rejects.toBeInstanceOf(
+			AnalyticsTimeoutError,
+		);
 	});
 });
 
@@ -164,26 +231,35 @@ describe(`failed logins on ${client}`, () => {
 		const email = `intruder-${Date.now()}@example.com`;
 		// Directus before 11.16 emits no auth.login action for an identifier no user has (11.14.1's API throws
 		// first; 11.16.1's emits it), so there the attempts go against a real user's account.
-		if (!versionAtLeast(inject('host').version, '11.16.0')) await apiOk('/users', { method: 'POST', body: { email, password: 'the-right-password-1' } });
+		if (!versionAtLeast(inject('host').version, '11.16.0'))
+			await apiOk('/users', { method: 'POST', body: { email, password: 'the-right-password-1' } });
 		const attempts = 7;
 		for (let i = 0; i < attempts; i++) {
-			const response = await api('/auth/login', { method: 'POST', token: null, body: { email, password: `wrong-${i}` } });
+			const response = await api('/auth/login', {
+				method: 'POST',
+				token: null,
+				body: { email, password: `wrong-${i}` },
+			});
 			expect(response.status).toBe(401);
 		}
 		let burst: { ip: string | null; attempts: number; identifiers: string[] } | undefined;
 		// The hook records each failure off the request path: wait until all have landed.
 		for (let i = 0; i < 50 && (burst?.attempts ?? 0) < attempts; i++) {
 			await apiOk('/analytics/cache', { method: 'DELETE' });
-			const { data } = await apiOk<{ data: { failedLogins: { bursts: { ip: string | null; attempts: number; identifiers: string[] }[] } } }>(
-				'/analytics/suspicious?range=24h&failed_threshold=5',
-			);
+			const { data } = await apiOk<{
+				data: { failedLogins: { bursts: { ip: string | null; attempts: number; identifiers: string[] }[] } };
+			}>('/analytics/suspicious?range=24h&failed_threshold=5');
 			burst = data.failedLogins.bursts.find((b) => b.identifiers.includes(email));
 			if ((burst?.attempts ?? 0) < attempts) await new Promise((resolve) => setTimeout(resolve, 100));
 		}
 		expect(burst).toBeDefined();
 		expect(burst!.attempts).toBe(attempts);
-		const [{ n } = { n: 0 }] = await db('activity_analytics_failed_logins').where({ identifier: email }).count({ n: '*' });
+		const [{ n } = { n: 0 }] = await db('activity_analytics_failed_logins')
+			.where({ identifier: email })
+			.count({ n: '*' });
 		expect(Number(n)).toBe(attempts);
-		expect(JSON.stringify(await db('activity_analytics_failed_logins').where({ identifier: email }))).not.toContain('wrong-');
+		expect(JSON.stringify(await db('activity_analytics_failed_logins').where({ identifier: email }))).not.toContain(
+			'wrong-',
+		);
 	});
 });

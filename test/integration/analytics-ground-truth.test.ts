@@ -6,7 +6,14 @@ import { parseGeneratorOptions } from '../../scripts/demo-data/activity-model.mj
 import { loadActivity } from '../../scripts/demo-data/write-activity.mjs';
 import { api, apiOk } from '../support/api';
 import { openHostDatabase } from '../support/database';
-import { apiBucketLabel, localBucketLabel, rawRows, truthBreakdown, truthOverview, type Filters } from '../support/ground-truth';
+import {
+	apiBucketLabel,
+	localBucketLabel,
+	rawRows,
+	truthBreakdown,
+	truthOverview,
+	type Filters,
+} from '../support/ground-truth';
 
 // Every figure the routes return is compared with SQL (or Intl-based JS) over the raw table. The rollups
 // hold the first 20k rows; 3k more arrive after the refresh, so answers mix rollups and the raw tail.
@@ -28,7 +35,9 @@ afterAll(async () => {
 });
 
 function qs(params: Record<string, string | undefined>): string {
-	return new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+	return new URLSearchParams(
+		Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined),
+	).toString();
 }
 
 const topUser = async () => {
@@ -45,12 +54,42 @@ interface OverviewAnswer {
 
 describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLIENT']}`, () => {
 	const windows: { name: string; params: Record<string, string>; from: string; to: string }[] = [
-		{ name: 'UTC, whole days', params: { from: '2026-08-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }, from: '2026-08-01T00:00:00Z', to: '2026-11-01T00:00:00Z' },
-		{ name: 'odd edges to the second', params: { from: '2026-09-03T10:07:13Z', to: '2026-10-28T17:44:59Z' }, from: '2026-09-03T10:07:13Z', to: '2026-10-28T17:44:59Z' },
-		{ name: 'Europe/Berlin across the DST end', params: { from: '2026-10-20', to: '2026-10-30', tz: 'Europe/Berlin' }, from: '2026-10-19T22:00:00Z', to: '2026-10-29T23:00:00Z' },
-		{ name: 'Asia/Kathmandu (+05:45)', params: { from: '2026-10-01', to: '2026-10-15', tz: 'Asia/Kathmandu' }, from: '2026-09-30T18:15:00Z', to: '2026-10-14T18:15:00Z' },
-		{ name: 'America/St_Johns (-02:30 / -03:30)', params: { from: '2026-10-28T06:00', to: '2026-11-03T18:30', tz: 'America/St_Johns' }, from: '2026-10-28T08:30:00Z', to: '2026-11-03T22:00:00Z' },
-		{ name: 'Australia/Lord_Howe (half-hour DST)', params: { from: '2026-09-30', to: '2026-10-10', tz: 'Australia/Lord_Howe' }, from: '2026-09-29T13:30:00Z', to: '2026-10-09T13:00:00Z' },
+		{
+			name: 'UTC, whole days',
+			params: { from: '2026-08-01T00:00:00Z', to: '2026-11-01T00:00:00Z' },
+			from: '2026-08-01T00:00:00Z',
+			to: '2026-11-01T00:00:00Z',
+		},
+		{
+			name: 'odd edges to the second',
+			params: { from: '2026-09-03T10:07:13Z', to: '2026-10-28T17:44:59Z' },
+			from: '2026-09-03T10:07:13Z',
+			to: '2026-10-28T17:44:59Z',
+		},
+		{
+			name: 'Europe/Berlin across the DST end',
+			params: { from: '2026-10-20', to: '2026-10-30', tz: 'Europe/Berlin' },
+			from: '2026-10-19T22:00:00Z',
+			to: '2026-10-29T23:00:00Z',
+		},
+		{
+			name: 'Asia/Kathmandu (+05:45)',
+			params: { from: '2026-10-01', to: '2026-10-15', tz: 'Asia/Kathmandu' },
+			from: '2026-09-30T18:15:00Z',
+			to: '2026-10-14T18:15:00Z',
+		},
+		{
+			name: 'America/St_Johns (-02:30 / -03:30)',
+			params: { from: '2026-10-28T06:00', to: '2026-11-03T18:30', tz: 'America/St_Johns' },
+			from: '2026-10-28T08:30:00Z',
+			to: '2026-11-03T22:00:00Z',
+		},
+		{
+			name: 'Australia/Lord_Howe (half-hour DST)',
+			params: { from: '2026-09-30', to: '2026-10-10', tz: 'Australia/Lord_Howe' },
+			from: '2026-09-29T13:30:00Z',
+			to: '2026-10-09T13:00:00Z',
+		},
 	];
 
 	for (const window of windows) {
@@ -74,9 +113,15 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 			{ collection: ['directus_users'], user: [user] },
 		];
 		for (const filters of cases) {
-			const params = { from: '2026-09-01T00:00:00Z', to: '2026-11-05T12:30:00Z', ...Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, v!.join(',')])) };
+			const params = {
+				from: '2026-09-01T00:00:00Z',
+				to: '2026-11-05T12:30:00Z',
+				...Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, v!.join(',')])),
+			};
 			const { data } = await apiOk<{ data: OverviewAnswer }>(`/analytics/overview?${qs(params)}`);
-			expect(data.current, JSON.stringify(filters)).toEqual(await truthOverview(db, epoch(params.from), epoch(params.to), filters));
+			expect(data.current, JSON.stringify(filters)).toEqual(
+				await truthOverview(db, epoch(params.from), epoch(params.to), filters),
+			);
 		}
 	});
 
@@ -90,9 +135,9 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 	];
 	for (const s of series) {
 		it(`timeseries by ${s.interval} in ${s.tz}: every bucket, zero-filled`, async () => {
-			const { data } = await apiOk<{ data: { points: { bucket: string; from: string; to: string; events: number; users: number }[] } }>(
-				`/analytics/timeseries?${qs({ from: s.from, to: s.to, tz: s.tz, interval: s.interval })}`,
-			);
+			const { data } = await apiOk<{
+				data: { points: { bucket: string; from: string; to: string; events: number; users: number }[] };
+			}>(`/analytics/timeseries?${qs({ from: s.from, to: s.to, tz: s.tz, interval: s.interval })}`);
 			const from = Date.parse(data.points[0]!.from) / 1000;
 			const to = Date.parse(data.points.at(-1)!.to) / 1000;
 			const truth = new Map<string, { events: number; users: Set<string> }>();
@@ -108,7 +153,11 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 			for (const label of truth.keys()) expect(labels).toContain(label);
 			for (const point of data.points) {
 				const expected = truth.get(apiBucketLabel(point.bucket, s.interval));
-				expect({ bucket: point.bucket, events: point.events, users: point.users }).toEqual({ bucket: point.bucket, events: expected?.events ?? 0, users: expected?.users.size ?? 0 });
+				expect({ bucket: point.bucket, events: point.events, users: point.users }).toEqual({
+					bucket: point.bucket,
+					events: expected?.events ?? 0,
+					users: expected?.users.size ?? 0,
+				});
 			}
 			// Contiguous buckets covering exactly the window.
 			for (let i = 1; i < data.points.length; i++) expect(data.points[i]!.from).toBe(data.points[i - 1]!.to);
@@ -116,7 +165,9 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 	}
 
 	it('timeseries counts 25 hours on the day Europe/Berlin leaves summer time', async () => {
-		const { data } = await apiOk<{ data: { points: unknown[] } }>(`/analytics/timeseries?${qs({ from: '2026-10-25', to: '2026-10-26', tz: 'Europe/Berlin', interval: 'hour' })}`);
+		const { data } = await apiOk<{ data: { points: unknown[] } }>(
+			`/analytics/timeseries?${qs({ from: '2026-10-25', to: '2026-10-26', tz: 'Europe/Berlin', interval: 'hour' })}`,
+		);
 		expect(data.points).toHaveLength(25);
 	});
 
@@ -126,9 +177,9 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 				// Ends inside hours: whole quarter hours, and raw minutes, at both ends.
 				const from = '2026-08-15T05:22:00Z';
 				const to = '2026-11-06T23:41:00Z';
-				const { data } = await apiOk<{ data: { rows: { key: string | null; events: number; users: number; ips: number }[] } }>(
-					`/analytics/breakdown?${qs({ from, to, by, sort, limit: '10' })}`,
-				);
+				const { data } = await apiOk<{
+					data: { rows: { key: string | null; events: number; users: number; ips: number }[] };
+				}>(`/analytics/breakdown?${qs({ from, to, by, sort, limit: '10' })}`);
 				const truth = await truthBreakdown(db, by, epoch(from), epoch(to));
 				expect(data.rows.length).toBe(Math.min(10, truth.size));
 				for (const row of data.rows) expect(row, String(row.key)).toEqual({ key: row.key, ...truth.get(row.key) });
@@ -156,15 +207,30 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 				windows.set(actor, perWindow);
 			}
 			const expected = [...windows.entries()]
-				.map(([actor, perWindow]) => ({ actor, peak: Math.max(...perWindow.values()), over: [...perWindow.values()].filter((n) => n > threshold).length }))
+				.map(([actor, perWindow]) => ({
+					actor,
+					peak: Math.max(...perWindow.values()),
+					over: [...perWindow.values()].filter((n) => n > threshold).length,
+				}))
 				.filter((a) => a.over > 0)
 				.sort((a, b) => b.peak - a.peak || (a.actor < b.actor ? -1 : 1))
 				.slice(0, 100);
-			const { data } = await apiOk<{ data: { actors: { actor: string; peak: number; windowsOver: number; events: number; firstSeen: string; lastSeen: string }[] } }>(
-				`/analytics/suspicious?${qs({ from, to, by, window: '1h', threshold: String(threshold), limit: '100' })}`,
-			);
+			const { data } = await apiOk<{
+				data: {
+					actors: {
+						actor: string;
+						peak: number;
+						windowsOver: number;
+						events: number;
+						firstSeen: string;
+						lastSeen: string;
+					}[];
+				};
+			}>(`/analytics/suspicious?${qs({ from, to, by, window: '1h', threshold: String(threshold), limit: '100' })}`);
 			expect(expected.length).toBeGreaterThan(0);
-			expect(data.actors.map((a) => [a.actor, a.peak, a.windowsOver])).toEqual(expected.map((a) => [a.actor, a.peak, a.over]));
+			expect(data.actors.map((a) => [a.actor, a.peak, a.windowsOver])).toEqual(
+				expected.map((a) => [a.actor, a.peak, a.over]),
+			);
 			for (const actor of data.actors) {
 				const own = rows.filter((r) => r[by] === actor.actor);
 				expect(actor.events).toBe(own.length);
@@ -180,7 +246,9 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 		const length = epoch(to) - epoch(from);
 		const current = await truthBreakdown(db, 'collection', epoch(from), epoch(to));
 		const previous = await truthBreakdown(db, 'collection', epoch(from) - length, epoch(from));
-		const { data } = await apiOk<{ data: { rows: { collection: string; events: number; previous: number; growth: number | null }[] } }>(`/analytics/trending?${qs({ from, to, limit: '100' })}`);
+		const { data } = await apiOk<{
+			data: { rows: { collection: string; events: number; previous: number; growth: number | null }[] };
+		}>(`/analytics/trending?${qs({ from, to, limit: '100' })}`);
 		expect(data.rows.length).toBe(new Set([...current.keys(), ...previous.keys()]).size);
 		for (const row of data.rows) {
 			expect(row.events).toBe(current.get(row.collection)?.events ?? 0);
@@ -214,7 +282,10 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 		const expected = (await rawRows(db, epoch(from), epoch(to))).map((r) => r.id);
 		const ndjson = await api<string>(`/analytics/export?${qs({ from, to, format: 'ndjson' })}`);
 		expect(ndjson.status).toBe(200);
-		const lines = String(ndjson.body).trim().split('\n').map((l) => JSON.parse(l) as { id: number });
+		const lines = String(ndjson.body)
+			.trim()
+			.split('\n')
+			.map((l) => JSON.parse(l) as { id: number });
 		expect(lines.map((l) => l.id)).toEqual(expected);
 		const csv = await api<string>(`/analytics/export?${qs({ from, to, format: 'csv' })}`);
 		const csvLines = String(csv.body).trim().split('\n');
@@ -238,7 +309,10 @@ describe(`analytics equal SQL over the raw table on ${inject('host').env['DB_CLI
 			// fetch decompresses; a client that reads the bytes itself gets gzip.
 			const raw = Buffer.from(await response.arrayBuffer());
 			const lines = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8').trim().split('\n');
-			const ids = format === 'ndjson' ? lines.map((l) => (JSON.parse(l) as { id: number }).id) : lines.slice(1).map((l) => Number(l.split(',')[0]));
+			const ids =
+				format === 'ndjson'
+					? lines.map((l) => (JSON.parse(l) as { id: number }).id)
+					: lines.slice(1).map((l) => Number(l.split(',')[0]));
 			expect(ids).toEqual(expected);
 			expect(readFileSync(logFile).subarray(logBefore).toString('utf8')).not.toMatch(/MaxListenersExceededWarning/);
 		});

@@ -11,9 +11,13 @@ describe.runIf(inject('host').env['DB_CLIENT'] === 'pg')('refresh task: the user
 	beforeAll(async () => {
 		db = openHostDatabase();
 		await apiData('/analytics/status');
-		await db.raw(`create materialized view mv_activity_hourly as select date_trunc('hour', "timestamp") as hour, count(*) as events from directus_activity group by 1`);
+		await db.raw(
+			`create materialized view mv_activity_hourly as select date_trunc('hour', "timestamp") as hour, count(*) as events from directus_activity group by 1`,
+		);
 		await db.raw('create unique index mv_activity_hourly_hour on mv_activity_hourly (hour)');
-		await db.raw(`create materialized view top_modules_30d as select collection, count(*) as events from directus_activity group by 1`);
+		await db.raw(
+			`create materialized view top_modules_30d as select collection, count(*) as events from directus_activity group by 1`,
+		);
 	});
 
 	afterAll(async () => {
@@ -23,14 +27,35 @@ describe.runIf(inject('host').env['DB_CLIENT'] === 'pg')('refresh task: the user
 	});
 
 	it('refreshes them after the rollups, CONCURRENTLY where a unique index allows it, and reports each in the status', async () => {
-		await db('directus_activity').insert([1, 2, 3].map((n) => ({ action: 'create', collection: 'mv_probe', item: String(n), timestamp: new Date() })));
-		const flow = await apiData<{ id: string }>('/flows', { method: 'POST', body: { name: 'Views', status: 'active', trigger: 'webhook', accountability: null, options: { method: 'GET', return: '$last' } } });
+		await db('directus_activity').insert(
+			[1, 2, 3].map((n) => ({ action: 'create', collection: 'mv_probe', item: String(n), timestamp: new Date() })),
+		);
+		const flow = await apiData<{ id: string }>('/flows', {
+			method: 'POST',
+			body: {
+				name: 'Views',
+				status: 'active',
+				trigger: 'webhook',
+				accountability: null,
+				options: { method: 'GET', return: '$last' },
+			},
+		});
 		const operation = await apiData<{ id: string }>('/operations', {
 			method: 'POST',
-			body: { flow: flow.id, key: 'refresh', name: 'Refresh', type: 'activity-maintenance', position_x: 19, position_y: 1, options: { tasks: ['refresh'], materialized_views: ['mv_activity_hourly', 'top_modules_30d'] } },
+			body: {
+				flow: flow.id,
+				key: 'refresh',
+				name: 'Refresh',
+				type: 'activity-maintenance',
+				position_x: 19,
+				position_y: 1,
+				options: { tasks: ['refresh'], materialized_views: ['mv_activity_hourly', 'top_modules_30d'] },
+			},
 		});
 		await apiData(`/flows/${flow.id}`, { method: 'PATCH', body: { operation: operation.id } });
-		const report = await apiOk<{ tasks: { refresh: { result: { views: { view: string; concurrently: boolean; durationMs: number }[] } } } }>(`/flows/trigger/${flow.id}`);
+		const report = await apiOk<{
+			tasks: { refresh: { result: { views: { view: string; concurrently: boolean; durationMs: number }[] } } };
+		}>(`/flows/trigger/${flow.id}`);
 		expect(report.tasks.refresh.result.views.map(({ view, concurrently }) => ({ view, concurrently }))).toEqual([
 			{ view: 'mv_activity_hourly', concurrently: true },
 			{ view: 'top_modules_30d', concurrently: false },
@@ -42,7 +67,9 @@ describe.runIf(inject('host').env['DB_CLIENT'] === 'pg')('refresh task: the user
 		expect((await db('top_modules_30d').where({ collection: 'mv_probe' }).first())?.['events']).toBe('3');
 		const status = await apiData<AnalyticsStatus>('/analytics/status');
 		expect(status.views.map((v) => v.view)).toEqual(['mv_activity_hourly', 'top_modules_30d']);
-		expect(status.views.every((v) => Number.isInteger(v.durationMs) && Date.parse(v.refreshedAt) > Date.now() - 60_000)).toBe(true);
+		expect(
+			status.views.every((v) => Number.isInteger(v.durationMs) && Date.parse(v.refreshedAt) > Date.now() - 60_000),
+		).toBe(true);
 	});
 
 	it('names a view that does not exist', () => {

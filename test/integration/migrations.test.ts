@@ -2,7 +2,13 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bootstrap, dropDatabase } from '../../scripts/host.mjs';
 import { createDirectusActivityTables, ownDatabase } from '../support/own-database';
-import { MIGRATIONS, MIGRATOR_CONFIG, migrateDown, migrateUp, migrationStatus } from '../../src/server/migrations/run-migrations';
+import {
+	MIGRATIONS,
+	MIGRATOR_CONFIG,
+	migrateDown,
+	migrateUp,
+	migrationStatus,
+} from '../../src/server/migrations/run-migrations';
 import { clearOfHourEnd } from '../support/clock';
 import { runRequestedFills } from '../../src/server/rollup/requested-fills';
 import { dialectName } from '../support/ground-truth';
@@ -25,8 +31,14 @@ async function ourTables(): Promise<string[]> {
 				? `select table_name as name from information_schema.tables where table_schema = database()`
 				: `select name from sqlite_master where type = 'table'`;
 	const result = await db.raw(sql);
-	const rows = (name === 'pg' ? result.rows : name === 'mysql' ? result[0] : result) as { name?: string; NAME?: string }[];
-	return rows.map((r) => String(r.name ?? r.NAME)).filter((n) => n.startsWith('activity_analytics_') && !/_y\d{4}m\d{2}$/.test(n)).sort();
+	const rows = (name === 'pg' ? result.rows : name === 'mysql' ? result[0] : result) as {
+		name?: string;
+		NAME?: string;
+	}[];
+	return rows
+		.map((r) => String(r.name ?? r.NAME))
+		.filter((n) => n.startsWith('activity_analytics_') && !/_y\d{4}m\d{2}$/.test(n))
+		.sort();
 }
 
 async function isPartitioned(): Promise<boolean> {
@@ -50,8 +62,22 @@ describe('migrations', () => {
 		const before007 = MIGRATIONS.findIndex((m) => m.name.includes('-007-'));
 		for (let i = 0; i < before007; i++) await db.migrate.up(MIGRATOR_CONFIG);
 		await db(ARCHIVE).insert([
-			{ id: 11, action: 'create', collection: 'orders', item: '1', timestamp: new Date('2026-01-15T10:00:00Z'), archived_at: 1 },
-			{ id: 12, action: 'update', collection: 'orders', item: '1', timestamp: new Date('2026-02-03T10:00:00Z'), archived_at: 1 },
+			{
+				id: 11,
+				action: 'create',
+				collection: 'orders',
+				item: '1',
+				timestamp: new Date('2026-01-15T10:00:00Z'),
+				archived_at: 1,
+			},
+			{
+				id: 12,
+				action: 'update',
+				collection: 'orders',
+				item: '1',
+				timestamp: new Date('2026-02-03T10:00:00Z'),
+				archived_at: 1,
+			},
 		]);
 		await db(ARCHIVE_REVISIONS).insert([
 			{ id: 21, activity: 11, collection: 'orders', item: '1', data: '{"a":1}', archived_at: 1 },
@@ -60,10 +86,17 @@ describe('migrations', () => {
 
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(before007).map((m) => m.name));
 		if (dialectName(db) === 'pg') expect(await isPartitioned()).toBe(true);
-		const revisions = (await db(ARCHIVE_REVISIONS).orderBy('id').select('id', 'activity', 'parent', 'timestamp')) as { id: number; timestamp: unknown }[];
+		const revisions = (await db(ARCHIVE_REVISIONS).orderBy('id').select('id', 'activity', 'parent', 'timestamp')) as {
+			id: number;
+			timestamp: unknown;
+		}[];
 		expect(revisions.map((r) => Number(r.id))).toEqual([21, 22]);
 		expect(((await db(ARCHIVE).orderBy('id').pluck('id')) as number[]).map(Number)).toEqual([11, 12]);
-		if (dialectName(db) === 'pg') expect(revisions.map((r) => (r.timestamp as Date).toISOString())).toEqual(['2026-01-15T10:00:00.000Z', '2026-02-03T10:00:00.000Z']);
+		if (dialectName(db) === 'pg')
+			expect(revisions.map((r) => (r.timestamp as Date).toISOString())).toEqual([
+				'2026-01-15T10:00:00.000Z',
+				'2026-02-03T10:00:00.000Z',
+			]);
 
 		// Down one step at a time to before 007: the rows are back in plain tables.
 		while ((await migrationStatus(db)).applied.length > before007) await db.migrate.down(MIGRATOR_CONFIG);
@@ -83,7 +116,15 @@ describe('migrations', () => {
 
 	it('009 fills the collection rollups by summing the wide tables they project, 011 and 012 ask for the member sets and count vectors (the live fill makes them), and 014 drops the collection rollups (its down rebuilds them)', async () => {
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-009-'))) await db.migrate.down(MIGRATOR_CONFIG);
-		const row = (grain: string, bucket: number, collection: string, action: string, origin: string, extra: Record<string, string>, events: number) => ({ grain, bucket, collection, action, origin, ...extra, events });
+		const row = (
+			grain: string,
+			bucket: number,
+			collection: string,
+			action: string,
+			origin: string,
+			extra: Record<string, string>,
+			events: number,
+		) => ({ grain, bucket, collection, action, origin, ...extra, events });
 		await db('activity_analytics_rollup_user_dims').insert([
 			row('d', 86_400, 'orders', 'create', '', { user: 'u1' }, 3),
 			row('d', 86_400, 'orders', 'update', 'https://a', { user: 'u1' }, 4),
@@ -110,7 +151,11 @@ describe('migrations', () => {
 		// Up to 013: the collection rollups are there, 014 drops them below.
 		for (let i = from009; i < from014; i++) await db.migrate.up(MIGRATOR_CONFIG);
 		const read = async (table: string, dim: string) =>
-			((await db(table).orderBy(['grain', 'bucket', 'collection', dim]).select('grain', 'bucket', 'collection', dim, 'events')) as Record<string, unknown>[]).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
+			(
+				(await db(table)
+					.orderBy(['grain', 'bucket', 'collection', dim])
+					.select('grain', 'bucket', 'collection', dim, 'events')) as Record<string, unknown>[]
+			).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
 		expect(await read('activity_analytics_rollup_collection_users', 'user')).toEqual([
 			{ grain: 'd', bucket: 86_400, collection: 'orders', user: '', events: 2 },
 			{ grain: 'd', bucket: 86_400, collection: 'orders', user: 'u1', events: 7 },
@@ -141,17 +186,27 @@ describe('migrations', () => {
 		expect(Number((await db('activity_analytics_member_sets').count({ n: '*' }).first())?.['n'])).toBe(0);
 		expect(await runRequestedFills(db)).toEqual(['member_sets', 'member_counts', 'member_quarters']);
 		expect(await runRequestedFills(db)).toEqual([]);
-		expect(await memberSetDifferences(db, { quarters: false })).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
+		expect(await memberSetDifferences(db, { quarters: false })).toEqual({
+			checked: 8,
+			missing: [],
+			extra: [],
+			orphans: [],
+		});
 		expect(Number((await db('activity_analytics_member_sets').count({ n: '*' }).first())?.['n'])).toBe(3);
 		expect(Number((await db('activity_analytics_member_counts').count({ n: '*' }).first())?.['n'])).toBe(4);
 		// Filled once: a rerun of 012 finds its table filled and asks for nothing.
 		await MIGRATIONS.find((m) => m.name.includes('-012-'))!.up(db);
 		expect(await runRequestedFills(db)).toEqual([]);
-		expect(await memberSetDifferences(db, { quarters: false })).toEqual({ checked: 8, missing: [], extra: [], orphans: [] });
+		expect(await memberSetDifferences(db, { quarters: false })).toEqual({
+			checked: 8,
+			missing: [],
+			extra: [],
+			orphans: [],
+		});
 		await db('activity_analytics_state').delete();
 	});
 
-	it("015 opens today in the per-member tables (its day rows go, its hours stay), and its down empties the rollups for the older code to rebuild", async () => {
+	it('015 opens today in the per-member tables (its day rows go, its hours stay), and its down empties the rollups for the older code to rebuild', async () => {
 		const from015 = MIGRATIONS.findIndex((m) => m.name.includes('-015-'));
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-015-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await db.schema.hasColumn('activity_analytics_state', 'days_closed_before')).toBe(false);
@@ -159,9 +214,27 @@ describe('migrations', () => {
 		const today = Math.floor(Date.now() / 86_400_000) * 86_400;
 		const yesterday = today - 86_400;
 		// As the refresh before 015 left them: hour and day rows for every day (and nothing from the test above).
-		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_dims', 'activity_analytics_rollup_ip_users']) await db(table).delete();
-		await db('activity_analytics_state').insert({ key: 'rollup', watermark: 10, generation: 3, updated_at: Date.now() });
-		const row = (grain: string, bucket: number, user: string, events: number) => ({ grain, bucket, collection: 'orders', action: 'create', origin: '', user, events });
+		for (const table of [
+			'activity_analytics_rollup_user_dims',
+			'activity_analytics_rollup_ip_dims',
+			'activity_analytics_rollup_ip_users',
+		])
+			await db(table).delete();
+		await db('activity_analytics_state').insert({
+			key: 'rollup',
+			watermark: 10,
+			generation: 3,
+			updated_at: Date.now(),
+		});
+		const row = (grain: string, bucket: number, user: string, events: number) => ({
+			grain,
+			bucket,
+			collection: 'orders',
+			action: 'create',
+			origin: '',
+			user,
+			events,
+		});
 		await db('activity_analytics_rollup_user_dims').insert([
 			row('h', yesterday + 3_600, 'u7', 2),
 			row('d', yesterday, 'u7', 2),
@@ -175,14 +248,35 @@ describe('migrations', () => {
 			{ grain: 'h', bucket: today, ip: '10.0.0.9', user: 'u7', events: 1 },
 			{ grain: 'd', bucket: today, ip: '10.0.0.9', user: 'u7', events: 1 },
 		]);
-		const days = async (table: string) => ((await db(table).where({ grain: 'd' }).andWhere('bucket', '>=', yesterday).orderBy(['bucket', 'user']).select('bucket', 'user', 'events')) as Record<string, unknown>[]).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
-		const before = { users: await days('activity_analytics_rollup_user_dims'), ips: await days('activity_analytics_rollup_ip_users') };
+		const days = async (table: string) =>
+			(
+				(await db(table)
+					.where({ grain: 'd' })
+					.andWhere('bucket', '>=', yesterday)
+					.orderBy(['bucket', 'user'])
+					.select('bucket', 'user', 'events')) as Record<string, unknown>[]
+			).map((r) => ({ ...r, bucket: Number(r['bucket']), events: Number(r['events']) }));
+		const before = {
+			users: await days('activity_analytics_rollup_user_dims'),
+			ips: await days('activity_analytics_rollup_ip_users'),
+		};
 
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from015).map((m) => m.name));
-		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['days_closed_before'])).toBe(today);
+		expect(
+			Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['days_closed_before']),
+		).toBe(today);
 		expect(await days('activity_analytics_rollup_user_dims')).toEqual([{ bucket: yesterday, user: 'u7', events: 2 }]);
 		expect(await days('activity_analytics_rollup_ip_users')).toEqual([]);
-		expect(Number((await db('activity_analytics_rollup_user_dims').where({ grain: 'h' }).andWhere('bucket', '>=', today).count({ n: '*' }))[0]?.['n'])).toBe(3);
+		expect(
+			Number(
+				(
+					await db('activity_analytics_rollup_user_dims')
+						.where({ grain: 'h' })
+						.andWhere('bucket', '>=', today)
+						.count({ n: '*' })
+				)[0]?.['n'],
+			),
+		).toBe(3);
 		expect(await dayRowDifferences(db)).toMatchObject({ daysClosedBefore: today, differences: [] });
 
 		expect(before.users).toHaveLength(3);
@@ -196,10 +290,13 @@ describe('migrations', () => {
 		const reset = await db('activity_analytics_state').where({ key: 'rollup' }).first('watermark', 'generation');
 		expect([Number(reset?.watermark), Number(reset?.generation)]).toEqual([0, 4]);
 		await MIGRATIONS[from015]!.up(db);
-		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['days_closed_before'])).toBe(today);
+		expect(
+			Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['days_closed_before']),
+		).toBe(today);
 
 		await db('activity_analytics_state').delete();
-		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_users']) await db(table).delete();
+		for (const table of ['activity_analytics_rollup_user_dims', 'activity_analytics_rollup_ip_users'])
+			await db(table).delete();
 	});
 
 	it('017 starts with every hour closed; its down empties the rollups for the older code to rebuild when an hour was open, and leaves them when none was', async () => {
@@ -207,20 +304,44 @@ describe('migrations', () => {
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-017-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await db.schema.hasColumn('activity_analytics_state', 'hours_closed_before')).toBe(false);
 		const hour = 1_780_000_000 - (1_780_000_000 % 3_600);
-		const row = { grain: 'h', bucket: hour - 3_600, collection: 'mig17', action: 'create', origin: '', user: 'u1', events: 3 };
+		const row = {
+			grain: 'h',
+			bucket: hour - 3_600,
+			collection: 'mig17',
+			action: 'create',
+			origin: '',
+			user: 'u1',
+			events: 3,
+		};
 		await db('activity_analytics_rollup_user_dims').insert(row);
-		await db('activity_analytics_state').insert({ key: 'rollup', watermark: 40, generation: 1, updated_at: Date.now(), days_closed_before: hour - (hour % 86_400) });
+		await db('activity_analytics_state').insert({
+			key: 'rollup',
+			watermark: 40,
+			generation: 1,
+			updated_at: Date.now(),
+			days_closed_before: hour - (hour % 86_400),
+		});
 		const state = async () => {
 			const s = await db('activity_analytics_state').where({ key: 'rollup' }).first();
-			return { watermark: Number(s?.['watermark']), generation: Number(s?.['generation']), gapFloor: Number(s?.['gap_floor']) };
+			return {
+				watermark: Number(s?.['watermark']),
+				generation: Number(s?.['generation']),
+				gapFloor: Number(s?.['gap_floor']),
+			};
 		};
 
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from017).map((m) => m.name));
-		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['hours_closed_before'])).toBe(Number.MAX_SAFE_INTEGER);
+		expect(
+			Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['hours_closed_before']),
+		).toBe(Number.MAX_SAFE_INTEGER);
 		// No hour open: every per-member row was written, the older code can go on from them.
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-017-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await state()).toEqual({ watermark: 40, generation: 1, gapFloor: 0 });
-		expect(Number((await db('activity_analytics_rollup_user_dims').where({ collection: 'mig17' }).count({ n: '*' }))[0]?.['n'])).toBe(1);
+		expect(
+			Number(
+				(await db('activity_analytics_rollup_user_dims').where({ collection: 'mig17' }).count({ n: '*' }))[0]?.['n'],
+			),
+		).toBe(1);
 
 		// An hour open (as a refresh leaves the current one): its per-member rows were never written, so down resets.
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from017).map((m) => m.name));
@@ -230,7 +351,9 @@ describe('migrations', () => {
 		expect(await state()).toEqual({ watermark: 0, generation: 2, gapFloor: 40 });
 		expect(await db('activity_analytics_rollup_user_dims').first()).toBeUndefined();
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from017).map((m) => m.name));
-		expect(Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['hours_closed_before'])).toBe(Number.MAX_SAFE_INTEGER);
+		expect(
+			Number((await db('activity_analytics_state').where({ key: 'rollup' }).first())?.['hours_closed_before']),
+		).toBe(Number.MAX_SAFE_INTEGER);
 
 		await db('activity_analytics_state').delete();
 	});
@@ -241,7 +364,14 @@ describe('migrations', () => {
 		expect(await db.schema.hasTable('activity_analytics_member_quarters')).toBe(false);
 		const quarter = Math.floor(Date.now() / 3_600_000) * 3_600 - 3_600;
 		const [u1, u2] = ['00000000-0000-4000-8000-000000000081', '00000000-0000-4000-8000-000000000082'];
-		const raw = (user: string | null, ip: string | null, at: number, collection = 'mig18') => ({ action: 'update', collection, item: '1', user, ip, timestamp: new Date(at * 1000) });
+		const raw = (user: string | null, ip: string | null, at: number, collection = 'mig18') => ({
+			action: 'update',
+			collection,
+			item: '1',
+			user,
+			ip,
+			timestamp: new Date(at * 1000),
+		});
 		await db('directus_activity').insert([
 			raw(u1, '10.0.0.1', quarter + 10),
 			raw(u1, '10.0.0.1', quarter + 899),
@@ -260,10 +390,33 @@ describe('migrations', () => {
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from018).map((m) => m.name));
 		expect(await db('activity_analytics_member_quarters').first()).toBeUndefined();
 		expect(await runRequestedFills(db)).toEqual(['member_quarters']);
-		const values = new Map(((await db('activity_analytics_members').select('kind', 'id', 'value')) as { kind: string; id: number | string; value: string }[]).map((r) => [`${r.kind} ${Number(r.id)}`, r.value]));
-		const vectors = ((await db('activity_analytics_member_quarters').orderBy(['kind', 'bucket', 'collection']).select('kind', 'bucket', 'collection', 'counts')) as { kind: string; bucket: number | string; collection: string; counts: Buffer }[]).map((row) => {
+		const values = new Map(
+			(
+				(await db('activity_analytics_members').select('kind', 'id', 'value')) as {
+					kind: string;
+					id: number | string;
+					value: string;
+				}[]
+			).map((r) => [`${r.kind} ${Number(r.id)}`, r.value]),
+		);
+		const vectors = (
+			(await db('activity_analytics_member_quarters')
+				.orderBy(['kind', 'bucket', 'collection'])
+				.select('kind', 'bucket', 'collection', 'counts')) as {
+				kind: string;
+				bucket: number | string;
+				collection: string;
+				counts: Buffer;
+			}[]
+		).map((row) => {
 			const { counts, none } = decodeMemberCounts(row.counts);
-			return { kind: row.kind, at: Number(row.bucket) - quarter, collection: row.collection, none, counts: Object.fromEntries([...counts].map(([id, n]) => [values.get(`${row.kind} ${id}`), n])) };
+			return {
+				kind: row.kind,
+				at: Number(row.bucket) - quarter,
+				collection: row.collection,
+				none,
+				counts: Object.fromEntries([...counts].map(([id, n]) => [values.get(`${row.kind} ${id}`), n])),
+			};
 		});
 		expect(vectors).toEqual([
 			{ kind: 'ip', at: 0, collection: 'mig18', none: 1, counts: { '10.0.0.1': 2 } },
@@ -319,8 +472,13 @@ describe.runIf(inject('host').env['DB_CLIENT'] === 'pg')('migrations and Directu
 		// bootstrap loads the bundle and exits; a migration it started could be cut off holding the lock
 		// (seen with an index build on 10M rows). It must leave the pending one alone.
 		bootstrap(fresh);
-		expect(await migrationStatus(freshDb)).toEqual({ applied: MIGRATIONS.slice(0, -1).map((m) => m.name), pending: [MIGRATIONS.at(-1)!.name] });
-		expect(((await freshDb('activity_analytics_migrations_lock').pluck('is_locked')) as unknown[]).map(Number)).toEqual([0]);
+		expect(await migrationStatus(freshDb)).toEqual({
+			applied: MIGRATIONS.slice(0, -1).map((m) => m.name),
+			pending: [MIGRATIONS.at(-1)!.name],
+		});
+		expect(((await freshDb('activity_analytics_migrations_lock').pluck('is_locked')) as unknown[]).map(Number)).toEqual(
+			[0],
+		);
 
 		const status = runHostCli(['analytics', 'migrate', 'status'], fresh);
 		expect(status.status, status.stderr).toBe(0);
@@ -334,7 +492,9 @@ describe.runIf(inject('host').env['DB_CLIENT'] === 'pg')('migrations and Directu
 		expect(up.stderr).toContain('already locked');
 		const unlock = runHostCli(['analytics', 'migrate', 'unlock'], fresh);
 		expect(unlock.status, unlock.stderr).toBe(0);
-		expect(((await freshDb('activity_analytics_migrations_lock').pluck('is_locked')) as unknown[]).map(Number)).toEqual([0]);
+		expect(((await freshDb('activity_analytics_migrations_lock').pluck('is_locked')) as unknown[]).map(Number)).toEqual(
+			[0],
+		);
 		expect(runHostCli(['analytics', 'migrate', 'up'], fresh).status).toBe(0);
 	});
 });

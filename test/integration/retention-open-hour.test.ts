@@ -25,14 +25,27 @@ afterAll(async () => {
 	await dropDatabase(env);
 });
 
-const row = (item: number, at: number) => ({ action: 'create', collection: 'open_hour', item: String(item), timestamp: new Date(at) });
+const row = (item: number, at: number) => ({
+	action: 'create',
+	collection: 'open_hour',
+	item: String(item),
+	timestamp: new Date(at),
+});
 
 describe('retention and the open hour, on an injected clock', () => {
 	it("keeps the rows of an hour the per-member rollups have not closed, whatever the cutoff, until the hour's close", async () => {
 		let now = HOUR_END - 1_000;
 		const clock = () => now;
 		const dryRun = async () => {
-			const report = await runRetention(db, { keepDays: 1, batchSize: 1_000, dryRun: true, mode: 'none', archiveMonths: 0, now, before: now + 7_200_000 });
+			const report = await runRetention(db, {
+				keepDays: 1,
+				batchSize: 1_000,
+				dryRun: true,
+				mode: 'none',
+				archiveMonths: 0,
+				now,
+				before: now + 7_200_000,
+			});
 			return { deleted: report.activityDeleted, kept: report.keptUnabsorbed };
 		};
 		// Four rows of two hours before, three of the last seconds of the current hour: all absorbed.
@@ -51,7 +64,15 @@ describe('retention and the open hour, on an injected clock', () => {
 		// The refresh on the new clock closes the hour: now every row may go, and a real run takes them all.
 		await refreshRollups(db, { clock });
 		expect(await dryRun()).toEqual({ deleted: 7, kept: 0 });
-		const run = await runRetention(db, { keepDays: 1, batchSize: 1_000, dryRun: false, mode: 'none', archiveMonths: 0, now, before: now + 7_200_000 });
+		const run = await runRetention(db, {
+			keepDays: 1,
+			batchSize: 1_000,
+			dryRun: false,
+			mode: 'none',
+			archiveMonths: 0,
+			now,
+			before: now + 7_200_000,
+		});
 		expect(run.activityDeleted).toBe(7);
 		expect(Number((await db('directus_activity').count({ n: '*' }).first())?.['n'])).toBe(0);
 	});

@@ -16,7 +16,8 @@ const WINDOW = 'from=2020-05-01T00:00:00Z&to=2020-06-02T00:00:00Z';
 // The open hour's rows are retention-open-hour.test.ts's: it drives the clock on a database of its own.
 
 let db: Knex;
-const ids = async (table: string, where: (q: Knex.QueryBuilder) => Knex.QueryBuilder = (q) => q) => ((await where(db(table)).pluck('id')) as (number | string)[]).map(Number).sort((a, b) => a - b);
+const ids = async (table: string, where: (q: Knex.QueryBuilder) => Knex.QueryBuilder = (q) => q) =>
+	((await where(db(table)).pluck('id')) as (number | string)[]).map(Number).sort((a, b) => a - b);
 
 async function refreshAll(): Promise<void> {
 	for (;;) {
@@ -35,7 +36,8 @@ beforeAll(async () => {
 // Put the archived rows back, so the suites that run after this one find raw rows and rollups in agreement.
 afterAll(async () => {
 	const client = inject('host').env['DB_CLIENT'];
-	const cast = (column: string, type: string) => (client === 'pg' ? `"${column}"::${type}` : client === 'mysql' ? `\`${column}\`` : `"${column}"`);
+	const cast = (column: string, type: string) =>
+		client === 'pg' ? `"${column}"::${type}` : client === 'mysql' ? `\`${column}\`` : `"${column}"`;
 	const q = (column: string) => (client === 'mysql' ? `\`${column}\`` : `"${column}"`);
 	await db.raw(
 		`insert into directus_activity (id, action, ${q('user')}, ${q('timestamp')}, ip, user_agent, collection, item, origin) select id, action, ${cast('user', 'uuid')}, ${q('timestamp')}, ip, user_agent, collection, item, origin from activity_analytics_archive_activity order by id`,
@@ -56,7 +58,14 @@ describe('retention: archive, then delete', () => {
 
 	it('a dry run counts what would go and changes nothing', async () => {
 		// Old rows the rollups have not absorbed yet (committed after the refresh) must stay.
-		await db('directus_activity').insert([1, 2, 3, 4, 5].map((n) => ({ action: 'update', collection: 'retention_late', item: String(n), timestamp: new Date('2020-05-05T10:00:00Z') })));
+		await db('directus_activity').insert(
+			[1, 2, 3, 4, 5].map((n) => ({
+				action: 'update',
+				collection: 'retention_late',
+				item: String(n),
+				timestamp: new Date('2020-05-05T10:00:00Z'),
+			})),
+		);
 		unabsorbed = await ids('directus_activity', (q) => q.where('collection', 'retention_late'));
 		await api('/analytics/cache', { method: 'DELETE' });
 		overviewBefore = await apiData(`/analytics/overview?${WINDOW}`);
@@ -67,12 +76,23 @@ describe('retention: archive, then delete', () => {
 		// The rows older than the cutoff the run reports, timestamps converted in JS (SQLite holds text and numbers).
 		const cutoff = Date.parse(preview.cutoff);
 		expect(cutoff).toBe(CUTOFF);
-		const oldIds = async () => ((await db('directus_activity').select('id', 'timestamp')) as { id: number; timestamp: unknown }[]).filter((r) => toEpochMs(r.timestamp) < cutoff).map((r) => Number(r.id)).sort((a, b) => a - b);
+		const oldIds = async () =>
+			((await db('directus_activity').select('id', 'timestamp')) as { id: number; timestamp: unknown }[])
+				.filter((r) => toEpochMs(r.timestamp) < cutoff)
+				.map((r) => Number(r.id))
+				.sort((a, b) => a - b);
 		const old = await oldIds();
 		originalActivity = old.filter((id) => !unabsorbed.includes(id));
-		originalRevisions = ((await db('directus_revisions').whereIn('activity', originalActivity).pluck('id')) as number[]).map(Number).sort((a, b) => a - b);
+		originalRevisions = ((await db('directus_revisions').whereIn('activity', originalActivity).pluck('id')) as number[])
+			.map(Number)
+			.sort((a, b) => a - b);
 		expect(originalActivity.length).toBeGreaterThan(4000);
-		expect(preview).toMatchObject({ dryRun: true, activityDeleted: originalActivity.length, revisionsDeleted: originalRevisions.length, keptUnabsorbed: 5 });
+		expect(preview).toMatchObject({
+			dryRun: true,
+			activityDeleted: originalActivity.length,
+			revisionsDeleted: originalRevisions.length,
+			keptUnabsorbed: 5,
+		});
 		expect(await oldIds()).toEqual(old);
 	});
 
@@ -80,8 +100,19 @@ describe('retention: archive, then delete', () => {
 		const run = runHostCli(['analytics', 'retention', ...BEFORE, '--batch-size', '1500', '--archive-months', '0']);
 		expect(run.status, run.stderr).toBe(0);
 		expect(run.stderr).toMatch(/retention .*100%/);
-		const report = JSON.parse(run.last) as { activityArchived: number; activityDeleted: number; revisionsArchived: number; batches: number; keptUnabsorbed: number };
-		expect(report).toMatchObject({ activityArchived: originalActivity.length, activityDeleted: originalActivity.length, revisionsArchived: originalRevisions.length, keptUnabsorbed: 5 });
+		const report = JSON.parse(run.last) as {
+			activityArchived: number;
+			activityDeleted: number;
+			revisionsArchived: number;
+			batches: number;
+			keptUnabsorbed: number;
+		};
+		expect(report).toMatchObject({
+			activityArchived: originalActivity.length,
+			activityDeleted: originalActivity.length,
+			revisionsArchived: originalRevisions.length,
+			keptUnabsorbed: 5,
+		});
 		expect(report.batches).toBe(Math.ceil(originalActivity.length / 1500));
 
 		// Archive plus live equals the original: nothing lost, nothing doubled.
@@ -93,10 +124,15 @@ describe('retention: archive, then delete', () => {
 		const liveRevisions = new Set(await ids('directus_revisions'));
 		expect(originalRevisions.filter((id) => liveRevisions.has(id))).toEqual([]);
 		// No live revision points at one that went.
-		const dangling = await db('directus_revisions').whereIn('parent', originalRevisions.slice(0, 900)).count({ n: '*' });
+		const dangling = await db('directus_revisions')
+			.whereIn('parent', originalRevisions.slice(0, 900))
+			.count({ n: '*' });
 		expect(Number(dangling[0]?.['n'])).toBe(0);
 		// The archived rows are the rows that were there.
-		const sample = (await db('activity_analytics_archive_activity').whereIn('id', originalActivity.slice(0, 50)).orderBy('id').select('id', 'action', 'collection', 'item')) as { id: number }[];
+		const sample = (await db('activity_analytics_archive_activity')
+			.whereIn('id', originalActivity.slice(0, 50))
+			.orderBy('id')
+			.select('id', 'action', 'collection', 'item')) as { id: number }[];
 		expect(sample.map((r) => Number(r.id))).toEqual(originalActivity.slice(0, 50));
 	});
 

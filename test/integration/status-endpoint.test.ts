@@ -11,7 +11,13 @@ let db: Knex;
 
 beforeAll(async () => {
 	db = openHostDatabase();
-	const options = parseGeneratorOptions({ rows: 10_000, days: 14, seed: 7, end: '2026-11-01T00:00:00Z', revisions: true });
+	const options = parseGeneratorOptions({
+		rows: 10_000,
+		days: 14,
+		seed: 7,
+		end: '2026-11-01T00:00:00Z',
+		revisions: true,
+	});
 	await loadActivity(db, options);
 });
 
@@ -21,7 +27,15 @@ afterAll(async () => {
 
 describe(`GET /analytics/status on ${inject('host').env['DB_CLIENT']}`, () => {
 	it('reports the writer, also as Prometheus metrics, with the figures the ledger holds', async () => {
-		await apiOk('/collections', { method: 'POST', body: { collection: 'status_writer', schema: {}, meta: { accountability: 'activity' }, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+		await apiOk('/collections', {
+			method: 'POST',
+			body: {
+				collection: 'status_writer',
+				schema: {},
+				meta: { accountability: 'activity' },
+				fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }],
+			},
+		});
 		await apiOk('/analytics/writer/enable', { method: 'POST', body: { collections: ['status_writer'] } });
 		const before = await waitForWriterIdle();
 		await apiOk('/items/status_writer', { method: 'POST', body: [{}, {}, {}] });
@@ -30,7 +44,10 @@ describe(`GET /analytics/status on ${inject('host').env['DB_CLIENT']}`, () => {
 		expect(writer.drops).toBe(0);
 		expect(writer.queue.kind).toBe(inject('host').env['REDIS'] ? 'redis' : 'memory');
 		expect(writer.collections).toContainEqual({ collection: 'status_writer', original_accountability: 'activity' });
-		const [ledger] = await db('activity_analytics_writer_ledger as l').join('directus_activity as a', 'a.id', 'l.activity').where('a.collection', 'status_writer').count({ n: '*' });
+		const [ledger] = await db('activity_analytics_writer_ledger as l')
+			.join('directus_activity as a', 'a.id', 'l.activity')
+			.where('a.collection', 'status_writer')
+			.count({ n: '*' });
 		expect(Number(ledger?.['n'])).toBe(3);
 		const metrics = await api<string>('/analytics/metrics');
 		expect(metrics.body).toContain(`activity_analytics_writer_events_written_total ${writer.eventsWritten}`);
@@ -40,7 +57,15 @@ describe(`GET /analytics/status on ${inject('host').env['DB_CLIENT']}`, () => {
 
 	it('answers an admin with figures equal to SQL over the raw tables', async () => {
 		// Rows Directus writes itself sit beside the generated ones (on SQLite, in another storage type).
-		await apiOk('/collections', { method: 'POST', body: { collection: 'status_probe', schema: {}, meta: {}, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+		await apiOk('/collections', {
+			method: 'POST',
+			body: {
+				collection: 'status_probe',
+				schema: {},
+				meta: {},
+				fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }],
+			},
+		});
 		await apiOk('/items/status_probe', { method: 'POST', body: [{}, {}] });
 		const response = await api<{ data: AnalyticsStatus }>('/analytics/status');
 		expect(response.status).toBe(200);
@@ -53,7 +78,9 @@ describe(`GET /analytics/status on ${inject('host').env['DB_CLIENT']}`, () => {
 		expect(response.body.data.revisions.rows).toBe(Number(revisions?.['n']));
 		expect(Date.parse(response.body.data.activity.oldest ?? '')).toBe(Math.min(...stamps));
 		expect(Date.parse(response.body.data.activity.newest ?? '')).toBe(Math.max(...stamps));
-		expect(response.body.data.database.client).toBe(inject('host').env['DB_CLIENT'] === 'mysql' ? 'mysql2' : inject('host').env['DB_CLIENT']);
+		expect(response.body.data.database.client).toBe(
+			inject('host').env['DB_CLIENT'] === 'mysql' ? 'mysql2' : inject('host').env['DB_CLIENT'],
+		);
 		expect(response.body.data.queue.kind).toBe(inject('host').env['REDIS'] ? 'redis' : 'memory');
 	});
 
@@ -66,7 +93,15 @@ describe(`GET /analytics/status on ${inject('host').env['DB_CLIENT']}`, () => {
 		await loadActivity(db, parseGeneratorOptions({ rows: 10_000, days: 1, seed: 8, end: '2026-11-02T00:00:00Z' }));
 		expect((await warningOf()).warning).toBeUndefined();
 		// Then 1,000 writes through Directus from this machine: with no trusted proxy, each carries the loopback address.
-		await apiOk('/collections', { method: 'POST', body: { collection: 'proxy_probe', schema: {}, meta: { accountability: 'all' }, fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }] } });
+		await apiOk('/collections', {
+			method: 'POST',
+			body: {
+				collection: 'proxy_probe',
+				schema: {},
+				meta: { accountability: 'all' },
+				fields: [{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } }],
+			},
+		});
 		await apiOk('/items/proxy_probe', { method: 'POST', body: Array.from({ length: 1_000 }, () => ({})) });
 		const recent = await db('directus_activity').whereNotNull('ip').orderBy('id', 'desc').limit(1_000).pluck('ip');
 		const counts = new Map<string, number>();
@@ -74,7 +109,12 @@ describe(`GET /analytics/status on ${inject('host').env['DB_CLIENT']}`, () => {
 		const [topIp, topCount] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
 		expect(topIp).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
 		const { warning, addresses } = await warningOf();
-		expect(addresses).toMatchObject({ sampled: recent.length, topIp, topShare: topCount / recent.length, behindProxy: true });
+		expect(addresses).toMatchObject({
+			sampled: recent.length,
+			topIp,
+			topShare: topCount / recent.length,
+			behindProxy: true,
+		});
 		expect(warning?.message).toContain(topIp);
 		expect(warning?.message).toContain('IP_TRUST_PROXY');
 		expect((await api<string>('/analytics/metrics')).body).toMatch(/^activity_analytics_behind_untrusted_proxy 1$/m);

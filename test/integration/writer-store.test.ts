@@ -15,12 +15,32 @@ let db: Knex;
 const COLLECTION = 'store_probe';
 
 function event(item: number, extra: Partial<ActivityEvent> = {}): ActivityEvent {
-	return { key: randomUUID(), action: 'update', user: null, ip: '10.0.0.1', user_agent: 'probe', origin: null, collection: COLLECTION, item: String(item), at: Date.now(), seq: item, revision: { data: { n: item }, delta: { n: item }, parentKey: null }, ...extra };
+	return {
+		key: randomUUID(),
+		action: 'update',
+		user: null,
+		ip: '10.0.0.1',
+		user_agent: 'probe',
+		origin: null,
+		collection: COLLECTION,
+		item: String(item),
+		at: Date.now(),
+		seq: item,
+		revision: { data: { n: item }, delta: { n: item }, parentKey: null },
+		...extra,
+	};
 }
 
 async function rowsFor(collection: string) {
-	const activity = (await db('directus_activity').where({ collection }).orderBy('id')) as { id: number; item: string }[];
-	const revisions = (await db('directus_revisions').where({ collection }).orderBy('id')) as { activity: number; item: string; parent: number | null }[];
+	const activity = (await db('directus_activity').where({ collection }).orderBy('id')) as {
+		id: number;
+		item: string;
+	}[];
+	const revisions = (await db('directus_revisions').where({ collection }).orderBy('id')) as {
+		activity: number;
+		item: string;
+		parent: number | null;
+	}[];
 	return { activity, revisions };
 }
 
@@ -48,24 +68,48 @@ describe('batch store', () => {
 
 	it('links a nested revision to its parent, in the same batch or an earlier one', async () => {
 		const parent = event(100, { collection: 'store_nested' });
-		const child = event(101, { collection: 'store_nested', revision: { data: { c: 1 }, delta: { c: 1 }, parentKey: parent.key } });
-		const late = event(102, { collection: 'store_nested', revision: { data: { c: 2 }, delta: { c: 2 }, parentKey: parent.key } });
+		const child = event(101, {
+			collection: 'store_nested',
+			revision: { data: { c: 1 }, delta: { c: 1 }, parentKey: parent.key },
+		});
+		const late = event(102, {
+			collection: 'store_nested',
+			revision: { data: { c: 2 }, delta: { c: 2 }, parentKey: parent.key },
+		});
 		await writeActivityBatch(db, [parent, child]);
 		await writeActivityBatch(db, [late]);
 		const { revisions } = await rowsFor('store_nested');
-		const parentId = (await db('directus_revisions').where({ collection: 'store_nested', item: '100' }).first()) as { id: number };
-		expect(revisions.map((r) => (r.parent === null ? null : Number(r.parent)))).toEqual([null, Number(parentId.id), Number(parentId.id)]);
+		const parentId = (await db('directus_revisions').where({ collection: 'store_nested', item: '100' }).first()) as {
+			id: number;
+		};
+		expect(revisions.map((r) => (r.parent === null ? null : Number(r.parent)))).toEqual([
+			null,
+			Number(parentId.id),
+			Number(parentId.id),
+		]);
 	});
 
 	it('links a nested revision whose batch commits before its parent’s (two instances consuming the stream)', async () => {
 		const parent = event(110, { collection: 'store_orphans' });
-		const children = [111, 112].map((item) => event(item, { collection: 'store_orphans', revision: { data: { c: item }, delta: { c: item }, parentKey: parent.key } }));
+		const children = [111, 112].map((item) =>
+			event(item, {
+				collection: 'store_orphans',
+				revision: { data: { c: item }, delta: { c: item }, parentKey: parent.key },
+			}),
+		);
 		const withoutRevision = event(113, { collection: 'store_orphans', revision: undefined });
-		const unrelated = event(114, { collection: 'store_orphans', revision: { data: { c: 4 }, delta: { c: 4 }, parentKey: withoutRevision.key } });
+		const unrelated = event(114, {
+			collection: 'store_orphans',
+			revision: { data: { c: 4 }, delta: { c: 4 }, parentKey: withoutRevision.key },
+		});
 		await writeActivityBatch(db, [children[0]!]);
 		await writeActivityBatch(db, [children[1]!, unrelated]);
 		await writeActivityBatch(db, [parent, withoutRevision]);
-		const revisions = (await db('directus_revisions').where({ collection: 'store_orphans' }).orderBy('item')) as { id: number; item: string; parent: number | null }[];
+		const revisions = (await db('directus_revisions').where({ collection: 'store_orphans' }).orderBy('item')) as {
+			id: number;
+			item: string;
+			parent: number | null;
+		}[];
 		const parentId = Number(revisions.find((r) => r.item === '110')!.id);
 		expect(revisions.map((r) => [r.item, r.parent === null ? null : Number(r.parent)])).toEqual([
 			['110', null],
@@ -74,7 +118,9 @@ describe('batch store', () => {
 			['114', null],
 		]);
 		// Nothing waits for a parent any more: the ledger keeps no pending links for written parents.
-		const waiting = await db('activity_analytics_writer_ledger').whereIn('parent_key', [parent.key, withoutRevision.key]).count({ n: '*' });
+		const waiting = await db('activity_analytics_writer_ledger')
+			.whereIn('parent_key', [parent.key, withoutRevision.key])
+			.count({ n: '*' });
 		expect(Number(waiting[0]?.['n'])).toBe(0);
 	});
 
@@ -84,7 +130,11 @@ describe('batch store', () => {
 		const write = (batch: EventBatch) => writeActivityBatch(db, batch);
 		// One of them as the Redis consumer hands batches over: JSON texts, with an event twice.
 		const encoded = { encoded: [...events.slice(100), events[100]!].map(encodeEvent) };
-		await Promise.all([writeWithRetry(write, events.slice(0, 300), metrics), writeWithRetry(write, encoded, metrics), writeWithRetry(write, events.slice(50, 350), metrics)]);
+		await Promise.all([
+			writeWithRetry(write, events.slice(0, 300), metrics),
+			writeWithRetry(write, encoded, metrics),
+			writeWithRetry(write, events.slice(50, 350), metrics),
+		]);
 		const { activity } = await rowsFor('store_race');
 		expect(activity).toHaveLength(400);
 		expect(new Set(activity.map((a) => a.item)).size).toBe(400);
@@ -95,12 +145,44 @@ describe('batch store', () => {
 describe('ledger pruning', () => {
 	it('forgets entries older than the keep period and keeps the recent ones', async () => {
 		const now = Date.now();
-		const old = Array.from({ length: 30 }, (_, i) => ({ event_key: randomUUID(), activity: 900_000 + i, revision: null, written_at: now - 8 * 86_400_000 }));
-		const recent = Array.from({ length: 5 }, (_, i) => ({ event_key: randomUUID(), activity: 910_000 + i, revision: null, written_at: now - 86_400_000 }));
+		const old = Array.from({ length: 30 }, (_, i) => ({
+			event_key: randomUUID(),
+			activity: 900_000 + i,
+			revision: null,
+			written_at: now - 8 * 86_400_000,
+		}));
+		const recent = Array.from({ length: 5 }, (_, i) => ({
+			event_key: randomUUID(),
+			activity: 910_000 + i,
+			revision: null,
+			written_at: now - 86_400_000,
+		}));
 		await db('activity_analytics_writer_ledger').insert([...old, ...recent]);
 		expect(await pruneLedger(db, LEDGER_KEEP_MS, now)).toBeGreaterThanOrEqual(30);
-		expect(Number((await db('activity_analytics_writer_ledger').whereIn('event_key', old.map((r) => r.event_key)).count({ n: '*' }))[0]?.['n'])).toBe(0);
-		expect(Number((await db('activity_analytics_writer_ledger').whereIn('event_key', recent.map((r) => r.event_key)).count({ n: '*' }))[0]?.['n'])).toBe(5);
+		expect(
+			Number(
+				(
+					await db('activity_analytics_writer_ledger')
+						.whereIn(
+							'event_key',
+							old.map((r) => r.event_key),
+						)
+						.count({ n: '*' })
+				)[0]?.['n'],
+			),
+		).toBe(0);
+		expect(
+			Number(
+				(
+					await db('activity_analytics_writer_ledger')
+						.whereIn(
+							'event_key',
+							recent.map((r) => r.event_key),
+						)
+						.count({ n: '*' })
+				)[0]?.['n'],
+			),
+		).toBe(5);
 	});
 });
 
@@ -112,18 +194,25 @@ describe('npx directus analytics writer', () => {
 		expect(result.stderr).toContain('directus_files: system collections keep');
 	});
 
-	it.runIf(inject('host').env['REDIS'])('enables from outside: running instances see the swap through the Redis bus', async () => {
-		await createTrackedPair('cli_swap', 'activity');
-		const enabled = runHostCli(['analytics', 'writer', 'enable', 'cli_swap']);
-		expect(enabled.status, enabled.stderr).toBe(0);
-		expect(JSON.parse(enabled.last)).toMatchObject({ changed: [{ collection: 'cli_swap', accountability: 'activity' }] });
-		const before = (await waitForWriterIdle()).eventsWritten;
-		await apiData('/items/cli_swap', { method: 'POST', body: { title: 'via the writer' } });
-		const after = await waitForWriterIdle();
-		expect(after.eventsWritten - before).toBe(1);
-		const revisions = await db('directus_revisions').where({ collection: 'cli_swap' });
-		expect(revisions).toHaveLength(0); // accountability "activity": no revisions, as Directus would do
-		const disabled = runHostCli(['analytics', 'writer', 'disable', 'cli_swap']);
-		expect(JSON.parse(disabled.last)).toMatchObject({ changed: [{ collection: 'cli_swap', accountability: 'activity' }] });
-	});
+	it.runIf(inject('host').env['REDIS'])(
+		'enables from outside: running instances see the swap through the Redis bus',
+		async () => {
+			await createTrackedPair('cli_swap', 'activity');
+			const enabled = runHostCli(['analytics', 'writer', 'enable', 'cli_swap']);
+			expect(enabled.status, enabled.stderr).toBe(0);
+			expect(JSON.parse(enabled.last)).toMatchObject({
+				changed: [{ collection: 'cli_swap', accountability: 'activity' }],
+			});
+			const before = (await waitForWriterIdle()).eventsWritten;
+			await apiData('/items/cli_swap', { method: 'POST', body: { title: 'via the writer' } });
+			const after = await waitForWriterIdle();
+			expect(after.eventsWritten - before).toBe(1);
+			const revisions = await db('directus_revisions').where({ collection: 'cli_swap' });
+			expect(revisions).toHaveLength(0); // accountability "activity": no revisions, as Directus would do
+			const disabled = runHostCli(['analytics', 'writer', 'disable', 'cli_swap']);
+			expect(JSON.parse(disabled.last)).toMatchObject({
+				changed: [{ collection: 'cli_swap', accountability: 'activity' }],
+			});
+		},
+	);
 });

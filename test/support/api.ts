@@ -11,7 +11,10 @@ export interface DirectusErrorBody {
 }
 
 /** Calls the test host's REST API; token null means the public role. */
-export async function api<T = unknown>(path: string, options: { token?: string | null; method?: string; body?: unknown } = {}): Promise<ApiResponse<T>> {
+export async function api<T = unknown>(
+	path: string,
+	options: { token?: string | null; method?: string; body?: unknown } = {},
+): Promise<ApiResponse<T>> {
 	const host = inject('host');
 	const token = options.token === undefined ? host.token : options.token;
 	const send = () =>
@@ -45,7 +48,9 @@ export async function api<T = unknown>(path: string, options: { token?: string |
 export async function apiOk<T = unknown>(path: string, options: Parameters<typeof api>[1] = {}): Promise<T> {
 	const response = await api<T>(path, options);
 	if (response.status < 200 || response.status > 299) {
-		throw new Error(`${options.method ?? 'GET'} ${path} answered ${response.status}: ${JSON.stringify(response.body).slice(0, 500)}`);
+		throw new Error(
+			`${options.method ?? 'GET'} ${path} answered ${response.status}: ${JSON.stringify(response.body).slice(0, 500)}`,
+		);
 	}
 	return response.body;
 }
@@ -54,7 +59,10 @@ export async function apiOk<T = unknown>(path: string, options: Parameters<typeo
  * A user with a non-admin role, logged in; returns its access token. API-only by default: Directus 12's
  * Core plan counts users with app access as seats, and the browser test needs its one seat.
  */
-export async function createNonAdminUser(label: string, { appAccess = false } = {}): Promise<{ id: string; token: string; email: string; password: string }> {
+export async function createNonAdminUser(
+	label: string,
+	{ appAccess = false } = {},
+): Promise<{ id: string; token: string; email: string; password: string }> {
 	const suffix = `${label}-${Math.random().toString(36).slice(2, 8)}`;
 	const policy = await apiOk<{ data: { id: string } }>('/policies', {
 		method: 'POST',
@@ -66,8 +74,15 @@ export async function createNonAdminUser(label: string, { appAccess = false } = 
 	});
 	const email = `editor-${suffix}@example.com`;
 	const password = 'editor-password-1';
-	const user = await apiOk<{ data: { id: string } }>('/users', { method: 'POST', body: { email, password, role: role.data.id } });
-	const login = await apiOk<{ data: { access_token: string } }>('/auth/login', { method: 'POST', token: null, body: { email, password } });
+	const user = await apiOk<{ data: { id: string } }>('/users', {
+		method: 'POST',
+		body: { email, password, role: role.data.id },
+	});
+	const login = await apiOk<{ data: { access_token: string } }>('/auth/login', {
+		method: 'POST',
+		token: null,
+		body: { email, password },
+	});
 	return { id: user.data.id, token: login.data.access_token, email, password };
 }
 
@@ -77,7 +92,10 @@ export async function apiData<T = unknown>(path: string, options: Parameters<typ
 }
 
 /** A client of Directus's WebSocket (`/websocket`), authenticated with the admin's token; answers by uid. */
-export async function openSocket(): Promise<{ request: (message: Record<string, unknown>) => Promise<Record<string, unknown>>; close: () => void }> {
+export async function openSocket(): Promise<{
+	request: (message: Record<string, unknown>) => Promise<Record<string, unknown>>;
+	close: () => void;
+}> {
 	const host = inject('host');
 	const socket = new WebSocket(`${host.url.replace(/^http/, 'ws')}/websocket`);
 	const waiting = new Map<string, (message: Record<string, unknown>) => void>();

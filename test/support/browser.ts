@@ -12,7 +12,15 @@ export async function launchChromium(): Promise<Browser> {
 	return chromium.launch({
 		executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
 		headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
 	});
 }
 
@@ -38,7 +46,9 @@ export async function signInWithSession(page: Page, email: string, password: str
 	const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
 	expect(cookie, `login answered ${login.status}`).toBeDefined();
 	const value = cookie!.split(';')[0]!.slice(SESSION_COOKIE.length + 1);
-	await page.context().addCookies([{ name: SESSION_COOKIE, value, url: inject('host').url, httpOnly: true, sameSite: 'Lax' }]);
+	await page
+		.context()
+		.addCookies([{ name: SESSION_COOKIE, value, url: inject('host').url, httpOnly: true, sameSite: 'Lax' }]);
 }
 
 /** Directus 12 asks admins about a license key once; choose "Skip" when it does. */

@@ -19,7 +19,24 @@ export class FaultRedis {
 	}
 
 	async start(): Promise<void> {
-		this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+		this.process = spawn(
+			'redis-server',
+			[
+				'--port',
+				String(this.port),
+				'--bind',
+				'127.0.0.1',
+				'--dir',
+				this.dir,
+				'--appendonly',
+				'yes',
+				'--appendfsync',
+				'always',
+				'--save',
+				'',
+			],
+			{ stdio: 'ignore' },
+		);
 		await waitFor(() => ping(this.port), `redis-server on port ${this.port}`);
 	}
 
@@ -41,7 +58,12 @@ export class FaultRedis {
 
 function ping(port: number): boolean {
 	try {
-		return execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() === 'PONG';
+		return (
+			execFileSync('redis-cli', ['-p', String(port), 'ping'], {
+				encoding: 'utf8',
+				stdio: ['ignore', 'pipe', 'ignore'],
+			}).trim() === 'PONG'
+		);
 	} catch {
 		return false;
 	}
@@ -67,7 +89,8 @@ function postgresBin(name: string): string {
 
 /** initdb refuses to run as root: run the cluster as the postgres user then. */
 function asClusterOwner(command: string, args: string[]): void {
-	if (process.getuid?.() === 0) execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { stdio: 'ignore' });
+	if (process.getuid?.() === 0)
+		execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { stdio: 'ignore' });
 	else execFileSync(command, args, { stdio: 'ignore' });
 }
 
@@ -89,7 +112,16 @@ export class FaultPostgres {
 	}
 
 	async start(): Promise<void> {
-		asClusterOwner(postgresBin('pg_ctl'), ['-D', this.data, '-l', join(this.dir, 'server.log'), '-w', '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+		asClusterOwner(postgresBin('pg_ctl'), [
+			'-D',
+			this.data,
+			'-l',
+			join(this.dir, 'server.log'),
+			'-w',
+			'-o',
+			`-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+			'start',
+		]);
 	}
 
 	async stop(): Promise<void> {

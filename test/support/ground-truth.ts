@@ -30,7 +30,12 @@ export interface Filters {
 }
 
 /** A where clause for [from, to) plus filters, on the raw table. */
-export function rawWhere(db: Knex, from: number, to: number, filters: Filters = {}): { sql: string; bindings: (string | number)[] } {
+export function rawWhere(
+	db: Knex,
+	from: number,
+	to: number,
+	filters: Filters = {},
+): { sql: string; bindings: (string | number)[] } {
 	const user = dialectName(db) === 'pg' ? '"user"::text' : dialectName(db) === 'mysql' ? '`user`' : '"user"';
 	const clauses = [`${epochSql(db)} >= ?`, `${epochSql(db)} < ?`];
 	const bindings: (string | number)[] = [from, to];
@@ -43,13 +48,23 @@ export function rawWhere(db: Knex, from: number, to: number, filters: Filters = 
 	return { sql: clauses.join(' and '), bindings };
 }
 
-export async function sqlRows(db: Knex, sql: string, bindings: (string | number)[]): Promise<Record<string, unknown>[]> {
+export async function sqlRows(
+	db: Knex,
+	sql: string,
+	bindings: (string | number)[],
+): Promise<Record<string, unknown>[]> {
 	const result = await db.raw(sql, bindings);
 	const name = dialectName(db);
 	return name === 'pg' ? result.rows : name === 'mysql' ? result[0] : result;
 }
 
-export async function truthOverview(db: Knex, from: number, to: number, filters: Filters = {}, table = 'directus_activity') {
+export async function truthOverview(
+	db: Knex,
+	from: number,
+	to: number,
+	filters: Filters = {},
+	table = 'directus_activity',
+) {
 	const where = rawWhere(db, from, to, filters);
 	const q = (c: string) => (dialectName(db) === 'mysql' ? `\`${c}\`` : `"${c}"`);
 	const [totals] = await sqlRows(
@@ -57,17 +72,30 @@ export async function truthOverview(db: Knex, from: number, to: number, filters:
 		`select count(*) as events, count(distinct ${q('user')}) as users, count(distinct ${q('ip')}) as ips from ${table} where ${where.sql}`,
 		where.bindings,
 	);
-	const actions = await sqlRows(db, `select ${q('action')} as action, count(*) as n from ${table} where ${where.sql} group by ${q('action')}`, where.bindings);
+	const actions = await sqlRows(
+		db,
+		`select ${q('action')} as action, count(*) as n from ${table} where ${where.sql} group by ${q('action')}`,
+		where.bindings,
+	);
 	return {
 		events: Number(totals?.['events']),
 		users: Number(totals?.['users']),
 		ips: Number(totals?.['ips']),
-		actions: Object.fromEntries(actions.map((r) => [String(r['action']), Number(r['n'])]).sort(([a], [b]) => String(a).localeCompare(String(b)))),
+		actions: Object.fromEntries(
+			actions.map((r) => [String(r['action']), Number(r['n'])]).sort(([a], [b]) => String(a).localeCompare(String(b))),
+		),
 	};
 }
 
 /** key -> { events, users, ips } grouped by one column on the raw table. */
-export async function truthBreakdown(db: Knex, by: string, from: number, to: number, filters: Filters = {}, table = 'directus_activity') {
+export async function truthBreakdown(
+	db: Knex,
+	by: string,
+	from: number,
+	to: number,
+	filters: Filters = {},
+	table = 'directus_activity',
+) {
 	const where = rawWhere(db, from, to, filters);
 	const q = (c: string) => (dialectName(db) === 'mysql' ? `\`${c}\`` : `"${c}"`);
 	const key = by === 'user' && dialectName(db) === 'pg' ? '"user"::text' : q(by);
@@ -76,7 +104,12 @@ export async function truthBreakdown(db: Knex, by: string, from: number, to: num
 		`select ${key} as k, count(*) as events, count(distinct ${q('user')}) as users, count(distinct ${q('ip')}) as ips from ${table} where ${where.sql} group by ${key}`,
 		where.bindings,
 	);
-	return new Map(rows.map((r) => [r['k'] === null || r['k'] === undefined ? null : String(r['k']), { events: Number(r['events']), users: Number(r['users']), ips: Number(r['ips']) }]));
+	return new Map(
+		rows.map((r) => [
+			r['k'] === null || r['k'] === undefined ? null : String(r['k']),
+			{ events: Number(r['events']), users: Number(r['users']), ips: Number(r['ips']) },
+		]),
+	);
 }
 
 export interface RawRow {
@@ -93,7 +126,11 @@ export interface RawRow {
 export async function rawRows(db: Knex, from: number, to: number, filters: Filters = {}): Promise<RawRow[]> {
 	const where = rawWhere(db, from, to, filters);
 	const user = dialectName(db) === 'pg' ? '"user"::text' : dialectName(db) === 'mysql' ? '`user`' : '"user"';
-	const rows = await sqlRows(db, `select id, ${epochSql(db)} as epoch, ${user} as u, ip, action, collection, origin, item from directus_activity where ${where.sql} order by id`, where.bindings);
+	const rows = await sqlRows(
+		db,
+		`select id, ${epochSql(db)} as epoch, ${user} as u, ip, action, collection, origin, item from directus_activity where ${where.sql} order by id`,
+		where.bindings,
+	);
 	return rows.map((r) => ({
 		id: Number(r['id']),
 		epoch: Number(r['epoch']),
@@ -107,7 +144,11 @@ export async function rawRows(db: Knex, from: number, to: number, filters: Filte
 }
 
 /** The local calendar bucket (as a sortable label) of an instant, computed with Intl only. */
-export function localBucketLabel(epochSeconds: number, tz: string, interval: 'hour' | 'day' | 'week' | 'month'): string {
+export function localBucketLabel(
+	epochSeconds: number,
+	tz: string,
+	interval: 'hour' | 'day' | 'week' | 'month',
+): string {
 	const parts = Object.fromEntries(
 		formatter(tz, 'parts')
 			.formatToParts(new Date(epochSeconds * 1000))
@@ -119,7 +160,8 @@ export function localBucketLabel(epochSeconds: number, tz: string, interval: 'ho
 	if (interval === 'month') return `${parts['year']}-${parts['month']}`;
 	// ISO weeks start on Monday: step back to it on the local calendar.
 	const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(String(parts['weekday']));
-	const local = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day'])) - weekday * 86_400_000;
+	const local =
+		Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day'])) - weekday * 86_400_000;
 	return new Date(local).toISOString().slice(0, 10);
 }
 
@@ -130,7 +172,15 @@ function formatter(tz: string, kind: 'parts' | 'offset'): Intl.DateTimeFormat {
 	if (!format) {
 		format =
 			kind === 'parts'
-				? new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23', weekday: 'short' })
+				? new Intl.DateTimeFormat('en-US', {
+						timeZone: tz,
+						year: 'numeric',
+						month: '2-digit',
+						day: '2-digit',
+						hour: '2-digit',
+						hourCycle: 'h23',
+						weekday: 'short',
+					})
 				: new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' });
 		formatters.set(key, format);
 	}

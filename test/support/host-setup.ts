@@ -1,6 +1,13 @@
 import type { TestProject } from 'vitest/node';
 import { completeProjectSetup } from '../../scripts/demo-data/demo-schema.mjs';
-import { DEMO_ADMIN, DIRECTUS_VERSION, IS_ALTERNATE_HOST, dropDatabase, startHost, stopHost } from '../../scripts/host.mjs';
+import {
+	DEMO_ADMIN,
+	DIRECTUS_VERSION,
+	IS_ALTERNATE_HOST,
+	dropDatabase,
+	startHost,
+	stopHost,
+} from '../../scripts/host.mjs';
 import type { HostInfo } from './host-info';
 
 /**
@@ -16,10 +23,19 @@ export function createHostSetup(baseName: string, basePort: number, env: (runId:
 		const hostEnv = env(runId);
 		// A leftover from an earlier crashed run must not leak into this one.
 		await stopHost(name);
-		if ((hostEnv['DB_CLIENT'] ?? 'sqlite3') === 'sqlite3') await dropDatabase({ DB_CLIENT: 'sqlite3', DB_FILENAME: hostEnv['DB_FILENAME'] ?? '' });
+		if ((hostEnv['DB_CLIENT'] ?? 'sqlite3') === 'sqlite3')
+			await dropDatabase({ DB_CLIENT: 'sqlite3', DB_FILENAME: hostEnv['DB_FILENAME'] ?? '' });
 		const host = await startHost({ name, port, env: hostEnv });
 		await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
-		const info: HostInfo = { name, version: DIRECTUS_VERSION, url: host.url, token: DEMO_ADMIN.token, admin: DEMO_ADMIN, env: host.env, logFile: host.logFile };
+		const info: HostInfo = {
+			name,
+			version: DIRECTUS_VERSION,
+			url: host.url,
+			token: DEMO_ADMIN.token,
+			admin: DEMO_ADMIN,
+			env: host.env,
+			logFile: host.logFile,
+		};
 		project.provide('host', info);
 		return async () => {
 			await stopHost(name);

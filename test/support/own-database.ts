@@ -10,7 +10,10 @@ import { createDatabase, dropDatabase, openDatabase, runDir } from '../../script
  */
 export async function ownDatabase(name: string): Promise<{ env: Record<string, string>; db: Knex }> {
 	const host = inject('host').env;
-	const own = host['DB_CLIENT'] === 'sqlite3' ? { ...host, DB_FILENAME: join(runDir, 'own-databases', `${name}.db`) } : { ...host, DB_DATABASE: `aa_${name}_${process.pid}` };
+	const own =
+		host['DB_CLIENT'] === 'sqlite3'
+			? { ...host, DB_FILENAME: join(runDir, 'own-databases', `${name}.db`) }
+			: { ...host, DB_DATABASE: `aa_${name}_${process.pid}` };
 	await dropDatabase(own);
 	await createDatabase(own);
 	return { env: own, db: openDatabase(own) as Knex };

@@ -17,10 +17,22 @@ export interface WriteLoad {
  * `concurrency` clients creating items one at a time until stopped, counting what Directus acknowledged. With
  * `updates`, each client also updates every item it created, right after the create was acknowledged.
  */
-export function startWriteLoad(url: string | string[], token: string, collection: string, concurrency = 8, { updates = false } = {}): WriteLoad {
+export function startWriteLoad(
+	url: string | string[],
+	token: string,
+	collection: string,
+	concurrency = 8,
+	{ updates = false } = {},
+): WriteLoad {
 	// Several URLs: the workers spread over them, as behind a load balancer.
 	const urls = Array.isArray(url) ? url : [url];
-	const load = { acked: [] as number[], updated: [] as number[], latencies: [] as { ms: number; at: number }[], failures: 0, failureReasons: {} as Record<string, number> };
+	const load = {
+		acked: [] as number[],
+		updated: [] as number[],
+		latencies: [] as { ms: number; at: number }[],
+		failures: 0,
+		failureReasons: {} as Record<string, number>,
+	};
 	const fail = (reason: string) => {
 		load.failures++;
 		load.failureReasons[reason] = (load.failureReasons[reason] ?? 0) + 1;
@@ -69,8 +81,16 @@ export function startWriteLoad(url: string | string[], token: string, collection
 }
 
 /** The p-th percentile (0-100) of the latencies that finished in [from, to). */
-export function percentile(latencies: { ms: number; at: number }[], p: number, from = 0, to = Number.POSITIVE_INFINITY): number {
-	const sorted = latencies.filter((l) => l.at >= from && l.at < to).map((l) => l.ms).sort((a, b) => a - b);
+export function percentile(
+	latencies: { ms: number; at: number }[],
+	p: number,
+	from = 0,
+	to = Number.POSITIVE_INFINITY,
+): number {
+	const sorted = latencies
+		.filter((l) => l.at >= from && l.at < to)
+		.map((l) => l.ms)
+		.sort((a, b) => a - b);
 	if (sorted.length === 0) return Number.NaN;
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

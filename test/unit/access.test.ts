@@ -16,7 +16,12 @@ describe('canReadAnalytics', () => {
 	it('refuses non-admins unless their role or policy is configured', () => {
 		expect(canReadAnalytics(base, parseConfig({}))).toBe(false);
 		expect(canReadAnalytics(base, parseConfig({ ACTIVITY_ANALYTICS_ALLOWED_ROLES: 'r-editor' }))).toBe(true);
-		expect(canReadAnalytics({ ...base, role: null, roles: ['r-nested'] }, parseConfig({ ACTIVITY_ANALYTICS_ALLOWED_ROLES: 'r-nested' }))).toBe(true);
+		expect(
+			canReadAnalytics(
+				{ ...base, role: null, roles: ['r-nested'] },
+				parseConfig({ ACTIVITY_ANALYTICS_ALLOWED_ROLES: 'r-nested' }),
+			),
+		).toBe(true);
 		const withPolicy = { ...base, policies: ['p-analysts'] } as Accountability;
 		expect(canReadAnalytics(withPolicy, parseConfig({ ACTIVITY_ANALYTICS_ALLOWED_POLICIES: 'p-analysts' }))).toBe(true);
 		expect(canReadAnalytics(withPolicy, parseConfig({ ACTIVITY_ANALYTICS_ALLOWED_POLICIES: 'p-other' }))).toBe(false);

@@ -36,7 +36,8 @@ describe('activity model', () => {
 		expect(rows).toHaveLength(20_000);
 		const start = Date.parse('2026-10-05T00:00:00Z') - 28 * 86_400_000;
 		expect(new Set(rows.map((r) => r.timestamp.toISOString().slice(0, 10))).size).toBe(28);
-		for (let i = 1; i < rows.length; i++) expect(rows[i]!.timestamp.getTime()).toBeGreaterThanOrEqual(rows[i - 1]!.timestamp.getTime());
+		for (let i = 1; i < rows.length; i++)
+			expect(rows[i]!.timestamp.getTime()).toBeGreaterThanOrEqual(rows[i - 1]!.timestamp.getTime());
 		expect(rows[0]!.timestamp.getTime()).toBeGreaterThanOrEqual(start);
 		expect(rows.at(-1)!.timestamp.getTime()).toBeLessThan(Date.parse('2026-10-05T00:00:00Z'));
 		expect(rows.every((r) => r.timestamp.getMilliseconds() === 0)).toBe(true);

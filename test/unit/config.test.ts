@@ -4,7 +4,13 @@ import { ConfigError, describeConfig, parseConfig } from '../../src/server/schem
 describe('parseConfig', () => {
 	it('gives working defaults with no env', () => {
 		const config = parseConfig({});
-		expect(config).toMatchObject({ queue: 'memory', flushSize: 500, flushIntervalMs: 1000, writerCollections: 'none', statementTimeoutMs: 5000 });
+		expect(config).toMatchObject({
+			queue: 'memory',
+			flushSize: 500,
+			flushIntervalMs: 1000,
+			writerCollections: 'none',
+			statementTimeoutMs: 5000,
+		});
 	});
 
 	it('picks the Redis queue when Directus has REDIS', () => {
@@ -13,14 +19,21 @@ describe('parseConfig', () => {
 	});
 
 	it('reads lists and the "*" wildcard for writer collections', () => {
-		expect(parseConfig({ ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: 'orders, articles' }).writerCollections).toEqual(['orders', 'articles']);
+		expect(parseConfig({ ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: 'orders, articles' }).writerCollections).toEqual([
+			'orders',
+			'articles',
+		]);
 		expect(parseConfig({ ACTIVITY_ANALYTICS_WRITER_COLLECTIONS: '*' }).writerCollections).toBe('all');
 	});
 
 	it('names every bad key in one error', () => {
 		let caught: unknown;
 		try {
-			parseConfig({ ACTIVITY_ANALYTICS_FLUSH_SIZE: 'lots', ACTIVITY_ANALYTICS_QUEUE: 'kafka', ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '-5' });
+			parseConfig({
+				ACTIVITY_ANALYTICS_FLUSH_SIZE: 'lots',
+				ACTIVITY_ANALYTICS_QUEUE: 'kafka',
+				ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '-5',
+			});
 		} catch (error) {
 			caught = error;
 		}
@@ -43,8 +56,14 @@ describe('parseConfig', () => {
 
 	it('keeps the built-in retention off by default and validates its cron and days', () => {
 		expect(parseConfig({})).toMatchObject({ retentionCron: null, retentionDays: 90 });
-		expect(parseConfig({ ACTIVITY_ANALYTICS_RETENTION_CRON: '0 3 * * *', ACTIVITY_ANALYTICS_RETENTION_DAYS: '30' })).toMatchObject({ retentionCron: '0 3 * * *', retentionDays: 30 });
-		expect(() => parseConfig({ ACTIVITY_ANALYTICS_RETENTION_CRON: 'every night', ACTIVITY_ANALYTICS_RETENTION_DAYS: '0' })).toThrow(/RETENTION_CRON="every night" is not a valid cron expression.*RETENTION_DAYS="0" must be an integer from 1 to 36500/);
+		expect(
+			parseConfig({ ACTIVITY_ANALYTICS_RETENTION_CRON: '0 3 * * *', ACTIVITY_ANALYTICS_RETENTION_DAYS: '30' }),
+		).toMatchObject({ retentionCron: '0 3 * * *', retentionDays: 30 });
+		expect(() =>
+			parseConfig({ ACTIVITY_ANALYTICS_RETENTION_CRON: 'every night', ACTIVITY_ANALYTICS_RETENTION_DAYS: '0' }),
+		).toThrow(
+			/RETENTION_CRON="every night" is not a valid cron expression.*RETENTION_DAYS="0" must be an integer from 1 to 36500/,
+		);
 	});
 
 	it('refuses the Redis queue without REDIS', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MaintenanceOptionsError, parseMaintenanceTasks, parsePrivacySettings, parseRetentionSettings, parseSince, retentionLagRefusal } from '../../src/server/services/run-maintenance';
+import {
+	MaintenanceOptionsError,
+	parseMaintenanceTasks,
+	parsePrivacySettings,
+	parseRetentionSettings,
+	parseSince,
+	retentionLagRefusal,
+} from '../../src/server/services/run-maintenance';
 import { archiveCutoff, partitionName } from '../../src/server/retention/archive-partitions';
 import { maintenanceOptionProblems } from '../../src/shared/maintenance-options';
 
@@ -24,8 +31,22 @@ describe('parseMaintenanceTasks', () => {
 	});
 
 	it('gives working retention defaults and names every bad retention option', () => {
-		expect(parseRetentionSettings({})).toEqual({ keepDays: 90, batchSize: 5000, mode: 'archive', archiveMonths: 24, dryRun: false });
-		expect(parseRetentionSettings({ keep_days: '30', batch_size: 1000, archive: 'files', archive_months: '0', dry_run: true })).toEqual({ keepDays: 30, batchSize: 1000, mode: 'files', archiveMonths: 0, dryRun: true });
+		expect(parseRetentionSettings({})).toEqual({
+			keepDays: 90,
+			batchSize: 5000,
+			mode: 'archive',
+			archiveMonths: 24,
+			dryRun: false,
+		});
+		expect(
+			parseRetentionSettings({
+				keep_days: '30',
+				batch_size: 1000,
+				archive: 'files',
+				archive_months: '0',
+				dry_run: true,
+			}),
+		).toEqual({ keepDays: 30, batchSize: 1000, mode: 'files', archiveMonths: 0, dryRun: true });
 		expect(() => parseRetentionSettings({ keep_days: -1, batch_size: 5, archive: 's3', archive_months: -2 })).toThrow(
 			'"keep_days" must be a whole number from 1 to 36500 (got "-1"); "batch_size" must be a whole number from 100 to 100000 (got "5"); "archive_months" must be a whole number from 0 to 1200 (got "-2"); "archive" must be archive, files or none (got "s3")',
 		);
@@ -33,19 +54,39 @@ describe('parseMaintenanceTasks', () => {
 
 	it('reads the anonymize and erase options; erase needs a user', () => {
 		expect(parsePrivacySettings({}, ['refresh'])).toEqual({ anonymizeDays: 30, eraseUser: null });
-		expect(parsePrivacySettings({ anonymize_days: '7', erase_user: ' 0b1f3c1e-6a43-4f1d-9a65-2d7d3a3f9a10 ' }, ['erase'])).toEqual({ anonymizeDays: 7, eraseUser: '0b1f3c1e-6a43-4f1d-9a65-2d7d3a3f9a10' });
-		expect(() => parsePrivacySettings({ anonymize_days: 0 }, ['erase'])).toThrow('"anonymize_days" must be a whole number from 1 to 36500 (got "0"); "erase_user" is required for the erase task');
+		expect(
+			parsePrivacySettings({ anonymize_days: '7', erase_user: ' 0b1f3c1e-6a43-4f1d-9a65-2d7d3a3f9a10 ' }, ['erase']),
+		).toEqual({ anonymizeDays: 7, eraseUser: '0b1f3c1e-6a43-4f1d-9a65-2d7d3a3f9a10' });
+		expect(() => parsePrivacySettings({ anonymize_days: 0 }, ['erase'])).toThrow(
+			'"anonymize_days" must be a whole number from 1 to 36500 (got "0"); "erase_user" is required for the erase task',
+		);
 	});
 });
 
 describe('maintenanceOptionProblems (the Flow editor notice and the handler)', () => {
 	it('finds nothing wrong with the defaults', () => {
 		expect(maintenanceOptionProblems({})).toEqual([]);
-		expect(maintenanceOptionProblems({ tasks: ['retention', 'anonymize'], keep_days: 90, archive: 'files', archive_months: 24, anonymize_days: 30 })).toEqual([]);
+		expect(
+			maintenanceOptionProblems({
+				tasks: ['retention', 'anonymize'],
+				keep_days: 90,
+				archive: 'files',
+				archive_months: 24,
+				anonymize_days: 30,
+			}),
+		).toEqual([]);
 	});
 
 	it('names every bad option', () => {
-		expect(maintenanceOptionProblems({ tasks: ['erase', 'vacuum'], keep_days: -5, archive: 'tape', anonymize_days: 'soon', since: 'yesterday' })).toEqual([
+		expect(
+			maintenanceOptionProblems({
+				tasks: ['erase', 'vacuum'],
+				keep_days: -5,
+				archive: 'tape',
+				anonymize_days: 'soon',
+				since: 'yesterday',
+			}),
+		).toEqual([
 			'Unknown maintenance task(s): vacuum. Known: refresh, retention, anonymize, erase, analyze, partitions, report, triggers-analyze, triggers-plan, triggers-validate.',
 			'"keep_days" must be a whole number from 1 to 36500 (got "-5")',
 			'"anonymize_days" must be a whole number from 1 to 36500 (got "soon")',
@@ -53,15 +94,23 @@ describe('maintenanceOptionProblems (the Flow editor notice and the handler)', (
 			'"erase_user" is required for the erase task',
 			'"since" must be an ISO date (got "yesterday").',
 		]);
-		expect(maintenanceOptionProblems({ tasks: ['erase'], erase_user: 'robert' })).toEqual(['"erase_user" must be a user id (a UUID), got "robert"']);
+		expect(maintenanceOptionProblems({ tasks: ['erase'], erase_user: 'robert' })).toEqual([
+			'"erase_user" must be a user id (a UUID), got "robert"',
+		]);
 	});
 });
 
 describe('archive partitions', () => {
 	it('names a month partition and finds the archive horizon at a month start', () => {
-		expect(partitionName('activity_analytics_archive_activity', new Date(Date.UTC(2026, 0, 1)))).toBe('activity_analytics_archive_activity_y2026m01');
-		expect(new Date(archiveCutoff(Date.parse('2026-11-27T10:00:00Z'), 24) * 1000).toISOString()).toBe('2024-11-01T00:00:00.000Z');
-		expect(new Date(archiveCutoff(Date.parse('2026-01-15T00:00:00Z'), 1) * 1000).toISOString()).toBe('2025-12-01T00:00:00.000Z');
+		expect(partitionName('activity_analytics_archive_activity', new Date(Date.UTC(2026, 0, 1)))).toBe(
+			'activity_analytics_archive_activity_y2026m01',
+		);
+		expect(new Date(archiveCutoff(Date.parse('2026-11-27T10:00:00Z'), 24) * 1000).toISOString()).toBe(
+			'2024-11-01T00:00:00.000Z',
+		);
+		expect(new Date(archiveCutoff(Date.parse('2026-01-15T00:00:00Z'), 1) * 1000).toISOString()).toBe(
+			'2025-12-01T00:00:00.000Z',
+		);
 	});
 });
 
@@ -83,6 +132,8 @@ describe('retentionLagRefusal (the operation, the schedule and the CLI all check
 			'The rollups were last refreshed 120 day(s) ago, longer than the 90 day(s) this retention keeps, and 12 row(s) wait for them: refresh the rollups first.',
 		);
 		// A cutoff in the future keeps nothing: any waiting row stops it.
-		expect(retentionLagRefusal({ lagRows: 1, stalenessSeconds: 30 }, -7_200)).toMatch(/^The rollups were last refreshed 0 day\(s\) ago, longer than the 0 day\(s\)/);
+		expect(retentionLagRefusal({ lagRows: 1, stalenessSeconds: 30 }, -7_200)).toMatch(
+			/^The rollups were last refreshed 0 day\(s\) ago, longer than the 0 day\(s\)/,
+		);
 	});
 });

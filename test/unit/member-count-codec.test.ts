@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMemberCounts, encodeMemberCounts, MemberCountFormatError, visitMemberCounts } from '../../src/server/members/member-count-codec';
+import {
+	decodeMemberCounts,
+	encodeMemberCounts,
+	MemberCountFormatError,
+	visitMemberCounts,
+} from '../../src/server/members/member-count-codec';
 
 function seeded(seed: number): () => number {
 	let state = seed >>> 0;
@@ -26,7 +31,8 @@ describe('member count codec', () => {
 		for (let round = 0; round < 100; round++) {
 			const counts = new Map<number, number>();
 			const size = Math.floor(random() * 5_000);
-			for (let i = 0; i < size; i++) counts.set(Math.floor(random() * 100_000), 1 + Math.floor(random() ** 4 * 1_000_000));
+			for (let i = 0; i < size; i++)
+				counts.set(Math.floor(random() * 100_000), 1 + Math.floor(random() ** 4 * 1_000_000));
 			const none = Math.floor(random() * 1000);
 			const decoded = decodeMemberCounts(encodeMemberCounts(counts, none));
 			expect(decoded.none).toBe(none);

@@ -1,6 +1,11 @@
 import { TypedFastBitSet } from 'typedfastbitset';
 import { describe, expect, it } from 'vitest';
-import { addEncodedMembers, decodeMemberSet, encodeMemberSet, MemberSetFormatError } from '../../src/server/members/member-set-codec';
+import {
+	addEncodedMembers,
+	decodeMemberSet,
+	encodeMemberSet,
+	MemberSetFormatError,
+} from '../../src/server/members/member-set-codec';
 
 function seeded(seed: number): () => number {
 	let state = seed >>> 0;
@@ -12,7 +17,19 @@ function seeded(seed: number): () => number {
 
 describe('member set codec', () => {
 	it('round-trips empty, single, boundary and large ids', () => {
-		for (const ids of [[], [0], [31], [32], [127], [128], [16_383], [16_384], [10_000_000], [0, 1, 2, 3], [5, 1_000_000]]) {
+		for (const ids of [
+			[],
+			[0],
+			[31],
+			[32],
+			[127],
+			[128],
+			[16_383],
+			[16_384],
+			[10_000_000],
+			[0, 1, 2, 3],
+			[5, 1_000_000],
+		]) {
 			expect(decodeMemberSet(encodeMemberSet(new TypedFastBitSet(ids))).array()).toEqual(ids);
 		}
 	});

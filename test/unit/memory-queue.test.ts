@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBatch, decodeEvent, encodeBatch, encodeEvent, type ActivityEvent, type EventBatch } from '../../src/server/schema/activity-event';
+import {
+	decodeBatch,
+	decodeEvent,
+	encodeBatch,
+	encodeEvent,
+	type ActivityEvent,
+	type EventBatch,
+} from '../../src/server/schema/activity-event';
 import { MemoryQueue } from '../../src/server/queue/memory-queue';
 import { createWriterMetrics } from '../../src/server/queue/writer-metrics';
 
 function events(n: number, from = 0): ActivityEvent[] {
-	return Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, action: 'create', user: null, ip: null, user_agent: null, origin: null, collection: 'c', item: String(from + i), at: Date.now(), seq: from + i }));
+	return Array.from({ length: n }, (_, i) => ({
+		key: `k${from + i}`,
+		action: 'create',
+		user: null,
+		ip: null,
+		user_agent: null,
+		origin: null,
+		collection: 'c',
+		item: String(from + i),
+		at: Date.now(),
+		seq: from + i,
+	}));
 }
 
 /** A store that records what it was given and can be told to fail. */
@@ -31,7 +49,11 @@ function recordingStore() {
 describe('MemoryQueue', () => {
 	it('writes a batch as soon as flushSize events wait, in capture order', async () => {
 		const store = recordingStore();
-		const queue = new MemoryQueue(store.write, { flushSize: 10, flushIntervalMs: 60_000, maxSize: 100 }, createWriterMetrics());
+		const queue = new MemoryQueue(
+			store.write,
+			{ flushSize: 10, flushIntervalMs: 60_000, maxSize: 100 },
+			createWriterMetrics(),
+		);
 		queue.accept(events(9));
 		await new Promise((resolve) => setTimeout(resolve, 20));
 		expect(store.written).toEqual([]);
@@ -42,7 +64,11 @@ describe('MemoryQueue', () => {
 
 	it('writes what waits on every interval', async () => {
 		const store = recordingStore();
-		const queue = new MemoryQueue(store.write, { flushSize: 500, flushIntervalMs: 30, maxSize: 1000 }, createWriterMetrics());
+		const queue = new MemoryQueue(
+			store.write,
+			{ flushSize: 500, flushIntervalMs: 30, maxSize: 1000 },
+			createWriterMetrics(),
+		);
 		queue.start();
 		queue.accept(events(3));
 		await new Promise((resolve) => setTimeout(resolve, 120));
@@ -67,7 +93,12 @@ describe('MemoryQueue', () => {
 		const store = recordingStore();
 		store.failNext(1_000_000);
 		let done = false;
-		const queue = new MemoryQueue(store.write, { flushSize: 50, flushIntervalMs: 60_000, maxSize: 100 }, createWriterMetrics(), { giveUp: () => done });
+		const queue = new MemoryQueue(
+			store.write,
+			{ flushSize: 50, flushIntervalMs: 60_000, maxSize: 100 },
+			createWriterMetrics(),
+			{ giveUp: () => done },
+		);
 		expect(queue.accept(events(100))).toBe(true);
 		expect(queue.accept(events(1, 100))).toBe(false);
 		expect(queue.depth).toBe(100);
@@ -77,7 +108,11 @@ describe('MemoryQueue', () => {
 
 	it('drain writes everything held, and reports what it could not write once the deadline passes', async () => {
 		const store = recordingStore();
-		const queue = new MemoryQueue(store.write, { flushSize: 4, flushIntervalMs: 60_000, maxSize: 100 }, createWriterMetrics());
+		const queue = new MemoryQueue(
+			store.write,
+			{ flushSize: 4, flushIntervalMs: 60_000, maxSize: 100 },
+			createWriterMetrics(),
+		);
 		queue.accept(events(10));
 		expect(await queue.drain()).toBe(0);
 		expect(store.written).toHaveLength(10);
@@ -85,14 +120,23 @@ describe('MemoryQueue', () => {
 		const stuck = recordingStore();
 		stuck.failNext(1_000_000);
 		const deadline = Date.now() + 300;
-		const failing = new MemoryQueue(stuck.write, { flushSize: 4, flushIntervalMs: 60_000, maxSize: 100 }, createWriterMetrics(), { giveUp: () => Date.now() > deadline });
+		const failing = new MemoryQueue(
+			stuck.write,
+			{ flushSize: 4, flushIntervalMs: 60_000, maxSize: 100 },
+			createWriterMetrics(),
+			{ giveUp: () => Date.now() > deadline },
+		);
 		failing.accept(events(6));
 		expect(await failing.drain()).toBe(6);
 	});
 
 	it('settle resolves once everything queued before it is written (a sync write then follows in order)', async () => {
 		const store = recordingStore();
-		const queue = new MemoryQueue(store.write, { flushSize: 4, flushIntervalMs: 60_000, maxSize: 100 }, createWriterMetrics());
+		const queue = new MemoryQueue(
+			store.write,
+			{ flushSize: 4, flushIntervalMs: 60_000, maxSize: 100 },
+			createWriterMetrics(),
+		);
 		queue.accept(events(10));
 		await queue.settle();
 		expect(store.written).toEqual(events(10).map((e) => e.key));
@@ -102,9 +146,17 @@ describe('MemoryQueue', () => {
 describe('event wire format', () => {
 	it('round-trips events with and without revisions, null data and parents', () => {
 		const plain = events(1)[0]!;
-		const revised: ActivityEvent = { ...plain, key: 'r', revision: { data: { a: 1 }, delta: { a: 1 }, parentKey: 'p' } };
+		const revised: ActivityEvent = {
+			...plain,
+			key: 'r',
+			revision: { data: { a: 1 }, delta: { a: 1 }, parentKey: 'p' },
+		};
 		const noData: ActivityEvent = { ...plain, key: 'n', revision: { data: null, delta: { b: 2 }, parentKey: null } };
-		const emptyDelta: ActivityEvent = { ...plain, key: 'e', revision: { data: { c: 3 }, delta: null, parentKey: null } };
+		const emptyDelta: ActivityEvent = {
+			...plain,
+			key: 'e',
+			revision: { data: { c: 3 }, delta: null, parentKey: null },
+		};
 		for (const event of [plain, revised, noData, emptyDelta]) expect(decodeEvent(encodeEvent(event))).toEqual(event);
 		expect(JSON.parse(encodeEvent(noData))).not.toHaveProperty('data');
 		expect(JSON.parse(encodeEvent(emptyDelta)).revised).toBe(false);

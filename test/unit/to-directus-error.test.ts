@@ -12,7 +12,9 @@ describe('toDirectusError', () => {
 	});
 
 	it('answers bad input with 400 and leaves other errors alone', () => {
-		expect((toDirectusError(new AnalyticsQueryError('tz', 'not an IANA time zone')) as { status: number }).status).toBe(400);
+		expect((toDirectusError(new AnalyticsQueryError('tz', 'not an IANA time zone')) as { status: number }).status).toBe(
+			400,
+		);
 		const other = new Error('boom');
 		expect(toDirectusError(other)).toBe(other);
 	});

@@ -13,7 +13,9 @@ describe('splitWindow', () => {
 		expect(segments[0]).toEqual({ kind: 'raw', from, to: at('2026-03-01T10:15:00Z') });
 		expect(segments.at(-1)).toEqual({ kind: 'raw', from: at('2026-03-05T02:30:00Z'), to });
 		for (let i = 1; i < segments.length; i++) expect(segments[i]!.from).toBe(segments[i - 1]!.to);
-		expect(segments.filter((s) => s.kind === 'rollup' && s.grain.key === 'd')).toEqual([{ kind: 'rollup', grain: GRAINS[0], from: at('2026-03-02T00:00:00Z'), to: at('2026-03-05T00:00:00Z') }]);
+		expect(segments.filter((s) => s.kind === 'rollup' && s.grain.key === 'd')).toEqual([
+			{ kind: 'rollup', grain: GRAINS[0], from: at('2026-03-02T00:00:00Z'), to: at('2026-03-05T00:00:00Z') },
+		]);
 		for (const s of segments) if (s.kind === 'rollup') expect((s.to - s.from) % s.grain.seconds).toBe(0);
 	});
 
@@ -38,10 +40,14 @@ describe('splitWindow', () => {
 		expect(hours).toEqual([{ kind: 'rollup', grain: GRAINS[1], from: closed, to: at('2026-03-06T02:00:00Z') }]);
 		// Tables that upsert their days every refresh ignore the mark.
 		const events = ROLLUP_TABLES.find((t) => t.name === 'activity_analytics_rollup_events')!;
-		expect(splitTableWindow(from, to, events, { days: closed, hours: closed })).toEqual(splitWindow(from, to, events.grains));
+		expect(splitTableWindow(from, to, events, { days: closed, hours: closed })).toEqual(
+			splitWindow(from, to, events.grains),
+		);
 		// A window wholly before or after the mark.
 		expect(splitTableWindow(from, closed, table, allHours)).toEqual(splitWindow(from, closed, table.grains));
-		expect(splitTableWindow(closed, to, table, allHours).some((s) => s.kind === 'rollup' && s.grain.key === 'd')).toBe(false);
+		expect(splitTableWindow(closed, to, table, allHours).some((s) => s.kind === 'rollup' && s.grain.key === 'd')).toBe(
+			false,
+		);
 	});
 
 	it("reads a per-member table's open hours (from hoursClosedBefore on) raw, whole, after its closed hours and days", () => {
@@ -54,9 +60,13 @@ describe('splitWindow', () => {
 		expect(segments[0]!.from).toBe(from);
 		expect(segments.at(-1)).toEqual({ kind: 'raw', from: closed.hours, to });
 		expect(segments.filter((s) => s.kind === 'rollup' && s.to > closed.hours)).toEqual([]);
-		expect(segments.filter((s) => s.kind === 'rollup' && s.grain.key === 'h' && s.from >= closed.days)).toEqual([{ kind: 'rollup', grain: GRAINS[1], from: closed.days, to: closed.hours }]);
+		expect(segments.filter((s) => s.kind === 'rollup' && s.grain.key === 'h' && s.from >= closed.days)).toEqual([
+			{ kind: 'rollup', grain: GRAINS[1], from: closed.days, to: closed.hours },
+		]);
 		// A window wholly in the open hours is read raw; one that ends before them is not touched by the mark.
-		expect(splitTableWindow(closed.hours + 60, to, table, closed)).toEqual([{ kind: 'raw', from: closed.hours + 60, to }]);
+		expect(splitTableWindow(closed.hours + 60, to, table, closed)).toEqual([
+			{ kind: 'raw', from: closed.hours + 60, to },
+		]);
 		expect(splitTableWindow(from, closed.days, table, closed)).toEqual(splitWindow(from, closed.days, table.grains));
 		// Only the per-member tables have open hours.
 		const users = ROLLUP_TABLES.find((t) => t.name === 'activity_analytics_rollup_users')!;
@@ -64,7 +74,16 @@ describe('splitWindow', () => {
 	});
 
 	it('merges touching ranges', () => {
-		expect(mergeRanges([{ from: 5, to: 9 }, { from: 0, to: 5 }, { from: 12, to: 13 }])).toEqual([{ from: 0, to: 9 }, { from: 12, to: 13 }]);
+		expect(
+			mergeRanges([
+				{ from: 5, to: 9 },
+				{ from: 0, to: 5 },
+				{ from: 12, to: 13 },
+			]),
+		).toEqual([
+			{ from: 0, to: 9 },
+			{ from: 12, to: 13 },
+		]);
 	});
 });
 
@@ -81,7 +100,14 @@ describe('calendarBuckets', () => {
 
 describe('bucketIndexSql', () => {
 	// The SQL is nothing but nested `case when at < N then A else B end`; read it back as JS to check every edge.
-	const evaluate = (sql: string, at: number): number => Function('at', `return ${sql.replace(/case when at < (\d+) then /g, '(at < $1 ? ').replace(/ else /g, ' : ').replace(/ end/g, ')')};`)(at) as number;
+	const evaluate = (sql: string, at: number): number =>
+		Function(
+			'at',
+			`return ${sql
+				.replace(/case when at < (\d+) then /g, '(at < $1 ? ')
+				.replace(/ else /g, ' : ')
+				.replace(/ end/g, ')')};`,
+		)(at) as number;
 
 	it('places every instant of a DST week, hour by hour, in the bucket that holds it', () => {
 		const buckets = calendarBuckets(at('2026-10-21T13:17:00Z'), at('2026-10-28T09:00:05Z'), 'hour', 'Europe/Berlin');
@@ -95,7 +121,12 @@ describe('bucketIndexSql', () => {
 
 	it('handles one bucket and uneven counts', () => {
 		for (const count of [1, 2, 3, 7, 31]) {
-			const buckets = calendarBuckets(at('2026-01-01T00:00:00Z'), at('2026-01-01T00:00:00Z') + count * 86_400, 'day', 'Asia/Kathmandu');
+			const buckets = calendarBuckets(
+				at('2026-01-01T00:00:00Z'),
+				at('2026-01-01T00:00:00Z') + count * 86_400,
+				'day',
+				'Asia/Kathmandu',
+			);
 			const sql = bucketIndexSql(buckets, 'at');
 			buckets.forEach((bucket, i) => expect(evaluate(sql, bucket.from)).toBe(i));
 			buckets.forEach((bucket, i) => expect(evaluate(sql, bucket.to - 1)).toBe(i));

@@ -17,7 +17,10 @@ function writerTable(rows: { collection: string; original_accountability: Accoun
 		},
 	})) as unknown as Knex;
 	const failures: number[] = [];
-	const collections = new WriterCollections(database, async () => undefined, { retryDelaysMs: [1, 1], onLoadFailed: (_error, attempts) => failures.push(attempts) });
+	const collections = new WriterCollections(database, async () => undefined, {
+		retryDelaysMs: [1, 1],
+		onLoadFailed: (_error, attempts) => failures.push(attempts),
+	});
 	return { state, collections, failures };
 }
 
@@ -39,7 +42,9 @@ describe('WriterCollections', () => {
 
 	it('shares one read between the events of a burst that see a new schema', async () => {
 		const { state, collections } = writerTable([{ collection: 'articles', original_accountability: 'activity' }]);
-		const answers = await Promise.all(Array.from({ length: 20 }, () => collections.originalFor('articles', schema(['articles']))));
+		const answers = await Promise.all(
+			Array.from({ length: 20 }, () => collections.originalFor('articles', schema(['articles']))),
+		);
 		expect(answers).toEqual(Array.from({ length: 20 }, () => 'activity'));
 		expect(state.reads).toBe(1);
 	});

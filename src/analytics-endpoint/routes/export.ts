@@ -13,7 +13,10 @@ export function mountExportRoute(router: Router, runtime: AnalyticsRuntime): voi
 			const query = parseExportQuery(req.query as Record<string, unknown>, parseContext(runtime));
 			await runtime.ready;
 			const stamp = new Date(query.from * 1000).toISOString().slice(0, 10);
-			res.setHeader('Content-Type', query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+			res.setHeader(
+				'Content-Type',
+				query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+			);
 			res.setHeader('Content-Disposition', `attachment; filename="activity-${stamp}.${query.format}"`);
 			res.setHeader('X-Cache', 'MISS');
 			started = true;
@@ -39,7 +42,10 @@ export function mountExportRoute(router: Router, runtime: AnalyticsRuntime): voi
 			res.end();
 		} catch (error) {
 			if (started) {
-				runtime.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: export stopped');
+				runtime.logger.warn(
+					{ err: error instanceof Error ? error.message : String(error) },
+					'activity analytics: export stopped',
+				);
 				res.destroy();
 			} else next(toDirectusError(error));
 		}

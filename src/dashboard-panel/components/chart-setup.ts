@@ -1,7 +1,34 @@
-import { ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import {
+	ArcElement,
+	BarController,
+	BarElement,
+	CategoryScale,
+	Chart,
+	DoughnutController,
+	Filler,
+	Legend,
+	LinearScale,
+	LineController,
+	LineElement,
+	PointElement,
+	Tooltip,
+} from 'chart.js';
 
 // Only what the panel draws: line, bar and doughnut charts.
-Chart.register(LineController, LineElement, PointElement, BarController, BarElement, DoughnutController, ArcElement, CategoryScale, LinearScale, Filler, Tooltip, Legend);
+Chart.register(
+	LineController,
+	LineElement,
+	PointElement,
+	BarController,
+	BarElement,
+	DoughnutController,
+	ArcElement,
+	CategoryScale,
+	LinearScale,
+	Filler,
+	Tooltip,
+	Legend,
+);
 
 export { Chart };
 

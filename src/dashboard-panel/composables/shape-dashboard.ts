@@ -43,8 +43,15 @@ export interface BarsShape {
 	values: number[];
 }
 
-export function shapeBars(answer: BreakdownAnswer, label: (key: string | null) => string = (key) => key ?? '(none)'): BarsShape {
-	return { keys: answer.rows.map((r) => r.key), labels: answer.rows.map((r) => label(r.key)), values: answer.rows.map((r) => r.events) };
+export function shapeBars(
+	answer: BreakdownAnswer,
+	label: (key: string | null) => string = (key) => key ?? '(none)',
+): BarsShape {
+	return {
+		keys: answer.rows.map((r) => r.key),
+		labels: answer.rows.map((r) => label(r.key)),
+		values: answer.rows.map((r) => r.events),
+	};
 }
 
 /** Actions sorted by volume, for the doughnut. */
@@ -54,7 +61,10 @@ export function shapeActions(overview: OverviewAnswer): BarsShape {
 }
 
 /** A display name from what the viewer may read of a user, else the id; null for no user (public or system). */
-export function displayName(id: string | null, user?: { first_name?: string | null; last_name?: string | null; email?: string | null }): string | null {
+export function displayName(
+	id: string | null,
+	user?: { first_name?: string | null; last_name?: string | null; email?: string | null },
+): string | null {
 	if (!id) return null;
 	const name = [user?.first_name, user?.last_name].filter(Boolean).join(' ');
 	return name || user?.email || id;

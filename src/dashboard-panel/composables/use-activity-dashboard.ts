@@ -1,6 +1,12 @@
 import { useApi } from '@directus/extensions-sdk';
 import { onBeforeUnmount, reactive, ref, watch, type Ref } from 'vue';
-import { buildWindowParams, DEFAULT_WIDGETS, type ClickFilters, type PanelOptions, type PanelWidget } from '../panel-options';
+import {
+	buildWindowParams,
+	DEFAULT_WIDGETS,
+	type ClickFilters,
+	type PanelOptions,
+	type PanelWidget,
+} from '../panel-options';
 import type { AnalyticsStatus, StatusWarning } from '../../shared/status';
 import type { BreakdownAnswer, OverviewAnswer, SuspiciousAnswer, TimeseriesAnswer } from './shape-dashboard';
 
@@ -22,7 +28,15 @@ export interface DashboardData {
 	userNames: Record<string, { first_name?: string | null; last_name?: string | null; email?: string | null }>;
 }
 
-const empty = (): DashboardData => ({ overview: null, timeseries: null, collections: null, users: null, ips: null, suspicious: null, userNames: {} });
+const empty = (): DashboardData => ({
+	overview: null,
+	timeseries: null,
+	collections: null,
+	users: null,
+	ips: null,
+	suspicious: null,
+	userNames: {},
+});
 
 let panels = 0;
 
@@ -42,7 +56,11 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 	const state = ref<LoadState>('loading');
 	const errorMessage = ref<string | null>(null);
 	const data = ref<DashboardData>(empty());
-	const cache = ref<{ status: string | null; loadedAt: Date | null; lastRefreshAt: string | null }>({ status: null, loadedAt: null, lastRefreshAt: null });
+	const cache = ref<{ status: string | null; loadedAt: Date | null; lastRefreshAt: string | null }>({
+		status: null,
+		loadedAt: null,
+		lastRefreshAt: null,
+	});
 	const warnings = ref<StatusWarning[]>([]);
 	const clicks = reactive<ClickFilters>({ collection: null, user: null });
 	const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -55,9 +73,14 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 		performance.measure(`${markId}:first-paint`, `${markId}:mounted`, `${markId}:data`);
 	};
 
-	const enabled = (widget: PanelWidget) => (options.value.widgets?.length ? options.value.widgets : DEFAULT_WIDGETS).includes(widget);
+	const enabled = (widget: PanelWidget) =>
+		(options.value.widgets?.length ? options.value.widgets : DEFAULT_WIDGETS).includes(widget);
 
-	async function get<T>(path: string, params: Record<string, string>, signal: AbortSignal): Promise<{ data: T; cache: string | null }> {
+	async function get<T>(
+		path: string,
+		params: Record<string, string>,
+		signal: AbortSignal,
+	): Promise<{ data: T; cache: string | null }> {
 		const response = await api.get<{ data: T }>(path, { params, signal });
 		return { data: response.data.data, cache: (response.headers?.['x-cache'] as string | undefined) ?? null };
 	}
@@ -68,7 +91,8 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 		controller = current;
 		if (!data.value.overview && !data.value.timeseries) state.value = 'loading';
 		const base = buildWindowParams(options.value, clicks, tz);
-		const interval: Record<string, string> = options.value.interval && options.value.interval !== 'auto' ? { interval: options.value.interval } : {};
+		const interval: Record<string, string> =
+			options.value.interval && options.value.interval !== 'auto' ? { interval: options.value.interval } : {};
 		const threshold = String(options.value.suspiciousThreshold ?? 100);
 		const window = options.value.suspiciousWindow ?? '1h';
 		try {
@@ -76,10 +100,22 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 			const [overview, timeseries, collections, users, ips, suspicious] = await Promise.all([
 				enabled('kpis') || enabled('actions') ? get<OverviewAnswer>('/analytics/overview', base, signal) : null,
 				enabled('timeseries') ? get<TimeseriesAnswer>('/analytics/timeseries', { ...base, ...interval }, signal) : null,
-				enabled('collections') ? get<BreakdownAnswer>('/analytics/breakdown', { ...base, by: 'collection', limit: '10' }, signal) : null,
-				enabled('users') ? get<BreakdownAnswer>('/analytics/breakdown', { ...base, by: 'user', limit: '10' }, signal) : null,
-				enabled('ips') ? get<BreakdownAnswer>('/analytics/breakdown', { ...base, by: 'ip', limit: '10' }, signal) : null,
-				enabled('suspicious') ? get<SuspiciousAnswer>('/analytics/suspicious', { ...base, by: 'ip', threshold, window, limit: '10' }, signal) : null,
+				enabled('collections')
+					? get<BreakdownAnswer>('/analytics/breakdown', { ...base, by: 'collection', limit: '10' }, signal)
+					: null,
+				enabled('users')
+					? get<BreakdownAnswer>('/analytics/breakdown', { ...base, by: 'user', limit: '10' }, signal)
+					: null,
+				enabled('ips')
+					? get<BreakdownAnswer>('/analytics/breakdown', { ...base, by: 'ip', limit: '10' }, signal)
+					: null,
+				enabled('suspicious')
+					? get<SuspiciousAnswer>(
+							'/analytics/suspicious',
+							{ ...base, by: 'ip', threshold, window, limit: '10' },
+							signal,
+						)
+					: null,
 			]);
 			const next: DashboardData = {
 				overview: overview?.data ?? null,
@@ -93,7 +129,11 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 			data.value = next;
 			if (state.value !== 'ready') markFirstPaint();
 			state.value = 'ready';
-			cache.value = { status: overview?.cache ?? timeseries?.cache ?? null, loadedAt: new Date(), lastRefreshAt: cache.value.lastRefreshAt };
+			cache.value = {
+				status: overview?.cache ?? timeseries?.cache ?? null,
+				loadedAt: new Date(),
+				lastRefreshAt: cache.value.lastRefreshAt,
+			};
 			void loadNames(next, signal);
 			void loadFreshness(signal);
 		} catch (error) {
@@ -111,11 +151,19 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 
 	/** Names of the top users, read with the viewer's own permissions; ids stay when they may not read users. */
 	async function loadNames(next: DashboardData, signal: AbortSignal): Promise<void> {
-		const ids = (next.users?.rows ?? []).map((r) => r.key).filter((k): k is string => Boolean(k) && !(k! in data.value.userNames));
+		const ids = (next.users?.rows ?? [])
+			.map((r) => r.key)
+			.filter((k): k is string => Boolean(k) && !(k! in data.value.userNames));
 		if (ids.length === 0) return;
 		try {
-			const response = await api.get<{ data: { id: string; first_name: string | null; last_name: string | null; email: string | null }[] }>('/users', {
-				params: { filter: JSON.stringify({ id: { _in: ids } }), fields: 'id,first_name,last_name,email', limit: ids.length },
+			const response = await api.get<{
+				data: { id: string; first_name: string | null; last_name: string | null; email: string | null }[];
+			}>('/users', {
+				params: {
+					filter: JSON.stringify({ id: { _in: ids } }),
+					fields: 'id,first_name,last_name,email',
+					limit: ids.length,
+				},
 				signal,
 			});
 			const names = { ...data.value.userNames };
@@ -128,7 +176,9 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 
 	async function loadFreshness(signal: AbortSignal): Promise<void> {
 		try {
-			const response = await api.get<{ data: Pick<AnalyticsStatus, 'rollup' | 'warnings'> }>('/analytics/status', { signal });
+			const response = await api.get<{ data: Pick<AnalyticsStatus, 'rollup' | 'warnings'> }>('/analytics/status', {
+				signal,
+			});
 			cache.value = { ...cache.value, lastRefreshAt: response.data.data.rollup.lastRefreshAt };
 			warnings.value = response.data.data.warnings ?? [];
 		} catch {
@@ -143,10 +193,14 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 		if (seconds > 0) timer = setInterval(load, Math.max(5, seconds) * 1000);
 	}
 
-	watch(options, () => {
-		schedule();
-		void load();
-	}, { deep: true, immediate: true });
+	watch(
+		options,
+		() => {
+			schedule();
+			void load();
+		},
+		{ deep: true, immediate: true },
+	);
 	watch(now, () => void load());
 	watch(clicks, () => void load());
 

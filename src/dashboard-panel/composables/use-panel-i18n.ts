@@ -10,8 +10,9 @@ const NAMESPACE = 'activity_analytics';
 export function usePanelI18n() {
 	const i18n = useI18n({ useScope: 'global' });
 	for (const [locale, messages] of Object.entries(PANEL_MESSAGES)) {
-		if (!(i18n.te(`${NAMESPACE}.no_access`, locale))) i18n.mergeLocaleMessage(locale, { [NAMESPACE]: messages });
+		if (!i18n.te(`${NAMESPACE}.no_access`, locale)) i18n.mergeLocaleMessage(locale, { [NAMESPACE]: messages });
 	}
-	const t = (key: PanelMessageKey, values: Record<string, unknown> = {}): string => i18n.t(`${NAMESPACE}.${key}`, values);
+	const t = (key: PanelMessageKey, values: Record<string, unknown> = {}): string =>
+		i18n.t(`${NAMESPACE}.${key}`, values);
 	return { t, n: i18n.n, d: i18n.d };
 }

@@ -31,7 +31,11 @@ export class AnalyticsCache {
 		private readonly options: CacheOptions,
 	) {}
 
-	async getOrLoad<T>(key: string, generation: number, load: () => Promise<{ value: T; generation: number }>): Promise<{ value: T; status: CacheStatus }> {
+	async getOrLoad<T>(
+		key: string,
+		generation: number,
+		load: () => Promise<{ value: T; generation: number }>,
+	): Promise<{ value: T; status: CacheStatus }> {
 		if (this.options.ttlSeconds === 0) {
 			this.stats.misses++;
 			return { value: (await this.loadOnce(key, load)).value as T, status: 'MISS' };
@@ -75,7 +79,10 @@ export class AnalyticsCache {
 		}
 	}
 
-	private loadOnce<T>(key: string, load: () => Promise<{ value: T; generation: number }>): Promise<{ value: unknown; generation: number }> {
+	private loadOnce<T>(
+		key: string,
+		load: () => Promise<{ value: T; generation: number }>,
+	): Promise<{ value: unknown; generation: number }> {
 		const running = this.inflight.get(key);
 		if (running) return running;
 		const promise = (async () => {

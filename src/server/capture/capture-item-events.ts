@@ -7,13 +7,30 @@ type Item = Record<string, unknown>;
 type Key = string | number;
 
 interface SchemaOverview {
-	collections: Record<string, { primary: string; accountability: 'all' | 'activity' | null; fields: Record<string, { field: string; alias?: boolean; type?: string }> }>;
-	relations: { collection: string; field: string; related_collection: string | null; meta?: { one_field?: string | null } | null }[];
+	collections: Record<
+		string,
+		{
+			primary: string;
+			accountability: 'all' | 'activity' | null;
+			fields: Record<string, { field: string; alias?: boolean; type?: string }>;
+		}
+	>;
+	relations: {
+		collection: string;
+		field: string;
+		related_collection: string | null;
+		meta?: { one_field?: string | null } | null;
+	}[];
 }
 
 export interface EventContext {
 	schema: SchemaOverview | null;
-	accountability: { user?: string | null; ip?: string | null; userAgent?: string | null; origin?: string | null } | null;
+	accountability: {
+		user?: string | null;
+		ip?: string | null;
+		userAgent?: string | null;
+		origin?: string | null;
+	} | null;
 }
 
 interface PayloadServiceLike {
@@ -23,8 +40,14 @@ interface ItemsServiceLike {
 	readMany(keys: Key[], query: { fields: string[] }): Promise<Item[]>;
 }
 export interface CaptureServices {
-	PayloadService: new (collection: string, options: { knex: unknown; schema: SchemaOverview; accountability: null }) => PayloadServiceLike;
-	ItemsService: new (collection: string, options: { knex: unknown; schema: SchemaOverview; accountability: null }) => ItemsServiceLike;
+	PayloadService: new (
+		collection: string,
+		options: { knex: unknown; schema: SchemaOverview; accountability: null },
+	) => PayloadServiceLike;
+	ItemsService: new (
+		collection: string,
+		options: { knex: unknown; schema: SchemaOverview; accountability: null },
+	) => ItemsServiceLike;
 }
 
 export interface CaptureDeps {
@@ -83,7 +106,14 @@ export function createItemEventCapture(deps: CaptureDeps) {
 		return { schema: context.schema, accountability: context.accountability, revisions: original === 'all' };
 	}
 
-	function baseEvent(key: string, action: ActivityEvent['action'], collection: string, item: Key, accountability: NonNullable<EventContext['accountability']>, at: number): ActivityEvent {
+	function baseEvent(
+		key: string,
+		action: ActivityEvent['action'],
+		collection: string,
+		item: Key,
+		accountability: NonNullable<EventContext['accountability']>,
+		at: number,
+	): ActivityEvent {
 		return {
 			key,
 			action,
@@ -108,8 +138,15 @@ export function createItemEventCapture(deps: CaptureDeps) {
 				if (!scope) return;
 				const event = baseEvent(key, 'create', meta.collection, meta.key, scope.accountability, at);
 				if (scope.revisions) {
-					const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
-					const payload = deps.revisionShape === 'omit-relations' ? omit(meta.payload, relationalFields(scope.schema, meta.collection)) : meta.payload;
+					const payloads = new deps.services.PayloadService(meta.collection, {
+						knex: deps.database,
+						schema: scope.schema,
+						accountability: null,
+					});
+					const payload =
+						deps.revisionShape === 'omit-relations'
+							? omit(meta.payload, relationalFields(scope.schema, meta.collection))
+							: meta.payload;
 					const data = await payloads.prepareDelta(payload);
 					event.revision = { data, delta: data, parentKey };
 				}
@@ -128,25 +165,52 @@ export function createItemEventCapture(deps: CaptureDeps) {
 			const at = Date.now();
 			const scope = await tracked(meta.collection, context);
 			if (!scope) return;
-			await deps.emit(meta.keys.map((item) => baseEvent(randomUUID(), 'delete', meta.collection, item, scope.accountability, at)));
+			await deps.emit(
+				meta.keys.map((item) => baseEvent(randomUUID(), 'delete', meta.collection, item, scope.accountability, at)),
+			);
 		},
 	};
 
-	async function captureUpdate(meta: { payload: Item; keys: Key[]; collection: string }, context: EventContext, keys: string[], at: number, parentKey: string | null): Promise<void> {
+	async function captureUpdate(
+		meta: { payload: Item; keys: Key[]; collection: string },
+		context: EventContext,
+		keys: string[],
+		at: number,
+		parentKey: string | null,
+	): Promise<void> {
 		const scope = await tracked(meta.collection, context);
 		if (!scope) return;
-		const events = meta.keys.map((item, i) => baseEvent(keys[i]!, 'update', meta.collection, item, scope.accountability, at));
+		const events = meta.keys.map((item, i) =>
+			baseEvent(keys[i]!, 'update', meta.collection, item, scope.accountability, at),
+		);
 		if (scope.revisions) {
 			const collection = scope.schema.collections[meta.collection]!;
 			const relational = relationalFields(scope.schema, meta.collection);
-			const plainFields = Object.values(collection.fields).filter((f) => !f.alias).map((f) => f.field);
-			const payloads = new deps.services.PayloadService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
-			const delta = await payloads.prepareDelta(pick(meta.payload, plainFields.filter((f) => f !== collection.primary)));
+			const plainFields = Object.values(collection.fields)
+				.filter((f) => !f.alias)
+				.map((f) => f.field);
+			const payloads = new deps.services.PayloadService(meta.collection, {
+				knex: deps.database,
+				schema: scope.schema,
+				accountability: null,
+			});
+			const delta = await payloads.prepareDelta(
+				pick(
+					meta.payload,
+					plainFields.filter((f) => f !== collection.primary),
+				),
+			);
 			if (delta !== null) {
 				const whole = deps.revisionShape === 'whole-payload';
 				const snapshotFields = whole ? [] : Object.keys(collection.fields).filter((f) => !relational.includes(f));
-				const items = new deps.services.ItemsService(meta.collection, { knex: deps.database, schema: scope.schema, accountability: null });
-				const snapshots = await items.readMany(meta.keys, { fields: snapshotFields.length > 0 ? snapshotFields : ['*'] });
+				const items = new deps.services.ItemsService(meta.collection, {
+					knex: deps.database,
+					schema: scope.schema,
+					accountability: null,
+				});
+				const snapshots = await items.readMany(meta.keys, {
+					fields: snapshotFields.length > 0 ? snapshotFields : ['*'],
+				});
 				const byKey = new Map(snapshots.map((s) => [String(s[collection.primary]), s]));
 				for (const event of events) {
 					const snapshot = byKey.get(event.item);
@@ -165,7 +229,8 @@ export function relationalFields(schema: SchemaOverview, collection: string): st
 	const names: string[] = [];
 	for (const relation of schema.relations) {
 		if (relation.collection === collection && fields[relation.field]) names.push(relation.field);
-		else if (relation.related_collection === collection && relation.meta?.one_field && fields[relation.meta.one_field]) names.push(relation.meta.one_field);
+		else if (relation.related_collection === collection && relation.meta?.one_field && fields[relation.meta.one_field])
+			names.push(relation.meta.one_field);
 	}
 	return names;
 }

@@ -15,7 +15,9 @@ function versionAt(file: string): string | null {
  * started it (`directus start`), or from the project folder's node_modules (Docker starts it through pm2).
  * Null when neither can be found.
  */
-export function detectDirectusVersion(starts: (string | undefined)[] = [process.argv[1] ? dirname(process.argv[1]) : undefined, process.cwd()]): string | null {
+export function detectDirectusVersion(
+	starts: (string | undefined)[] = [process.argv[1] ? dirname(process.argv[1]) : undefined, process.cwd()],
+): string | null {
 	for (const start of starts) {
 		if (!start) continue;
 		let dir = start;
@@ -37,7 +39,11 @@ export function detectDirectusVersion(starts: (string | undefined)[] = [process.
 
 /** a >= b for plain x.y.z versions (a pre-release tag is ignored). */
 export function versionAtLeast(a: string, b: string): boolean {
-	const parse = (v: string) => v.split('-')[0]!.split('.').map((part) => Number(part) || 0);
+	const parse = (v: string) =>
+		v
+			.split('-')[0]!
+			.split('.')
+			.map((part) => Number(part) || 0);
 	const [x, y] = [parse(a), parse(b)];
 	for (let i = 0; i < 3; i++) {
 		if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
@@ -54,5 +60,7 @@ export const REVISIONS_OMIT_RELATIONS_SINCE = '11.17.0';
 export type RevisionShape = 'omit-relations' | 'whole-payload';
 
 export function revisionShapeFor(version: string | null): RevisionShape {
-	return version === null || versionAtLeast(version, REVISIONS_OMIT_RELATIONS_SINCE) ? 'omit-relations' : 'whole-payload';
+	return version === null || versionAtLeast(version, REVISIONS_OMIT_RELATIONS_SINCE)
+		? 'omit-relations'
+		: 'whole-payload';
 }

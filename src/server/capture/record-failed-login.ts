@@ -21,6 +21,9 @@ export function failedLoginRow(meta: LoginAttempt, ip: string | null | undefined
 	};
 }
 
-export async function recordFailedLogin(database: Knex, row: NonNullable<ReturnType<typeof failedLoginRow>>): Promise<void> {
+export async function recordFailedLogin(
+	database: Knex,
+	row: NonNullable<ReturnType<typeof failedLoginRow>>,
+): Promise<void> {
 	await database(FAILED_LOGINS_TABLE).insert(row);
 }

@@ -11,7 +11,9 @@ export function createProgressBar(label: string, total: number): { update(done: 
 		if (stream.isTTY) {
 			const width = 30;
 			const filled = Math.round(ratio * width);
-			stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}% ${done.toLocaleString('en')}/${total.toLocaleString('en')} (${rate.toLocaleString('en')}/s)`);
+			stream.write(
+				`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}% ${done.toLocaleString('en')}/${total.toLocaleString('en')} (${rate.toLocaleString('en')}/s)`,
+			);
 		} else if (percent >= lastPercent + 10 || percent === 100) {
 			stream.write(`${label} ${percent}% ${done}/${total} (${rate}/s)\n`);
 		}

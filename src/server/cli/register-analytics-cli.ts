@@ -1,12 +1,25 @@
 import type { AnalyticsRuntime } from '../services/analytics-runtime';
-import { MIGRATOR_CONFIG, migrateDown, migrateDownLast, migrateUp, migrationStatus } from '../migrations/run-migrations';
+import {
+	MIGRATOR_CONFIG,
+	migrateDown,
+	migrateDownLast,
+	migrateUp,
+	migrationStatus,
+} from '../migrations/run-migrations';
 import { refreshRollups, resetRollups } from '../rollup/refresh-rollups';
 import { readRollupState } from '../rollup/rollup-state';
 import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } from '../writer/swap-collections';
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { dropAuditTriggers, restoreTriggers } from '../triggers/apply-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
-import { managePartitions, parsePrivacySettings, parseRetentionSettings, parseViewList, runCheckedRetention, runErase } from '../services/run-maintenance';
+import {
+	managePartitions,
+	parsePrivacySettings,
+	parseRetentionSettings,
+	parseViewList,
+	runCheckedRetention,
+	runErase,
+} from '../services/run-maintenance';
 import { runAnonymize } from '../privacy/anonymize-activity';
 import type { ArchiveFileStore } from '../retention/archive-files';
 import { refreshMaterializedViews } from '../maintenance/refresh-materialized-views';
@@ -40,7 +53,12 @@ function positiveInteger(value: string, flag: string): number {
 }
 
 /** `npx directus analytics <command>`: the same logic the endpoint and the operation use. */
-export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime, swap: SwapDeps, files: ArchiveFileStore): void {
+export function registerAnalyticsCli(
+	program: Command,
+	runtime: AnalyticsRuntime,
+	swap: SwapDeps,
+	files: ArchiveFileStore,
+): void {
 	const analytics = program.command('analytics').description('Activity analytics: rollups and migrations');
 	analytics
 		.command('backfill')
@@ -51,13 +69,20 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 				await runtime.ready;
 				const batchSize = positiveInteger(options.batchSize, '--batch-size');
 				await resetRollups(runtime.database);
-				const count = async (table: string) => Number((await runtime.database(table).count<{ total: number | string }[]>({ total: '*' }))[0]?.total ?? 0);
+				const count = async (table: string) =>
+					Number((await runtime.database(table).count<{ total: number | string }[]>({ total: '*' }))[0]?.total ?? 0);
 				const archived = await count(ARCHIVE_ACTIVITY_TABLE);
 				const bar = createProgressBar('backfill', archived + (await count('directus_activity')));
 				const fromArchive = await absorbArchive(runtime.database, batchSize, (done) => bar.update(done));
-				const result = await refreshRollups(runtime.database, { batchSize, maxBatches: Number.POSITIVE_INFINITY, onProgress: (done) => bar.update(fromArchive + done) });
+				const result = await refreshRollups(runtime.database, {
+					batchSize,
+					maxBatches: Number.POSITIVE_INFINITY,
+					onProgress: (done) => bar.update(fromArchive + done),
+				});
 				bar.finish();
-				process.stdout.write(`${JSON.stringify({ rows: fromArchive + result.rows, archivedRows: fromArchive, liveRows: result.rows, watermark: result.watermark, durationMs: result.durationMs })}\n`);
+				process.stdout.write(
+					`${JSON.stringify({ rows: fromArchive + result.rows, archivedRows: fromArchive, liveRows: result.rows, watermark: result.watermark, durationMs: result.durationMs })}\n`,
+				);
 			}),
 		);
 	analytics
@@ -84,9 +109,14 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 					return void process.stdout.write(`${JSON.stringify({ unlocked: true })}\n`);
 				}
 				await runtime.ready.catch(() => undefined);
-				if (direction === 'up') process.stdout.write(`${JSON.stringify({ applied: await migrateUp(runtime.database) })}\n`);
-				else if (direction === 'down') process.stdout.write(`${JSON.stringify({ reverted: options.last ? await migrateDownLast(runtime.database) : await migrateDown(runtime.database) })}\n`);
-				else if (direction === 'status') process.stdout.write(`${JSON.stringify(await migrationStatus(runtime.database))}\n`);
+				if (direction === 'up')
+					process.stdout.write(`${JSON.stringify({ applied: await migrateUp(runtime.database) })}\n`);
+				else if (direction === 'down')
+					process.stdout.write(
+						`${JSON.stringify({ reverted: options.last ? await migrateDownLast(runtime.database) : await migrateDown(runtime.database) })}\n`,
+					);
+				else if (direction === 'status')
+					process.stdout.write(`${JSON.stringify(await migrationStatus(runtime.database))}\n`);
 				else throw new Error(`Unknown direction "${direction}": use up, down, status or unlock.`);
 			}),
 		);
@@ -101,7 +131,9 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 		);
 	analytics
 		.command('writer')
-		.description('Put collections under the batched writer (enable), give them back to Directus (disable), or list them')
+		.description(
+			'Put collections under the batched writer (enable), give them back to Directus (disable), or list them',
+		)
 		.argument('<command>', 'enable | disable | list')
 		.argument('[collections...]', 'collection names, or * for every user collection')
 		.action(async (command: string, collections: string[]) =>
@@ -112,15 +144,20 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 					process.stdout.write(`${JSON.stringify(await listWriterCollections(runtime.database))}\n`);
 					return;
 				}
-				if (command !== 'enable' && command !== 'disable') throw new Error(`Unknown writer command "${command}": use enable, disable or list.`);
-				if (requested !== 'all' && requested.length === 0) throw new Error(`writer ${command} needs collection names (or *).`);
-				const result = command === 'enable' ? await enableWriter(swap, requested) : await disableWriter(swap, requested);
+				if (command !== 'enable' && command !== 'disable')
+					throw new Error(`Unknown writer command "${command}": use enable, disable or list.`);
+				if (requested !== 'all' && requested.length === 0)
+					throw new Error(`writer ${command} needs collection names (or *).`);
+				const result =
+					command === 'enable' ? await enableWriter(swap, requested) : await disableWriter(swap, requested);
 				process.stdout.write(`${JSON.stringify(result)}\n`);
 			}),
 		);
 	analytics
 		.command('triggers')
-		.description('Legacy audit triggers: analyze, plan, validate (after a parallel run), apply (drop them, saving their SQL), restore')
+		.description(
+			'Legacy audit triggers: analyze, plan, validate (after a parallel run), apply (drop them, saving their SQL), restore',
+		)
 		.argument('<command>', 'analyze | plan | validate | apply | restore')
 		.option('--since <iso>', 'validate: compare from this moment (default: 24 hours ago)')
 		.option('--only <names>', 'apply: drop only these triggers (comma-separated)')
@@ -135,42 +172,74 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 					if (Number.isNaN(since.getTime())) throw new Error(`--since must be an ISO date (got "${options.since}")`);
 					const validation = await validateTriggerReplacement(runtime.database, since);
 					print(validation);
-					if (!validation.allMatch) throw new Error('audit triggers and the writer recorded different counts (see rows above)');
+					if (!validation.allMatch)
+						throw new Error('audit triggers and the writer recorded different counts (see rows above)');
 					return;
 				}
-				if (command === 'apply') return print(await dropAuditTriggers(runtime.database, options.only?.split(',').map((n) => n.trim()).filter(Boolean)));
+				if (command === 'apply')
+					return print(
+						await dropAuditTriggers(
+							runtime.database,
+							options.only
+								?.split(',')
+								.map((n) => n.trim())
+								.filter(Boolean),
+						),
+					);
 				if (command === 'restore') return print(await restoreTriggers(runtime.database));
 				throw new Error(`Unknown triggers command "${command}": use analyze, plan, validate, apply or restore.`);
 			}),
 		);
 	analytics
 		.command('retention')
-		.description('Archive, then delete, raw activity and revisions older than --days (rollups keep their history), with a progress bar')
+		.description(
+			'Archive, then delete, raw activity and revisions older than --days (rollups keep their history), with a progress bar',
+		)
 		.option('--days <n>', 'keep this many days', '90')
 		.option('--batch-size <rows>', 'rows per transaction', '5000')
 		.option('--archive <mode>', 'archive (tables) | files (NDJSON.gz in Directus storage) | none', 'archive')
 		.option('--archive-months <n>', 'archived rows and files older than this many months expire (0 keeps them)', '24')
 		.option('--before <date>', 'a fixed cutoff instead of --days: rows before this ISO date go')
 		.option('--dry-run', 'only count what would go')
-		.action(async (options: { days: string; batchSize: string; archive: string; archiveMonths: string; before?: string; dryRun?: boolean }) =>
-			finish(async () => {
-				await runtime.ready;
-				const settings = parseRetentionSettings({ keep_days: options.days, batch_size: options.batchSize, archive: options.archive, archive_months: options.archiveMonths, dry_run: options.dryRun === true });
-				const before = options.before === undefined ? undefined : Date.parse(options.before);
-				if (before !== undefined && Number.isNaN(before)) throw new Error(`--before must be an ISO date (got "${options.before}")`);
-				// One clock for the preview and the run, so both name the same cutoff.
-				const cutoff = { now: Date.now(), ...(before === undefined ? {} : { before }) };
-				const preview = await runCheckedRetention(runtime, { ...settings, dryRun: true }, files, cutoff);
-				if (settings.dryRun) return void process.stdout.write(`${JSON.stringify(preview)}\n`);
-				const bar = createProgressBar('retention', preview.activityDeleted);
-				const result = await runCheckedRetention(runtime, settings, files, { ...cutoff, onProgress: (done) => bar.update(done) });
-				bar.finish();
-				process.stdout.write(`${JSON.stringify(result)}\n`);
-			}),
+		.action(
+			async (options: {
+				days: string;
+				batchSize: string;
+				archive: string;
+				archiveMonths: string;
+				before?: string;
+				dryRun?: boolean;
+			}) =>
+				finish(async () => {
+					await runtime.ready;
+					const settings = parseRetentionSettings({
+						keep_days: options.days,
+						batch_size: options.batchSize,
+						archive: options.archive,
+						archive_months: options.archiveMonths,
+						dry_run: options.dryRun === true,
+					});
+					const before = options.before === undefined ? undefined : Date.parse(options.before);
+					if (before !== undefined && Number.isNaN(before))
+						throw new Error(`--before must be an ISO date (got "${options.before}")`);
+					// One clock for the preview and the run, so both name the same cutoff.
+					const cutoff = { now: Date.now(), ...(before === undefined ? {} : { before }) };
+					const preview = await runCheckedRetention(runtime, { ...settings, dryRun: true }, files, cutoff);
+					if (settings.dryRun) return void process.stdout.write(`${JSON.stringify(preview)}\n`);
+					const bar = createProgressBar('retention', preview.activityDeleted);
+					const result = await runCheckedRetention(runtime, settings, files, {
+						...cutoff,
+						onProgress: (done) => bar.update(done),
+					});
+					bar.finish();
+					process.stdout.write(`${JSON.stringify(result)}\n`);
+				}),
 		);
 	analytics
 		.command('anonymize')
-		.description('Truncate IPs older than --days to their /24 (IPv4) or /64 (IPv6): activity, archive, failed logins, alerts and rollups')
+		.description(
+			'Truncate IPs older than --days to their /24 (IPv4) or /64 (IPv6): activity, archive, failed logins, alerts and rollups',
+		)
 		.option('--days <n>', 'anonymize IPs recorded before this many days ago', '30')
 		.option('--batch-size <rows>', 'rows per transaction', '5000')
 		.action(async (options: { days: string; batchSize: string }) =>
@@ -184,7 +253,12 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 					progress.bar ??= createProgressBar('anonymize (days)', daysTotal);
 					progress.bar.update(daysDone);
 				};
-				const result = await runAnonymize(runtime.database, { olderThanDays: anonymizeDays, batchSize, files, onProgress });
+				const result = await runAnonymize(runtime.database, {
+					olderThanDays: anonymizeDays,
+					batchSize,
+					files,
+					onProgress,
+				});
 				progress.bar?.finish();
 				await runtime.cache.clear();
 				process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -192,7 +266,9 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 		);
 	analytics
 		.command('erase')
-		.description("Erase one user's activity and revisions (live, archived, archive files, rollups, cache) for an erasure request")
+		.description(
+			"Erase one user's activity and revisions (live, archived, archive files, rollups, cache) for an erasure request",
+		)
 		.argument('<user>', 'the user id')
 		.option('--batch-size <rows>', 'rows per transaction', '5000')
 		.action(async (user: string, options: { batchSize: string }) =>
@@ -200,8 +276,15 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 				await runtime.ready;
 				const { eraseUser } = parsePrivacySettings({ erase_user: user }, ['erase']);
 				const batchSize = parseRetentionSettings({ batch_size: options.batchSize }).batchSize;
-				const rowsOfUser = async (table: string) => Number((await runtime.database(table).where({ user: eraseUser }).count<{ n: number | string }[]>({ n: '*' }))[0]?.n ?? 0);
-				const bar = createProgressBar('erase', (await rowsOfUser('directus_activity')) + (await rowsOfUser(ARCHIVE_ACTIVITY_TABLE)));
+				const rowsOfUser = async (table: string) =>
+					Number(
+						(await runtime.database(table).where({ user: eraseUser }).count<{ n: number | string }[]>({ n: '*' }))[0]
+							?.n ?? 0,
+					);
+				const bar = createProgressBar(
+					'erase',
+					(await rowsOfUser('directus_activity')) + (await rowsOfUser(ARCHIVE_ACTIVITY_TABLE)),
+				);
 				const result = await runErase(runtime, eraseUser ?? '', batchSize, files, (done) => bar.update(done));
 				bar.finish();
 				process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -209,7 +292,9 @@ export function registerAnalyticsCli(program: Command, runtime: AnalyticsRuntime
 		);
 	analytics
 		.command('partitions')
-		.description("PostgreSQL: create the archive's monthly partitions ahead, drop those older than --archive-months, list them")
+		.description(
+			"PostgreSQL: create the archive's monthly partitions ahead, drop those older than --archive-months, list them",
+		)
 		.option('--archive-months <n>', 'months of archive to keep (0 keeps all)', '24')
 		.action(async (options: { archiveMonths: string }) =>
 			finish(async () => {

@@ -22,7 +22,10 @@ let current: { generation: number; dictionary: Promise<CachedDictionary | null> 
  * values, erasure, anonymization, a backfill's reset) bumps the generation, so a cached copy is never stale
  * for the snapshot that uses it. Null when the dictionary is too large to hold.
  */
-export function cachedDictionary(context: { db: Knex.Transaction; generation: number }): Promise<CachedDictionary | null> {
+export function cachedDictionary(context: {
+	db: Knex.Transaction;
+	generation: number;
+}): Promise<CachedDictionary | null> {
 	if (current?.generation === context.generation) return current.dictionary;
 	const generation = context.generation;
 	const dictionary = (async () => {
@@ -30,7 +33,11 @@ export function cachedDictionary(context: { db: Knex.Transaction; generation: nu
 		if (Number(n) > MAX_CACHED_MEMBERS) return null;
 		const keys = await dimensionKeys(context.db);
 		const ids: Record<MemberKind, Map<string, number>> = { user: new Map(), ip: new Map() };
-		for (const row of (await context.db(MEMBERS_TABLE).select('kind', 'value', 'id')) as { kind: MemberKind; value: string; id: number | string }[]) {
+		for (const row of (await context.db(MEMBERS_TABLE).select('kind', 'value', 'id')) as {
+			kind: MemberKind;
+			value: string;
+			id: number | string;
+		}[]) {
 			ids[row.kind]?.set(keys[row.kind](row.value), Number(row.id));
 		}
 		return { generation, ids };
@@ -47,12 +54,23 @@ export function cachedDictionary(context: { db: Knex.Transaction; generation: nu
  * The `, <id> as id` column a raw-row statement needs: none when the dictionary is held in memory (ids come
  * from `memberIdOf`), else one index probe per value in SQL.
  */
-export function memberIdColumn(dialect: Dialect, dictionary: CachedDictionary | null, kindSql: string, valueSql: string, alias: string): string {
+export function memberIdColumn(
+	dialect: Dialect,
+	dictionary: CachedDictionary | null,
+	kindSql: string,
+	valueSql: string,
+	alias: string,
+): string {
 	return dictionary ? '' : `, ${memberIdSql(dialect, kindSql, valueSql)} as ${alias}`;
 }
 
 /** A raw row's member id: from the in-memory dictionary by the value's key, else the statement's id column. */
-export function memberIdOf(dictionary: CachedDictionary | null, kind: MemberKind, key: string, sqlId: number | string | null | undefined): number | null {
+export function memberIdOf(
+	dictionary: CachedDictionary | null,
+	kind: MemberKind,
+	key: string,
+	sqlId: number | string | null | undefined,
+): number | null {
 	const id = dictionary ? dictionary.ids[kind].get(key) : sqlId;
 	return id === null || id === undefined ? null : Number(id);
 }

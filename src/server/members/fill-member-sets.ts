@@ -2,7 +2,13 @@ import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
 import { rowsOf, type Dialect } from '../schema/dialect';
 import { encodeMemberSet } from './member-set-codec';
-import { MEMBER_GRAINS, MEMBER_SETS_TABLE, MEMBER_SOURCES, MEMBERS_TABLE, memberSetKeyString } from '../schema/member-tables';
+import {
+	MEMBER_GRAINS,
+	MEMBER_SETS_TABLE,
+	MEMBER_SOURCES,
+	MEMBERS_TABLE,
+	memberSetKeyString,
+} from '../schema/member-tables';
 
 /**
  * Derives every member set from the wide rollups (an installation upgrading to migration 011):
@@ -18,7 +24,9 @@ export async function fillMemberSets(trx: Knex.Transaction | Knex, dialect: Dial
 			[kind],
 		);
 		for (const grain of MEMBER_GRAINS) {
-			const buckets = (await trx(table).where({ grain: grain.key }).distinct('bucket').orderBy('bucket')).map((row: { bucket: number | string }) => Number(row.bucket));
+			const buckets = (await trx(table).where({ grain: grain.key }).distinct('bucket').orderBy('bucket')).map(
+				(row: { bucket: number | string }) => Number(row.bucket),
+			);
 			for (let i = 0; i < buckets.length; i += 24) {
 				const chunk = buckets.slice(i, i + 24);
 				const rows = rowsOf<{ bucket: number | string; collection: string; id: number | string }>(
@@ -31,11 +39,21 @@ export async function fillMemberSets(trx: Knex.Transaction | Knex, dialect: Dial
 				const sets = new Map<string, { bucket: number; collection: string; set: TypedFastBitSet }>();
 				for (const row of rows) {
 					const key = memberSetKeyString({ grain: grain.key, bucket: Number(row.bucket), collection: row.collection });
-					const entry = sets.get(key) ?? { bucket: Number(row.bucket), collection: row.collection, set: new TypedFastBitSet() };
+					const entry = sets.get(key) ?? {
+						bucket: Number(row.bucket),
+						collection: row.collection,
+						set: new TypedFastBitSet(),
+					};
 					entry.set.add(Number(row.id));
 					sets.set(key, entry);
 				}
-				const inserts = [...sets.values()].map((s) => ({ kind, grain: grain.key, bucket: s.bucket, collection: s.collection, members: encodeMemberSet(s.set) }));
+				const inserts = [...sets.values()].map((s) => ({
+					kind,
+					grain: grain.key,
+					bucket: s.bucket,
+					collection: s.collection,
+					members: encodeMemberSet(s.set),
+				}));
 				for (let j = 0; j < inserts.length; j += 100) await trx(MEMBER_SETS_TABLE).insert(inserts.slice(j, j + 100));
 				written += inserts.length;
 			}

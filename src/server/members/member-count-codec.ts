@@ -30,8 +30,13 @@ export function encodeMemberCounts(counts: ReadonlyMap<number, number>, none: nu
 
 /** Calls `visit` with each (id, count) of an encoded vector, and returns its count with no member. */
 export function visitMemberCounts(encoded: Uint8Array, visit: (id: number, count: number) => void): number {
-	if (encoded[0] !== COUNTED) throw new MemberCountFormatError(`unknown member count format ${encoded[0]} (${encoded.length} bytes)`);
-	const reader = new VarintReader(encoded, 1, () => new MemberCountFormatError(`member count vector ends inside a number (${encoded.length} bytes)`));
+	if (encoded[0] !== COUNTED)
+		throw new MemberCountFormatError(`unknown member count format ${encoded[0]} (${encoded.length} bytes)`);
+	const reader = new VarintReader(
+		encoded,
+		1,
+		() => new MemberCountFormatError(`member count vector ends inside a number (${encoded.length} bytes)`),
+	);
 	const none = reader.next();
 	let id = -1;
 	while (!reader.done) {

@@ -41,7 +41,11 @@ export class MemberSetFormatError extends Error {}
 export function addEncodedMembers(target: TypedFastBitSet, encoded: Uint8Array): void {
 	const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 	if (bytes[0] === SPARSE) {
-		const reader = new VarintReader(bytes, 1, () => new MemberSetFormatError(`member set ends inside a number (${bytes.length} bytes)`));
+		const reader = new VarintReader(
+			bytes,
+			1,
+			() => new MemberSetFormatError(`member set ends inside a number (${bytes.length} bytes)`),
+		);
 		let id = -1;
 		while (!reader.done) {
 			id += reader.next() + 1;

@@ -2,7 +2,13 @@ import type { Knex } from 'knex';
 import { rowsOf, type Dialect } from '../schema/dialect';
 import { stagedMemberIds } from './member-dictionary';
 import { visitMemberCounts, encodeMemberCounts } from './member-count-codec';
-import { COUNT_SOURCES, MEMBER_COUNTS_TABLE, MEMBER_GRAINS, MEMBERS_TABLE, type MemberKind } from '../schema/member-tables';
+import {
+	COUNT_SOURCES,
+	MEMBER_COUNTS_TABLE,
+	MEMBER_GRAINS,
+	MEMBERS_TABLE,
+	type MemberKind,
+} from '../schema/member-tables';
 
 const CHUNK = 200;
 
@@ -16,7 +22,11 @@ interface CountChange {
 const keyOf = (grain: string, bucket: number) => `${grain}\u0000${bucket}`;
 
 /** Reads the vectors of the changed buckets, adds the deltas and writes back (or deletes the emptied). */
-async function applyCountChanges(trx: Knex.Transaction, kind: MemberKind, changes: Map<string, CountChange>): Promise<void> {
+async function applyCountChanges(
+	trx: Knex.Transaction,
+	kind: MemberKind,
+	changes: Map<string, CountChange>,
+): Promise<void> {
 	const byGrain = new Map<string, number[]>();
 	for (const { grain, bucket } of changes.values()) byGrain.set(grain, [...(byGrain.get(grain) ?? []), bucket]);
 	const current = new Map<string, Buffer>();
@@ -47,7 +57,10 @@ async function applyCountChanges(trx: Knex.Transaction, kind: MemberKind, change
 		}
 	}
 	for (let i = 0; i < writes.length; i += 100) {
-		await trx(MEMBER_COUNTS_TABLE).insert(writes.slice(i, i + 100)).onConflict(['kind', 'grain', 'bucket']).merge(['counts']);
+		await trx(MEMBER_COUNTS_TABLE)
+			.insert(writes.slice(i, i + 100))
+			.onConflict(['kind', 'grain', 'bucket'])
+			.merge(['counts']);
 	}
 }
 
@@ -55,10 +68,19 @@ async function applyCountChanges(trx: Knex.Transaction, kind: MemberKind, change
  * Adds (sign 1) or subtracts (sign -1) the staged batch's events per member to the count vectors of their
  * hour and day, in the caller's transaction. `ids` holds the dictionary id of every non-empty value staged.
  */
-export async function applyStagedCounts(trx: Knex.Transaction, dialect: Dialect, batchTable: string, kind: MemberKind, sign: 1 | -1, ids: ReadonlyMap<string, number>): Promise<void> {
+export async function applyStagedCounts(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	batchTable: string,
+	kind: MemberKind,
+	sign: 1 | -1,
+	ids: ReadonlyMap<string, number>,
+): Promise<void> {
 	const q = (name: string) => dialect.quote(name);
 	const rows = rowsOf<{ hour: number | string; v: string; n: number | string }>(
-		await trx.raw(`select ${dialect.floorDiv(q('bucket'), 3600)} * 3600 as ${q('hour')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2`),
+		await trx.raw(
+			`select ${dialect.floorDiv(q('bucket'), 3600)} * 3600 as ${q('hour')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2`,
+		),
 		dialect,
 	);
 	const idOf = await stagedMemberIds(trx, kind, ids);
@@ -82,7 +104,13 @@ export async function applyStagedCounts(trx: Knex.Transaction, dialect: Dialect,
  * Rewrites the vectors of these buckets from the rollup they mirror (after an erasure deleted rows outright,
  * after anonymization merged IPs, or to fill them on upgrade). Every non-empty value must be in the dictionary.
  */
-export async function rebuildMemberCounts(trx: Knex.Transaction | Knex, dialect: Dialect, kind: MemberKind, grain: string, buckets: readonly number[]): Promise<number> {
+export async function rebuildMemberCounts(
+	trx: Knex.Transaction | Knex,
+	dialect: Dialect,
+	kind: MemberKind,
+	grain: string,
+	buckets: readonly number[],
+): Promise<number> {
 	const q = (name: string) => dialect.quote(name);
 	const { table } = COUNT_SOURCES.find((source) => source.kind === kind)!;
 	let written = 0;
@@ -106,7 +134,12 @@ export async function rebuildMemberCounts(trx: Knex.Transaction | Knex, dialect:
 			else vector.counts.set(Number(row.id), Number(row.events));
 		}
 		await trx(MEMBER_COUNTS_TABLE).where({ kind, grain }).whereIn('bucket', chunk).delete();
-		const inserts = [...vectors].map(([bucket, v]) => ({ kind, grain, bucket, counts: encodeMemberCounts(v.counts, v.none) }));
+		const inserts = [...vectors].map(([bucket, v]) => ({
+			kind,
+			grain,
+			bucket,
+			counts: encodeMemberCounts(v.counts, v.none),
+		}));
 		for (let j = 0; j < inserts.length; j += 100) await trx(MEMBER_COUNTS_TABLE).insert(inserts.slice(j, j + 100));
 		written += inserts.length;
 	}
@@ -114,7 +147,13 @@ export async function rebuildMemberCounts(trx: Knex.Transaction | Knex, dialect:
 }
 
 /** Rebuilds the vectors of every bucket in [from, to): those the rollup holds and those that may have emptied. */
-export async function rebuildMemberCountsInRange(trx: Knex.Transaction, dialect: Dialect, kind: MemberKind, from: number, to: number): Promise<void> {
+export async function rebuildMemberCountsInRange(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	kind: MemberKind,
+	from: number,
+	to: number,
+): Promise<void> {
 	const { table } = COUNT_SOURCES.find((source) => source.kind === kind)!;
 	for (const grain of MEMBER_GRAINS) {
 		const buckets: number[] = [];
@@ -135,7 +174,9 @@ export async function fillMemberCounts(trx: Knex.Transaction | Knex, dialect: Di
 	let written = 0;
 	for (const { kind, table } of COUNT_SOURCES) {
 		for (const grain of MEMBER_GRAINS) {
-			const buckets = (await trx(table).where({ grain: grain.key }).distinct('bucket')).map((row: { bucket: number | string }) => Number(row.bucket));
+			const buckets = (await trx(table).where({ grain: grain.key }).distinct('bucket')).map(
+				(row: { bucket: number | string }) => Number(row.bucket),
+			);
 			written += await rebuildMemberCounts(trx, dialect, kind, grain.key, buckets);
 		}
 	}

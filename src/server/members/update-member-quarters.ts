@@ -46,14 +46,19 @@ async function rewriteQuarters(
 		const none = change(key, counts, noneBefore);
 		for (const [id, count] of counts) if (count <= 0) counts.delete(id);
 		if (counts.size === 0 && none <= 0) {
-			if (before) await trx(MEMBER_QUARTERS_TABLE).where({ kind, bucket: key.bucket, collection: key.collection }).delete();
+			if (before)
+				await trx(MEMBER_QUARTERS_TABLE).where({ kind, bucket: key.bucket, collection: key.collection }).delete();
 			continue;
 		}
 		const encoded = encodeMemberCounts(counts, none);
-		if (!before || !encoded.equals(before)) writes.push({ kind, bucket: key.bucket, collection: key.collection, counts: encoded });
+		if (!before || !encoded.equals(before))
+			writes.push({ kind, bucket: key.bucket, collection: key.collection, counts: encoded });
 	}
 	for (let i = 0; i < writes.length; i += 100) {
-		await trx(MEMBER_QUARTERS_TABLE).insert(writes.slice(i, i + 100)).onConflict(['kind', 'bucket', 'collection']).merge(['counts']);
+		await trx(MEMBER_QUARTERS_TABLE)
+			.insert(writes.slice(i, i + 100))
+			.onConflict(['kind', 'bucket', 'collection'])
+			.merge(['counts']);
 	}
 }
 
@@ -61,10 +66,19 @@ async function rewriteQuarters(
  * Adds (sign 1) or subtracts (sign -1) the staged batch's events per quarter hour, collection and member to
  * the quarter vectors, in the caller's transaction. `ids` holds the dictionary id of every non-empty value staged.
  */
-export async function applyStagedQuarters(trx: Knex.Transaction, dialect: Dialect, batchTable: string, kind: MemberKind, sign: 1 | -1, ids: ReadonlyMap<string, number>): Promise<void> {
+export async function applyStagedQuarters(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	batchTable: string,
+	kind: MemberKind,
+	sign: 1 | -1,
+	ids: ReadonlyMap<string, number>,
+): Promise<void> {
 	const q = (name: string) => dialect.quote(name);
 	const rows = rowsOf<{ bucket: number | string; collection: string; v: string; n: number | string }>(
-		await trx.raw(`select ${q('bucket')}, ${q('collection')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2, 3`),
+		await trx.raw(
+			`select ${q('bucket')}, ${q('collection')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2, 3`,
+		),
 		dialect,
 	);
 	if (rows.length === 0) return;
@@ -87,10 +101,16 @@ export async function applyStagedQuarters(trx: Knex.Transaction, dialect: Dialec
 }
 
 /** Takes one member out of the quarter vectors of the given hours (an erased user's rollup rows deleted outright). */
-export async function removeMemberFromQuarters(trx: Knex.Transaction, kind: MemberKind, id: number, hours: readonly QuarterKey[]): Promise<void> {
+export async function removeMemberFromQuarters(
+	trx: Knex.Transaction,
+	kind: MemberKind,
+	id: number,
+	hours: readonly QuarterKey[],
+): Promise<void> {
 	const keys = new Map<string, QuarterKey>();
 	for (const hour of hours) {
-		for (let bucket = hour.bucket; bucket < hour.bucket + 3_600; bucket += QUARTER_SECONDS) keys.set(keyOf({ bucket, collection: hour.collection }), { bucket, collection: hour.collection });
+		for (let bucket = hour.bucket; bucket < hour.bucket + 3_600; bucket += QUARTER_SECONDS)
+			keys.set(keyOf({ bucket, collection: hour.collection }), { bucket, collection: hour.collection });
 	}
 	await rewriteQuarters(trx, kind, [...keys.values()], (_, counts, none) => {
 		counts.delete(id);
@@ -99,11 +119,21 @@ export async function removeMemberFromQuarters(trx: Knex.Transaction, kind: Memb
 }
 
 /** Merges renamed members' events into their new ids in every quarter vector of [from, to) (anonymization). */
-export async function renameMembersInQuarters(trx: Knex.Transaction, kind: MemberKind, replace: ReadonlyMap<number, number>, from: number, to: number): Promise<void> {
+export async function renameMembersInQuarters(
+	trx: Knex.Transaction,
+	kind: MemberKind,
+	replace: ReadonlyMap<number, number>,
+	from: number,
+	to: number,
+): Promise<void> {
 	if (replace.size === 0) return;
-	const keys = ((await trx(MEMBER_QUARTERS_TABLE).where({ kind }).andWhere('bucket', '>=', from).andWhere('bucket', '<', to).select('bucket', 'collection')) as { bucket: number | string; collection: string }[]).map(
-		(row) => ({ bucket: Number(row.bucket), collection: row.collection }),
-	);
+	const keys = (
+		(await trx(MEMBER_QUARTERS_TABLE)
+			.where({ kind })
+			.andWhere('bucket', '>=', from)
+			.andWhere('bucket', '<', to)
+			.select('bucket', 'collection')) as { bucket: number | string; collection: string }[]
+	).map((row) => ({ bucket: Number(row.bucket), collection: row.collection }));
 	await rewriteQuarters(trx, kind, keys, (_, counts, none) => {
 		for (const [oldId, newId] of replace) {
 			const count = counts.get(oldId);

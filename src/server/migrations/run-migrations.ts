@@ -27,7 +27,26 @@ interface Migration {
 }
 
 /** Every migration in migrations/, in order. They are bundled, so the installed extension carries them. */
-export const MIGRATIONS: readonly Migration[] = [rollupTables, failedLogins, writerTables, activityIndexes, archiveTables, viewRefreshes, archivePartitions, timestampIndex, collectionRollups, rollupKeyIndexes, memberSets, memberCounts, pendingParentLinks, dropCollectionRollups, closeDays, gapFloor, openHours, memberQuarters];
+export const MIGRATIONS: readonly Migration[] = [
+	rollupTables,
+	failedLogins,
+	writerTables,
+	activityIndexes,
+	archiveTables,
+	viewRefreshes,
+	archivePartitions,
+	timestampIndex,
+	collectionRollups,
+	rollupKeyIndexes,
+	memberSets,
+	memberCounts,
+	pendingParentLinks,
+	dropCollectionRollups,
+	closeDays,
+	gapFloor,
+	openHours,
+	memberQuarters,
+];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';
 
@@ -46,7 +65,11 @@ const source: Knex.MigrationSource<Migration> = {
 	getMigration: async (migration) => migration,
 };
 
-export const MIGRATOR_CONFIG: Knex.MigratorConfig = { migrationSource: source, tableName: MIGRATIONS_TABLE, disableMigrationsListValidation: true };
+export const MIGRATOR_CONFIG: Knex.MigratorConfig = {
+	migrationSource: source,
+	tableName: MIGRATIONS_TABLE,
+	disableMigrationsListValidation: true,
+};
 
 export async function migrateUp(database: Knex): Promise<string[]> {
 	const [, applied] = (await database.migrate.latest(MIGRATOR_CONFIG)) as [number, string[]];

@@ -52,15 +52,32 @@ export async function runAnonymize(database: Knex, options: AnonymizeOptions): P
 	const started = performance.now();
 	const dialect = dialectOf(database);
 	const before = Math.floor(((options.now ?? Date.now()) - options.olderThanDays * 86_400_000) / 86_400_000) * 86_400;
-	const report: AnonymizeReport = { before: new Date(before * 1000).toISOString(), from: null, activityAnonymized: 0, archiveAnonymized: 0, failedLoginsAnonymized: 0, alertsAnonymized: 0, rollupRowsMerged: 0, filesRewritten: 0, durationMs: 0 };
+	const report: AnonymizeReport = {
+		before: new Date(before * 1000).toISOString(),
+		from: null,
+		activityAnonymized: 0,
+		archiveAnonymized: 0,
+		failedLoginsAnonymized: 0,
+		alertsAnonymized: 0,
+		rollupRowsMerged: 0,
+		filesRewritten: 0,
+		durationMs: 0,
+	};
 	const done = await readAnonymizedBefore(database);
 	const from = done ?? (await oldestSecond(database, dialect));
 	if (from !== null && from < before) {
 		report.from = new Date(from * 1000).toISOString();
-		for (let start = from; start < before; ) {
+		for (let start = from; start < before;) {
 			const end = Math.min(before, start + CHUNK_SECONDS);
 			report.activityAnonymized += await anonymizeRawRange(database, dialect, 'directus_activity', start, end, options);
-			report.archiveAnonymized += await anonymizeRawRange(database, dialect, ARCHIVE_ACTIVITY_TABLE, start, end, options);
+			report.archiveAnonymized += await anonymizeRawRange(
+				database,
+				dialect,
+				ARCHIVE_ACTIVITY_TABLE,
+				start,
+				end,
+				options,
+			);
 			report.failedLoginsAnonymized += await anonymizeFailedLogins(database, start, end, options.batchSize);
 			report.alertsAnonymized += await anonymizeAlerts(database, start, end);
 			report.rollupRowsMerged += await withRetry(() => anonymizeRollups(database, dialect, start, end));
@@ -82,7 +99,10 @@ async function readAnonymizedBefore(database: Knex): Promise<number | null> {
 }
 
 async function saveAnonymizedBefore(database: Knex, before: number): Promise<void> {
-	await database(STATE_TABLE).insert({ key: ANONYMIZE_STATE_KEY, watermark: before, generation: 0, updated_at: Date.now() }).onConflict('key').merge(['watermark', 'updated_at']);
+	await database(STATE_TABLE)
+		.insert({ key: ANONYMIZE_STATE_KEY, watermark: before, generation: 0, updated_at: Date.now() })
+		.onConflict('key')
+		.merge(['watermark', 'updated_at']);
 }
 
 /** The UTC midnight before the oldest thing that can hold an IP, or null when there is nothing. */
@@ -90,7 +110,10 @@ async function oldestSecond(database: Knex, dialect: Dialect): Promise<number | 
 	const q = (name: string) => dialect.quote(name);
 	const candidates: number[] = [];
 	for (const table of ['directus_activity', ARCHIVE_ACTIVITY_TABLE]) {
-		const [row] = rowsOf<{ oldest: number | string | null }>(await database.raw(`select min(${dialect.epochWholeSeconds(q('timestamp'))}) as oldest from ${q(table)}`), dialect);
+		const [row] = rowsOf<{ oldest: number | string | null }>(
+			await database.raw(`select min(${dialect.epochWholeSeconds(q('timestamp'))}) as oldest from ${q(table)}`),
+			dialect,
+		);
 		if (row?.oldest !== null && row?.oldest !== undefined) candidates.push(Number(row.oldest));
 	}
 	const bucket = await database(IP_TABLES[0]!.name).min({ oldest: 'bucket' }).first();
@@ -105,13 +128,23 @@ async function oldestSecond(database: Knex, dialect: Dialect): Promise<number | 
 }
 
 /** Rewrites changed IPs of one table's rows in [start, end), a batch of ids at a time. */
-async function anonymizeRawRange(database: Knex, dialect: Dialect, table: string, start: number, end: number, options: AnonymizeOptions): Promise<number> {
+async function anonymizeRawRange(
+	database: Knex,
+	dialect: Dialect,
+	table: string,
+	start: number,
+	end: number,
+	options: AnonymizeOptions,
+): Promise<number> {
 	const q = (name: string) => dialect.quote(name);
 	const range = dialect.timestampRange(q('timestamp'), start, end);
 	let changed = 0;
-	for (let afterId = 0; ; ) {
+	for (let afterId = 0; ;) {
 		const rows = rowsOf<{ id: number | string; ip: string }>(
-			await database.raw(`select id, ip from ${q(table)} where ${range.sql} and ip is not null and id > ? order by id limit ?`, [...range.bindings, afterId, options.batchSize]),
+			await database.raw(
+				`select id, ip from ${q(table)} where ${range.sql} and ip is not null and id > ? order by id limit ?`,
+				[...range.bindings, afterId, options.batchSize],
+			),
 			dialect,
 		);
 		if (rows.length === 0) return changed;
@@ -121,7 +154,12 @@ async function anonymizeRawRange(database: Knex, dialect: Dialect, table: string
 }
 
 /** Groups a batch's changed values by their new value: one UPDATE per distinct anonymized IP. */
-async function rewriteIps(database: Knex, table: string, column: string, rows: { id: number | string; ip: string | null }[]): Promise<number> {
+async function rewriteIps(
+	database: Knex,
+	table: string,
+	column: string,
+	rows: { id: number | string; ip: string | null }[],
+): Promise<number> {
 	const byNew = new Map<string, number[]>();
 	for (const row of rows) {
 		if (row.ip === null) continue;
@@ -133,7 +171,9 @@ async function rewriteIps(database: Knex, table: string, column: string, rows: {
 	let changed = 0;
 	await database.transaction(async (trx) => {
 		for (const [ip, ids] of byNew) {
-			await trx(table).whereIn('id', ids).update({ [column]: ip });
+			await trx(table)
+				.whereIn('id', ids)
+				.update({ [column]: ip });
 			changed += ids.length;
 		}
 	});
@@ -142,8 +182,15 @@ async function rewriteIps(database: Knex, table: string, column: string, rows: {
 
 async function anonymizeFailedLogins(database: Knex, start: number, end: number, batchSize: number): Promise<number> {
 	let changed = 0;
-	for (let afterId = 0; ; ) {
-		const rows = (await database(FAILED_LOGINS_TABLE).select('id', 'ip').where('at', '>=', start * 1000).andWhere('at', '<', end * 1000).whereNotNull('ip').andWhere('id', '>', afterId).orderBy('id').limit(batchSize)) as { id: number; ip: string }[];
+	for (let afterId = 0; ;) {
+		const rows = (await database(FAILED_LOGINS_TABLE)
+			.select('id', 'ip')
+			.where('at', '>=', start * 1000)
+			.andWhere('at', '<', end * 1000)
+			.whereNotNull('ip')
+			.andWhere('id', '>', afterId)
+			.orderBy('id')
+			.limit(batchSize)) as { id: number; ip: string }[];
 		if (rows.length === 0) return changed;
 		afterId = Number(rows[rows.length - 1]!.id);
 		changed += await rewriteIps(database, FAILED_LOGINS_TABLE, 'ip', rows);
@@ -152,12 +199,18 @@ async function anonymizeFailedLogins(database: Knex, start: number, end: number,
 
 /** Alerts about an IP in [start, end): two alerts that become the same actor in one window keep one. */
 async function anonymizeAlerts(database: Knex, start: number, end: number): Promise<number> {
-	const rows = (await database(ALERTS_TABLE).select('id', 'actor', 'window_start').where({ by: 'ip' }).andWhere('window_start', '>=', start).andWhere('window_start', '<', end)) as { id: number; actor: string; window_start: number | string }[];
+	const rows = (await database(ALERTS_TABLE)
+		.select('id', 'actor', 'window_start')
+		.where({ by: 'ip' })
+		.andWhere('window_start', '>=', start)
+		.andWhere('window_start', '<', end)) as { id: number; actor: string; window_start: number | string }[];
 	let changed = 0;
 	for (const row of rows) {
 		const next = anonymizeIp(row.actor);
 		if (next === row.actor) continue;
-		const clash = await database(ALERTS_TABLE).where({ by: 'ip', actor: next, window_start: row.window_start }).first('id');
+		const clash = await database(ALERTS_TABLE)
+			.where({ by: 'ip', actor: next, window_start: row.window_start })
+			.first('id');
 		if (clash) await database(ALERTS_TABLE).where({ id: row.id }).delete();
 		else await database(ALERTS_TABLE).where({ id: row.id }).update({ actor: next });
 		changed++;
@@ -170,21 +223,40 @@ async function anonymizeRollups(database: Knex, dialect: Dialect, start: number,
 	const q = (name: string) => dialect.quote(name);
 	return database.transaction(async (trx) => {
 		const state = await lockState(trx, dialect, Date.now());
-		const ips = (await trx(IP_TABLES[0]!.name).distinct('ip').where('bucket', '>=', start).andWhere('bucket', '<', end).andWhere('ip', '<>', '')).map((row: { ip: string }) => row.ip);
+		const ips = (
+			await trx(IP_TABLES[0]!.name)
+				.distinct('ip')
+				.where('bucket', '>=', start)
+				.andWhere('bucket', '<', end)
+				.andWhere('ip', '<>', '')
+		).map((row: { ip: string }) => row.ip);
 		const mapping = ips.map((ip) => ({ old_ip: ip, new_ip: anonymizeIp(ip) })).filter((m) => m.old_ip !== m.new_ip);
 		if (mapping.length === 0) return 0;
 		const map = dialect.tempTable(MAP_TABLE);
-		for (const statement of dialect.createTempTable(MAP_TABLE, 'old_ip varchar(50) primary key, new_ip varchar(50) not null')) await trx.raw(statement);
+		for (const statement of dialect.createTempTable(
+			MAP_TABLE,
+			'old_ip varchar(50) primary key, new_ip varchar(50) not null',
+		))
+			await trx.raw(statement);
 		for (let i = 0; i < mapping.length; i += 500) {
 			const chunk = mapping.slice(i, i + 500);
-			await trx.raw(`insert into ${map} (old_ip, new_ip) values ${chunk.map(() => '(?, ?)').join(', ')}`, chunk.flatMap((m) => [m.old_ip, m.new_ip]));
+			await trx.raw(
+				`insert into ${map} (old_ip, new_ip) values ${chunk.map(() => '(?, ?)').join(', ')}`,
+				chunk.flatMap((m) => [m.old_ip, m.new_ip]),
+			);
 		}
 		let merged = 0;
 		for (const table of IP_TABLES) {
 			const select = ['t.grain', 't.bucket', ...table.dims.map((d) => (d === 'ip' ? 'm.new_ip' : `t.${q(d)}`))];
 			const merge = `select ${select.join(', ')}, sum(t.events) from ${q(table.name)} t join ${map} m on t.ip = m.old_ip where t.bucket >= ? and t.bucket < ? group by ${select.join(', ')}`;
 			await trx.raw(rollupUpsertSql(dialect, table, merge, 'add'), [start, end]);
-			merged += Number(await trx(table.name).where('bucket', '>=', start).andWhere('bucket', '<', end).whereRaw(`ip in (select old_ip from ${map})`).delete());
+			merged += Number(
+				await trx(table.name)
+					.where('bucket', '>=', start)
+					.andWhere('bucket', '<', end)
+					.whereRaw(`ip in (select old_ip from ${map})`)
+					.delete(),
+			);
 		}
 		await trx.raw(dialect.dropTempTable(MAP_TABLE));
 		await renameMembers(trx, dialect, 'ip', new Map(mapping.map((m) => [m.old_ip, m.new_ip])), start, end);
@@ -194,7 +266,12 @@ async function anonymizeRollups(database: Knex, dialect: Dialect, start: number,
 }
 
 /** Files whose newest row is at or after `from` may hold rows this run anonymized in the tables. */
-async function anonymizeArchiveFiles(database: Knex, store: ArchiveFileStore, from: number, before: number): Promise<number> {
+async function anonymizeArchiveFiles(
+	database: Knex,
+	store: ArchiveFileStore,
+	from: number,
+	before: number,
+): Promise<number> {
 	const files = (await database(ARCHIVE_FILES_TABLE).where('newest', '>=', from).pluck('file')).map(String);
 	return rewriteArchiveFiles(store, files, (line) => {
 		if (line.table !== 'directus_activity' || typeof line.row['ip'] !== 'string') return line;

@@ -8,7 +8,13 @@ import { applyRowsToRollups } from '../rollup/rollup-batch';
 import { moveOpenHours } from '../rollup/close-buckets';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from '../rollup/rollup-lock';
 import { USER_ID } from '../../shared/maintenance-options';
-import { ALERTS_TABLE, ALL_HOURS_CLOSED, FAILED_LOGINS_TABLE, GAPS_TABLE, ROLLUP_TABLES } from '../schema/rollup-tables';
+import {
+	ALERTS_TABLE,
+	ALL_HOURS_CLOSED,
+	FAILED_LOGINS_TABLE,
+	GAPS_TABLE,
+	ROLLUP_TABLES,
+} from '../schema/rollup-tables';
 
 export interface EraseOptions {
 	user: string;
@@ -46,10 +52,24 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 	const user = options.user.trim();
 	if (!USER_ID.test(user)) throw new EraseError(`"erase_user" must be a user id (a UUID), got "${options.user}"`);
 	const known = await database('directus_users').where({ id: user }).first('email');
-	if (!known && !(await database('directus_activity').where({ user }).first('id')) && !(await database(ARCHIVE_ACTIVITY_TABLE).where({ user }).first('id'))) {
+	if (
+		!known &&
+		!(await database('directus_activity').where({ user }).first('id')) &&
+		!(await database(ARCHIVE_ACTIVITY_TABLE).where({ user }).first('id'))
+	) {
 		throw new EraseError(`No user "${user}" exists, and no activity names them.`);
 	}
-	const report: EraseReport = { user, activityErased: 0, revisionsErased: 0, archivedActivityErased: 0, archivedRevisionsErased: 0, rollupRowsRemoved: 0, failedLoginsErased: 0, alertsErased: 0, durationMs: 0 };
+	const report: EraseReport = {
+		user,
+		activityErased: 0,
+		revisionsErased: 0,
+		archivedActivityErased: 0,
+		archivedRevisionsErased: 0,
+		rollupRowsRemoved: 0,
+		failedLoginsErased: 0,
+		alertsErased: 0,
+		durationMs: 0,
+	};
 	await withRetry(() => ensureStateRow(database, Date.now()));
 
 	for (const live of [true, false]) {
@@ -73,7 +93,9 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 			await moveOpenHours(trx, dialect, state, ALL_HOURS_CLOSED);
 			let removed = 0;
 			const keys = memberSetKeysOfOpenDays(
-				(await trx(USER_MEMBERS_SOURCE).where({ user }).distinct('grain', 'bucket', 'collection')).map((k: MemberSetKey) => ({ ...k, bucket: Number(k.bucket) })),
+				(await trx(USER_MEMBERS_SOURCE).where({ user }).distinct('grain', 'bucket', 'collection')).map(
+					(k: MemberSetKey) => ({ ...k, bucket: Number(k.bucket) }),
+				),
 				state.daysClosedBefore,
 			);
 			for (const table of USER_TABLES) removed += Number(await trx(table.name).where({ user }).delete());
@@ -103,7 +125,13 @@ function memberSetKeysOfOpenDays(keys: MemberSetKey[], daysClosedBefore: number)
 	return [...all.values()];
 }
 
-async function eraseBatch(database: Knex, dialect: Dialect, user: string, live: boolean, batchSize: number): Promise<{ activity: number; revisions: number }> {
+async function eraseBatch(
+	database: Knex,
+	dialect: Dialect,
+	user: string,
+	live: boolean,
+	batchSize: number,
+): Promise<{ activity: number; revisions: number }> {
 	const activityTable = live ? 'directus_activity' : ARCHIVE_ACTIVITY_TABLE;
 	const revisionsTable = live ? 'directus_revisions' : ARCHIVE_REVISIONS_TABLE;
 	return database.transaction(async (trx) => {
@@ -115,8 +143,19 @@ async function eraseBatch(database: Knex, dialect: Dialect, user: string, live: 
 		// Archived rows were absorbed before they were archived; live ones only at or below the watermark.
 		const gaps = live ? new Set((await trx(GAPS_TABLE).whereIn('id', ids).pluck('id')).map(Number)) : new Set<number>();
 		const absorbed = live ? ids.filter((id) => id <= state.watermark && !gaps.has(id)) : ids;
-		if (absorbed.length > 0) await applyRowsToRollups(trx, dialect, activityTable, `id in (${absorbed.map((id) => String(Math.trunc(id))).join(', ')})`, -1, { days: state.daysClosedBefore, hours });
-		const revisionIds = (rowsOf<{ id: number | string }>(await trx.raw(`select id from ${revisionsTable} where activity in (${ids.map(() => '?').join(', ')})`, ids), dialect)).map((r) => Number(r.id));
+		if (absorbed.length > 0)
+			await applyRowsToRollups(
+				trx,
+				dialect,
+				activityTable,
+				`id in (${absorbed.map((id) => String(Math.trunc(id))).join(', ')})`,
+				-1,
+				{ days: state.daysClosedBefore, hours },
+			);
+		const revisionIds = rowsOf<{ id: number | string }>(
+			await trx.raw(`select id from ${revisionsTable} where activity in (${ids.map(() => '?').join(', ')})`, ids),
+			dialect,
+		).map((r) => Number(r.id));
 		for (let i = 0; i < revisionIds.length; i += 1000) {
 			const chunk = revisionIds.slice(i, i + 1000);
 			// Other revisions pointing at one that goes lose the link, as when Directus deletes a revision.

@@ -7,7 +7,11 @@ export interface ArchiveLine {
 }
 
 /** Rewrites each file whose lines `change` alters (returning the same object means unchanged); returns how many. */
-export async function rewriteArchiveFiles(store: ArchiveFileStore, files: string[], change: (line: ArchiveLine) => ArchiveLine): Promise<number> {
+export async function rewriteArchiveFiles(
+	store: ArchiveFileStore,
+	files: string[],
+	change: (line: ArchiveLine) => ArchiveLine,
+): Promise<number> {
 	let rewritten = 0;
 	for (const file of files) {
 		const lines = await readArchiveLines(store, file);

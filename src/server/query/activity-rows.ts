@@ -4,14 +4,30 @@ import type { AnalyticsWindow } from './analytics-query';
 import { rawFiltersSql } from './activity-source';
 import type { ActivityRow } from '../../shared/answers';
 
-export const EVENT_COLUMNS = ['id', 'action', 'user', 'timestamp', 'ip', 'user_agent', 'origin', 'collection', 'item'] as const;
+export const EVENT_COLUMNS = [
+	'id',
+	'action',
+	'user',
+	'timestamp',
+	'ip',
+	'user_agent',
+	'origin',
+	'collection',
+	'item',
+] as const;
 
 /** Raw activity rows in the window matching the filters, newest or oldest first by id (keyset, never OFFSET). */
 export function selectActivityRows(
 	db: Knex | Knex.Transaction,
 	dialect: Dialect,
 	window: AnalyticsWindow,
-	options: { item?: string | null; afterId?: number | null; beforeId?: number | null; order: 'asc' | 'desc'; limit: number },
+	options: {
+		item?: string | null;
+		afterId?: number | null;
+		beforeId?: number | null;
+		order: 'asc' | 'desc';
+		limit: number;
+	},
 ): Knex.Raw {
 	const q = (name: string) => dialect.quote(name);
 	const range = dialect.timestampRange(q('timestamp'), window.from, window.to);

@@ -32,7 +32,10 @@ export function chooseRollup(select: readonly Dimension[], filters: DimensionFil
 	return ROLLUP_TABLES.find((table) => [...needed].every((dim) => table.dims.includes(dim))) ?? null;
 }
 
-function rangesSql(build: (from: number, to: number) => BuiltSql, ranges: readonly { from: number; to: number }[]): BuiltSql {
+function rangesSql(
+	build: (from: number, to: number) => BuiltSql,
+	ranges: readonly { from: number; to: number }[],
+): BuiltSql {
 	const parts = ranges.map((r) => build(r.from, r.to));
 	return { sql: `(${parts.map((p) => `(${p.sql})`).join(' or ')})`, bindings: parts.flatMap((p) => p.bindings) };
 }
@@ -75,12 +78,18 @@ export function rawRowParts(dialect: Dialect, spec: SourceSpec, segments: readon
 		const gaps = spec.unabsorbed.gaps.map((id) => String(Math.trunc(id)));
 		const tail = `(${q('id')} > ?${gaps.length > 0 ? ` or ${q('id')} in (${gaps.join(', ')})` : ''})`;
 		const range = rangesSql(rawRange, rollupRanges);
-		parts.push({ sql: `${rawSelect} where ${tail} and ${range.sql}${rawFilters.sql}`, bindings: [spec.unabsorbed.watermark, ...range.bindings, ...rawFilters.bindings] });
+		parts.push({
+			sql: `${rawSelect} where ${tail} and ${range.sql}${rawFilters.sql}`,
+			bindings: [spec.unabsorbed.watermark, ...range.bindings, ...rawFilters.bindings],
+		});
 	}
 	const rawRanges = mergeRanges(segments.filter((s) => s.kind === 'raw'));
 	if (rawRanges.length > 0) {
 		const range = rangesSql(rawRange, rawRanges);
-		parts.push({ sql: `${rawSelect} where ${range.sql}${rawFilters.sql}`, bindings: [...range.bindings, ...rawFilters.bindings] });
+		parts.push({
+			sql: `${rawSelect} where ${range.sql}${rawFilters.sql}`,
+			bindings: [...range.bindings, ...rawFilters.bindings],
+		});
 	}
 	return parts;
 }
@@ -109,19 +118,33 @@ export function bucketRangesSql(dialect: Dialect, ranges: readonly { from: numbe
 export function buildActivitySource(dialect: Dialect, spec: SourceSpec): ActivitySource {
 	const q = (name: string) => dialect.quote(name);
 	const table = chooseRollup(spec.select, spec.filters);
-	const segments = spec.ranges.flatMap((r) => (table ? splitTableWindow(r.from, r.to, table, { days: spec.unabsorbed.daysClosedBefore, hours: spec.unabsorbed.hoursClosedBefore }) : [{ kind: 'raw' as const, from: r.from, to: r.to }]));
+	const segments = spec.ranges.flatMap((r) =>
+		table
+			? splitTableWindow(r.from, r.to, table, {
+					days: spec.unabsorbed.daysClosedBefore,
+					hours: spec.unabsorbed.hoursClosedBefore,
+				})
+			: [{ kind: 'raw' as const, from: r.from, to: r.to }],
+	);
 	const parts: BuiltSql[] = [];
 	if (table) {
 		const rollupFilters = filtersSql(spec.filters, (dim) => q(dim));
 		const rollupSelect = `select ${[`${q('bucket')} as ${q('at')}`, ...spec.select.map((dim) => q(dim)), q('events')].join(', ')} from ${q(table.name)}`;
 		for (const [grain, ranges] of rollupRangesByGrain(segments)) {
 			const range = bucketRangesSql(dialect, ranges);
-			parts.push({ sql: `${rollupSelect} where ${q('grain')} = ? and ${range.sql}${rollupFilters.sql}`, bindings: [grain, ...range.bindings, ...rollupFilters.bindings] });
+			parts.push({
+				sql: `${rollupSelect} where ${q('grain')} = ? and ${range.sql}${rollupFilters.sql}`,
+				bindings: [grain, ...range.bindings, ...rollupFilters.bindings],
+			});
 		}
 	}
 	parts.push(...rawRowParts(dialect, spec, segments));
 	if (parts.length === 0) {
 		return { sql: `${rawSelectSql(dialect, spec.select)} where 1 = 0`, bindings: [], table: table?.name ?? null };
 	}
-	return { sql: parts.map((p) => p.sql).join(' union all '), bindings: parts.flatMap((p) => p.bindings), table: table?.name ?? null };
+	return {
+		sql: parts.map((p) => p.sql).join(' union all '),
+		bindings: parts.flatMap((p) => p.bindings),
+		table: table?.name ?? null,
+	};
 }

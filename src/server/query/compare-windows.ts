@@ -18,7 +18,10 @@ export function relativeChange(current: number, previous: number): number | null
  * Measures the window and the one before it with the same function: the one comparison step every answer with
  * a change against the previous period goes through (as Plausible's comparison query does).
  */
-export async function compareWithPrevious<T>(span: Span, measure: (span: Span) => Promise<T>): Promise<{ current: T; previous: T; previousSpan: Span }> {
+export async function compareWithPrevious<T>(
+	span: Span,
+	measure: (span: Span) => Promise<T>,
+): Promise<{ current: T; previous: T; previousSpan: Span }> {
 	const before = previousSpan(span);
 	// One after the other: both run on the read snapshot's single connection.
 	const current = await measure({ from: span.from, to: span.to });

@@ -60,7 +60,8 @@ export async function countMembersOfKinds<K>(
 		return members;
 	};
 	const collections = filters.collection ?? [];
-	const collectionSql = collections.length > 0 ? ` and ${q('collection')} in (${collections.map(() => '?').join(', ')})` : '';
+	const collectionSql =
+		collections.length > 0 ? ` and ${q('collection')} in (${collections.map(() => '?').join(', ')})` : '';
 	const kindsSql = `${q('kind')} in (${kinds.map(() => '?').join(', ')})`;
 
 	for (const [grain, grainRanges] of rollupRangesByGrain(segments)) {
@@ -68,11 +69,10 @@ export async function countMembersOfKinds<K>(
 		if (grain === 'q') {
 			// Quarter hours keep events per member: every member there has a positive count.
 			const rows = rowsOf<{ kind: MemberKind; bucket: number | string; collection: string; counts: Uint8Array }>(
-				await context.db.raw(`select ${q('kind')}, ${q('bucket')}, ${q('collection')}, ${q('counts')} from ${q(MEMBER_QUARTERS_TABLE)} where ${kindsSql} and ${range.sql}${collectionSql}`, [
-					...kinds,
-					...range.bindings,
-					...collections,
-				]),
+				await context.db.raw(
+					`select ${q('kind')}, ${q('bucket')}, ${q('collection')}, ${q('counts')} from ${q(MEMBER_QUARTERS_TABLE)} where ${kindsSql} and ${range.sql}${collectionSql}`,
+					[...kinds, ...range.bindings, ...collections],
+				),
 				context.dialect,
 			);
 			for (const row of rows) {
@@ -96,15 +96,28 @@ export async function countMembersOfKinds<K>(
 		}
 	}
 
-	const parts = rawRowParts(context.dialect, { select: ['collection', ...kinds], filters, ranges, unabsorbed: context.unabsorbed }, segments);
+	const parts = rawRowParts(
+		context.dialect,
+		{ select: ['collection', ...kinds], filters, ranges, unabsorbed: context.unabsorbed },
+		segments,
+	);
 	if (parts.length > 0) {
 		// Each distinct raw value comes with its dictionary id; the raw rows are read once (a CTE) for all kinds.
 		const time = options.byTime ? `${q('at')}, ` : '';
-		const perKind = kinds.map((kind) => `select distinct '${kind}' as ${q('k')}, ${time}${q('collection')}, ${q(kind)} as ${q('v')} from ${q('s')} where ${q(kind)} <> ''`);
+		const perKind = kinds.map(
+			(kind) =>
+				`select distinct '${kind}' as ${q('k')}, ${time}${q('collection')}, ${q(kind)} as ${q('v')} from ${q('s')} where ${q(kind)} <> ''`,
+		);
 		// Ids from the in-memory dictionary when it is held, else one look-up per value in SQL.
 		const dictionary = await cachedDictionary(context);
 		const idColumn = memberIdColumn(context.dialect, dictionary, `${q('r')}.${q('k')}`, `${q('r')}.${q('v')}`, q('id'));
-		const rows = rowsOf<{ k: MemberKind; at?: number | string; collection: string; v: string; id?: number | string | null }>(
+		const rows = rowsOf<{
+			k: MemberKind;
+			at?: number | string;
+			collection: string;
+			v: string;
+			id?: number | string | null;
+		}>(
 			await context.db.raw(
 				`with ${q('s')} as (${parts.map((p) => p.sql).join(' union all ')}) select ${q('r')}.*${idColumn} from (${perKind.join(' union all ')}) ${q('r')}`,
 				parts.flatMap((p) => p.bindings),
@@ -121,5 +134,10 @@ export async function countMembersOfKinds<K>(
 			else group(row.k, key).ids.add(id);
 		}
 	}
-	return new Map(kinds.map((kind) => [kind, new Map([...groups.get(kind)!].map(([key, members]) => [key, members.ids.size() + members.unknown.size]))]));
+	return new Map(
+		kinds.map((kind) => [
+			kind,
+			new Map([...groups.get(kind)!].map(([key, members]) => [key, members.ids.size() + members.unknown.size])),
+		]),
+	);
 }

@@ -33,10 +33,19 @@ const WINDOW_PARAMS = ['range', 'from', 'to', 'tz', ...FILTER_DIMENSIONS] as con
 
 const FILTER_PATTERNS: Record<(typeof FILTER_DIMENSIONS)[number], { pattern: RegExp; hint: string }> = {
 	// Directus takes any name that fits its 64-character key (café_menü included); the comma separates values.
-	collection: { pattern: /^[^\p{C},]{1,64}$/u, hint: 'a collection name (up to 64 characters, no commas or control characters)' },
+	collection: {
+		pattern: /^[^\p{C},]{1,64}$/u,
+		hint: 'a collection name (up to 64 characters, no commas or control characters)',
+	},
 	action: { pattern: /^[a-z_]{1,45}$/, hint: 'an action such as create, update, delete, login or run' },
-	user: { pattern: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, hint: 'a user id (UUID)' },
-	origin: { pattern: /^[a-z][a-z0-9+.-]*:\/\/[A-Za-z0-9.\-:[\]]{1,240}$/, hint: 'an origin such as https://admin.example.com' },
+	user: {
+		pattern: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+		hint: 'a user id (UUID)',
+	},
+	origin: {
+		pattern: /^[a-z][a-z0-9+.-]*:\/\/[A-Za-z0-9.\-:[\]]{1,240}$/,
+		hint: 'an origin such as https://admin.example.com',
+	},
 };
 
 const MAX_FILTER_VALUES = 50;
@@ -44,7 +53,8 @@ const MAX_BUCKETS = 2_000;
 
 function assertKnownParams(params: RawParams, allowed: readonly string[]): void {
 	for (const key of Object.keys(params)) {
-		if (!allowed.includes(key)) throw new AnalyticsQueryError(key, `unknown parameter; this route takes ${allowed.join(', ')}`);
+		if (!allowed.includes(key))
+			throw new AnalyticsQueryError(key, `unknown parameter; this route takes ${allowed.join(', ')}`);
 	}
 }
 
@@ -59,7 +69,8 @@ function readList(params: RawParams, name: string): string[] {
 	const value = params[name];
 	if (value === undefined) return [];
 	const parts = (Array.isArray(value) ? value : [value]).flatMap((v) => {
-		if (typeof v !== 'string') throw new AnalyticsQueryError(name, 'give a comma-separated list or repeat the parameter');
+		if (typeof v !== 'string')
+			throw new AnalyticsQueryError(name, 'give a comma-separated list or repeat the parameter');
 		return v.split(',');
 	});
 	return [...new Set(parts.map((p) => p.trim()).filter(Boolean))];
@@ -77,7 +88,8 @@ function readInteger(params: RawParams, name: string, fallback: number, min: num
 function readChoice<T extends string>(params: RawParams, name: string, choices: readonly T[], fallback: T): T {
 	const raw = readSingle(params, name);
 	if (raw === undefined || raw === '') return fallback;
-	if (!(choices as readonly string[]).includes(raw)) throw new AnalyticsQueryError(name, `must be one of ${choices.join(', ')}`);
+	if (!(choices as readonly string[]).includes(raw))
+		throw new AnalyticsQueryError(name, `must be one of ${choices.join(', ')}`);
 	return raw as T;
 }
 
@@ -106,17 +118,25 @@ function parseInstant(name: string, raw: string, tz: string): number {
 	let ms: number;
 	if (naive) {
 		const [, y, mo, d, h = '0', mi = '0', s = '0'] = naive;
-		if (!isRealDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s))) throw new AnalyticsQueryError(name, `"${raw}" is not a calendar date`);
+		if (!isRealDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)))
+			throw new AnalyticsQueryError(name, `"${raw}" is not a calendar date`);
 		const date = new TZDate(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), tz);
 		ms = date.getTime();
 	} else if (zoned) {
 		const [, y, mo, d, h, mi, s = '0', offsetHours = '0', offsetMinutes = '0'] = zoned;
-		if (!isRealDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)) || Number(offsetHours) > 23 || Number(offsetMinutes) > 59) {
+		if (
+			!isRealDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)) ||
+			Number(offsetHours) > 23 ||
+			Number(offsetMinutes) > 59
+		) {
 			throw new AnalyticsQueryError(name, `"${raw}" is not a calendar date and time`);
 		}
 		ms = Date.parse(raw);
 	} else {
-		throw new AnalyticsQueryError(name, 'must be an ISO 8601 date such as 2026-03-29 or 2026-03-29T10:00:00Z (whole seconds)');
+		throw new AnalyticsQueryError(
+			name,
+			'must be an ISO 8601 date such as 2026-03-29 or 2026-03-29T10:00:00Z (whole seconds)',
+		);
 	}
 	if (!Number.isFinite(ms)) throw new AnalyticsQueryError(name, `"${raw}" is not a valid date`);
 	if (ms % 1000 !== 0) throw new AnalyticsQueryError(name, 'must be whole seconds');
@@ -129,7 +149,8 @@ function parseFilters(params: RawParams): Filters {
 		const values = readList(params, dim);
 		if (values.length > MAX_FILTER_VALUES) throw new AnalyticsQueryError(dim, `at most ${MAX_FILTER_VALUES} values`);
 		const { pattern, hint } = FILTER_PATTERNS[dim];
-		for (const value of values) if (!pattern.test(value)) throw new AnalyticsQueryError(dim, `"${value.slice(0, 80)}" is not ${hint}`);
+		for (const value of values)
+			if (!pattern.test(value)) throw new AnalyticsQueryError(dim, `"${value.slice(0, 80)}" is not ${hint}`);
 		filters[dim] = values;
 	}
 	return filters;
@@ -138,7 +159,8 @@ function parseFilters(params: RawParams): Filters {
 /** The window, time zone and filters every route shares. */
 export function parseWindow(params: RawParams, context: ParseContext): AnalyticsWindow {
 	const tz = readSingle(params, 'tz') || 'UTC';
-	if (!isValidTimeZone(tz)) throw new AnalyticsQueryError('tz', `"${tz.slice(0, 60)}" is not an IANA time zone such as Europe/Berlin`);
+	if (!isValidTimeZone(tz))
+		throw new AnalyticsQueryError('tz', `"${tz.slice(0, 60)}" is not an IANA time zone such as Europe/Berlin`);
 	const rangeRaw = readSingle(params, 'range');
 	const fromRaw = readSingle(params, 'from');
 	const toRaw = readSingle(params, 'to');
@@ -157,7 +179,11 @@ export function parseWindow(params: RawParams, context: ParseContext): Analytics
 		to = Math.floor(context.now / 1000);
 		from = to - RANGES[range];
 	}
-	if (to - from > context.maxWindowDays * 86_400) throw new AnalyticsQueryError(from === to ? 'to' : 'from', `the window may span at most ${context.maxWindowDays} days`);
+	if (to - from > context.maxWindowDays * 86_400)
+		throw new AnalyticsQueryError(
+			from === to ? 'to' : 'from',
+			`the window may span at most ${context.maxWindowDays} days`,
+		);
 	if (from < 0) throw new AnalyticsQueryError('from', 'must be after 1970');
 	return { from, to, range, tz, filters: parseFilters(params) };
 }
@@ -170,7 +196,13 @@ export function autoInterval(seconds: number): Interval {
 	return 'week';
 }
 
-const APPROX_BUCKET_SECONDS: Record<Interval, number> = { minute: 60, hour: 3600, day: 86_400, week: 7 * 86_400, month: 28 * 86_400 };
+const APPROX_BUCKET_SECONDS: Record<Interval, number> = {
+	minute: 60,
+	hour: 3600,
+	day: 86_400,
+	week: 7 * 86_400,
+	month: 28 * 86_400,
+};
 
 export function parseTimeseriesQuery(params: RawParams, context: ParseContext): TimeseriesQuery {
 	assertKnownParams(params, [...WINDOW_PARAMS, 'interval']);
@@ -178,7 +210,10 @@ export function parseTimeseriesQuery(params: RawParams, context: ParseContext): 
 	const raw = readChoice(params, 'interval', [...INTERVALS, 'auto'] as const, 'auto');
 	const interval = raw === 'auto' ? autoInterval(window.to - window.from) : raw;
 	if ((window.to - window.from) / APPROX_BUCKET_SECONDS[interval] > MAX_BUCKETS) {
-		throw new AnalyticsQueryError('interval', `"${interval}" gives more than ${MAX_BUCKETS} buckets for this window; choose a coarser one`);
+		throw new AnalyticsQueryError(
+			'interval',
+			`"${interval}" gives more than ${MAX_BUCKETS} buckets for this window; choose a coarser one`,
+		);
 	}
 	return { ...window, interval };
 }
@@ -221,8 +256,10 @@ export function parseTimelineQuery(params: RawParams, context: ParseContext): Ti
 	assertKnownParams(params, [...WINDOW_PARAMS, 'item', 'cursor', 'limit']);
 	const window = parseWindow(params, context);
 	const item = readSingle(params, 'item') || null;
-	if (item !== null && !/^[A-Za-z0-9_.:@-]{1,255}$/.test(item)) throw new AnalyticsQueryError('item', 'must be an item key (letters, digits, _ . : @ -)');
-	if (item !== null && window.filters.collection.length !== 1) throw new AnalyticsQueryError('item', 'needs exactly one collection');
+	if (item !== null && !/^[A-Za-z0-9_.:@-]{1,255}$/.test(item))
+		throw new AnalyticsQueryError('item', 'must be an item key (letters, digits, _ . : @ -)');
+	if (item !== null && window.filters.collection.length !== 1)
+		throw new AnalyticsQueryError('item', 'needs exactly one collection');
 	const cursor = readSingle(params, 'cursor') || null;
 	let before: number | null = null;
 	if (cursor !== null) {
@@ -239,5 +276,8 @@ export function encodeTimelineCursor(id: number): string {
 
 export function parseExportQuery(params: RawParams, context: ParseContext): ExportQuery {
 	assertKnownParams(params, [...WINDOW_PARAMS, 'format']);
-	return { ...parseWindow(params, context), format: readChoice(params, 'format', ['csv', 'ndjson'] as const, 'ndjson') };
+	return {
+		...parseWindow(params, context),
+		format: readChoice(params, 'format', ['csv', 'ndjson'] as const, 'ndjson'),
+	};
 }

@@ -2,7 +2,12 @@ import { visitMemberCounts } from '../members/member-count-codec';
 import { cachedDictionary, memberIdColumn, memberIdOf } from '../members/dictionary-cache';
 import { lookupMemberIds, lookupMemberValues } from '../members/member-dictionary';
 import { dimensionKeys } from '../schema/dimension-keys';
-import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBER_READ_GRAINS, type MemberKind } from '../schema/member-tables';
+import {
+	MEMBER_COUNTS_TABLE,
+	MEMBER_QUARTERS_TABLE,
+	MEMBER_READ_GRAINS,
+	type MemberKind,
+} from '../schema/member-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import { byCountThenKey } from './rank-order';
 import type { QueryContext } from './read-snapshot';
@@ -49,8 +54,14 @@ export async function eventsByMember(
 		// Quarter hours keep a vector per collection: summed here like the rest.
 		const rows = rowsOf<{ counts: Uint8Array }>(
 			grain === 'q'
-				? await context.db.raw(`select ${q('counts')} from ${q(MEMBER_QUARTERS_TABLE)} where ${q('kind')} = ? and ${bucketRanges.sql}`, [kind, ...bucketRanges.bindings])
-				: await context.db.raw(`select ${q('counts')} from ${q(MEMBER_COUNTS_TABLE)} where ${q('kind')} = ? and ${q('grain')} = ? and ${bucketRanges.sql}`, [kind, grain, ...bucketRanges.bindings]),
+				? await context.db.raw(
+						`select ${q('counts')} from ${q(MEMBER_QUARTERS_TABLE)} where ${q('kind')} = ? and ${bucketRanges.sql}`,
+						[kind, ...bucketRanges.bindings],
+					)
+				: await context.db.raw(
+						`select ${q('counts')} from ${q(MEMBER_COUNTS_TABLE)} where ${q('kind')} = ? and ${q('grain')} = ? and ${bucketRanges.sql}`,
+						[kind, grain, ...bucketRanges.bindings],
+					),
 			context.dialect,
 		);
 		for (const row of rows) none += visitMemberCounts(row.counts, (id, count) => totals.add(id, count));
@@ -60,7 +71,11 @@ export async function eventsByMember(
 	// under the key the database compares values by (on MySQL "FE80::A" and "fe80::a" are one value).
 	const keyOf = (await dimensionKeys(context.db))[kind];
 	const unknown = new Map<string, { value: string; count: number }>();
-	const parts = rawRowParts(context.dialect, { select: [kind], filters: {}, ranges: [range], unabsorbed: context.unabsorbed }, segments);
+	const parts = rawRowParts(
+		context.dialect,
+		{ select: [kind], filters: {}, ranges: [range], unabsorbed: context.unabsorbed },
+		segments,
+	);
 	if (parts.length > 0) {
 		const dictionary = await cachedDictionary(context);
 		const idColumn = memberIdColumn(context.dialect, dictionary, `'${kind}'`, `${q('r')}.${q('v')}`, q('id'));
@@ -89,8 +104,19 @@ export async function eventsByMember(
 	}
 
 	if (keys) {
-		const ids = await lookupMemberIds(context.db, kind, keys.filter((key): key is string => key !== null));
-		return new Map(keys.map((key) => [key, key === null ? none : (unknown.get(keyOf(key))?.count ?? 0) + (ids.has(key) ? (totals.values[ids.get(key)!] ?? 0) : 0)]));
+		const ids = await lookupMemberIds(
+			context.db,
+			kind,
+			keys.filter((key): key is string => key !== null),
+		);
+		return new Map(
+			keys.map((key) => [
+				key,
+				key === null
+					? none
+					: (unknown.get(keyOf(key))?.count ?? 0) + (ids.has(key) ? (totals.values[ids.get(key)!] ?? 0) : 0),
+			]),
+		);
 	}
 
 	// The limit-th largest count; every id at or above it is a candidate, so ties are ranked by key below.

@@ -6,6 +6,9 @@ export function compareKeys(a: string | null, b: string | null): number {
 }
 
 /** Highest count first, ties by key (compareKeys): how every top-N list of ours is ranked. */
-export function byCountThenKey([a, x]: readonly [string | null, number], [b, y]: readonly [string | null, number]): number {
+export function byCountThenKey(
+	[a, x]: readonly [string | null, number],
+	[b, y]: readonly [string | null, number],
+): number {
 	return y - x || compareKeys(a, b);
 }

@@ -12,7 +12,9 @@ export interface QueryContext {
 /** A query that ran past the statement timeout; answered as 503 with a clear message. */
 export class AnalyticsTimeoutError extends Error {
 	constructor(readonly timeoutMs: number) {
-		super(`The analytics query took longer than ${timeoutMs} ms and was cancelled. Narrow the window or filters, or raise ACTIVITY_ANALYTICS_STATEMENT_TIMEOUT_MS.`);
+		super(
+			`The analytics query took longer than ${timeoutMs} ms and was cancelled. Narrow the window or filters, or raise ACTIVITY_ANALYTICS_STATEMENT_TIMEOUT_MS.`,
+		);
 		this.name = 'AnalyticsTimeoutError';
 	}
 }
@@ -28,7 +30,11 @@ function isTimeout(error: unknown): boolean {
  * snapshot, so a refresh committing half-way can neither hide nor double a row. The statement timeout is
  * enforced by the database where it can be (PostgreSQL, MySQL/MariaDB) and by interrupting SQLite.
  */
-export async function withReadSnapshot<T>(database: Knex, timeoutMs: number, work: (context: QueryContext) => Promise<T>): Promise<T> {
+export async function withReadSnapshot<T>(
+	database: Knex,
+	timeoutMs: number,
+	work: (context: QueryContext) => Promise<T>,
+): Promise<T> {
 	const dialect = dialectOf(database);
 	try {
 		return await database.transaction(async (db) => {

@@ -11,7 +11,12 @@ import type { BreakdownAnswer } from '../../shared/answers';
 const METRIC_DIMENSION = { users: 'user', ips: 'ip' } as const;
 
 /** One metric per key, for all keys (top `limit` by it) or only for the given keys. */
-async function metricByKey(context: QueryContext, query: BreakdownQuery, metric: BreakdownSort, keys: (string | null)[] | null): Promise<Map<string | null, number>> {
+async function metricByKey(
+	context: QueryContext,
+	query: BreakdownQuery,
+	metric: BreakdownSort,
+	keys: (string | null)[] | null,
+): Promise<Map<string | null, number>> {
 	const q = (name: string) => context.dialect.quote(name);
 	const by = query.by;
 	const counted = metric === 'events' ? null : METRIC_DIMENSION[metric];
@@ -20,7 +25,14 @@ async function metricByKey(context: QueryContext, query: BreakdownQuery, metric:
 	const select: Dimension[] = counted && counted !== by ? [by, counted] : [by];
 	const filters = keys ? { ...query.filters, [by]: keys.map((k) => k ?? '') } : query.filters;
 	if (by === 'collection' && counted && memberSetsServe(filters)) {
-		const counts = await countMembers(context, counted, filters, [{ from: query.from, to: query.to }], (_, collection) => collection, { byTime: false });
+		const counts = await countMembers(
+			context,
+			counted,
+			filters,
+			[{ from: query.from, to: query.to }],
+			(_, collection) => collection,
+			{ byTime: false },
+		);
 		let entries = [...counts];
 		if (!keys) entries = entries.sort(byCountThenKey).slice(0, Math.trunc(query.limit));
 		return new Map(entries.map(([key, n]) => [toKey(key), n]));
@@ -31,10 +43,12 @@ async function metricByKey(context: QueryContext, query: BreakdownQuery, metric:
 	const limit = keys ? '' : ` order by ${q('value')} desc, ${q('key')} asc limit ${Math.trunc(query.limit)}`;
 	let statement: (s: string) => string;
 	if (!counted) {
-		statement = (s) => `select ${q(by)} as ${q('key')}, sum(${q('events')}) as ${q('value')} from ${s} group by ${q(by)}${limit}`;
+		statement = (s) =>
+			`select ${q(by)} as ${q('key')}, sum(${q('events')}) as ${q('value')} from ${s} group by ${q(by)}${limit}`;
 	} else if (counted === by) {
 		// Distinct values of the key itself: 1 per key, 0 for the NULL key.
-		statement = (s) => `select ${q('key')}, max(case when ${q('key')} <> '' then 1 else 0 end) as ${q('value')} from (select distinct ${q(by)} as ${q('key')} from ${s}) ${q('d')} group by ${q('key')}${limit}`;
+		statement = (s) =>
+			`select ${q('key')}, max(case when ${q('key')} <> '' then 1 else 0 end) as ${q('value')} from (select distinct ${q(by)} as ${q('key')} from ${s}) ${q('d')} group by ${q('key')}${limit}`;
 	} else {
 		// distinct-then-count: hashing beats count(distinct)'s sort on PostgreSQL.
 		statement = (s) =>
@@ -59,10 +73,15 @@ export async function runBreakdown(context: QueryContext, query: BreakdownQuery)
 		for (const key of zero.slice(0, query.limit - ranked.size)) ranked.set(key, 0);
 	}
 	const keys = [...ranked.keys()];
-	const metrics: Record<BreakdownSort, Map<string | null, number>> = { events: new Map(), users: new Map(), ips: new Map() };
+	const metrics: Record<BreakdownSort, Map<string | null, number>> = {
+		events: new Map(),
+		users: new Map(),
+		ips: new Map(),
+	};
 	metrics[query.sort] = byFoldedKey(ranked);
 	for (const metric of ['events', 'users', 'ips'] as const) {
-		if (metric !== query.sort && keys.length > 0) metrics[metric] = byFoldedKey(await metricByKey(context, query, metric, keys));
+		if (metric !== query.sort && keys.length > 0)
+			metrics[metric] = byFoldedKey(await metricByKey(context, query, metric, keys));
 	}
 	return {
 		by: query.by,

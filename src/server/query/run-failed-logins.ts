@@ -24,7 +24,8 @@ export async function runFailedLoginBursts(context: QueryContext, query: Suspici
 		const from = Math.max(query.from * 1000, start);
 		const to = Math.min(query.to * 1000, start + windowMs);
 		const identifiers = (
-			await context.db(FAILED_LOGINS_TABLE)
+			await context
+				.db(FAILED_LOGINS_TABLE)
 				.where((builder: Knex.QueryBuilder) => (ip === '' ? builder.whereNull('ip') : builder.where({ ip })))
 				.andWhere('at', '>=', from)
 				.andWhere('at', '<', to)

@@ -55,15 +55,22 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 		}
 		byActor.set(actor, entry);
 	}
-	const ranked = [...byActor.entries()].sort((a, b) => b[1].peak - a[1].peak || compareKeys(a[0], b[0])).slice(0, query.limit);
+	const ranked = [...byActor.entries()]
+		.sort((a, b) => b[1].peak - a[1].peak || compareKeys(a[0], b[0]))
+		.slice(0, query.limit);
 	const failedLogins = { threshold: query.failedThreshold, bursts: await runFailedLoginBursts(context, query) };
 	if (ranked.length === 0) return { by, window: query.window, threshold: query.threshold, actors: [], failedLogins };
 	const actors = ranked.map(([actor]) => actor);
 
 	const touchedRows = await querySource(
 		context,
-		{ select: [by, 'collection'], filters: { ...query.filters, [by]: actors }, ranges: [{ from: query.from, to: query.to }] },
-		(s) => `select ${q(by)} as ${q('actor')}, ${q('collection')}, sum(${q('events')}) as ${q('n')} from ${s} group by ${q(by)}, ${q('collection')}`,
+		{
+			select: [by, 'collection'],
+			filters: { ...query.filters, [by]: actors },
+			ranges: [{ from: query.from, to: query.to }],
+		},
+		(s) =>
+			`select ${q(by)} as ${q('actor')}, ${q('collection')}, sum(${q('events')}) as ${q('n')} from ${s} group by ${q(by)}, ${q('collection')}`,
 	);
 	const touched = new Map<string, { collection: string | null; events: number }[]>();
 	for (const row of touchedRows) {
@@ -102,7 +109,9 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 				events: toNumber(row?.['n']),
 				firstSeen: iso(toNumber(row?.['first'])),
 				lastSeen: iso(toNumber(row?.['last'])),
-				touched: (touched.get(actor) ?? []).sort((a, b) => b.events - a.events || String(a.collection).localeCompare(String(b.collection))),
+				touched: (touched.get(actor) ?? []).sort(
+					(a, b) => b.events - a.events || String(a.collection).localeCompare(String(b.collection)),
+				),
 			};
 		}),
 	};

@@ -8,7 +8,12 @@ import type { TimelineAnswer } from '../../shared/answers';
 /** Raw events newest first, paged by id (keyset): page N costs the same as page 1. */
 export async function runTimeline(context: QueryContext, query: TimelineQuery): Promise<TimelineAnswer> {
 	const rows = rowsOf(
-		await selectActivityRows(context.db, context.dialect, query, { item: query.item, beforeId: query.before, order: 'desc', limit: query.limit + 1 }),
+		await selectActivityRows(context.db, context.dialect, query, {
+			item: query.item,
+			beforeId: query.before,
+			order: 'desc',
+			limit: query.limit + 1,
+		}),
 		context.dialect,
 	);
 	const events = rows.slice(0, query.limit).map(toActivityEvent);

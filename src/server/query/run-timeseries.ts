@@ -25,13 +25,16 @@ export async function runTimeseries(context: QueryContext, query: TimeseriesQuer
 	for (const row of countRows) events[toNumber(row['i'])] = toNumber(row['events']);
 	if (memberSetsServe(query.filters)) {
 		const starts = buckets.map((b) => b.from);
-		const perBucket = await countMembers(context, 'user', query.filters, ranges, (at) => bucketAt(starts, at), { byTime: true });
+		const perBucket = await countMembers(context, 'user', query.filters, ranges, (at) => bucketAt(starts, at), {
+			byTime: true,
+		});
 		for (const [i, n] of perBucket) users[i] = n;
 	} else {
 		const userRows = await querySource(
 			context,
 			{ select: ['user'], filters: query.filters, ranges },
-			(s) => `select ${q('i')}, count(*) as ${q('users')} from (select distinct ${bucket} as ${q('i')}, ${q('user')} from ${s} where ${q('user')} <> '') ${q('d')} group by ${q('i')}`,
+			(s) =>
+				`select ${q('i')}, count(*) as ${q('users')} from (select distinct ${bucket} as ${q('i')}, ${q('user')} from ${s} where ${q('user')} <> '') ${q('d')} group by ${q('i')}`,
 		);
 		for (const row of userRows) users[toNumber(row['i'])] = toNumber(row['users']);
 	}

@@ -4,7 +4,11 @@ import type { QueryContext } from './read-snapshot';
 import { querySource, toKey, toNumber } from './source-query';
 import type { TrendingAnswer } from '../../shared/answers';
 
-async function eventsByCollection(context: QueryContext, query: TrendingQuery, span: Span): Promise<Map<string | null, number>> {
+async function eventsByCollection(
+	context: QueryContext,
+	query: TrendingQuery,
+	span: Span,
+): Promise<Map<string | null, number>> {
 	const q = (name: string) => context.dialect.quote(name);
 	const rows = await querySource(
 		context,
@@ -28,6 +32,11 @@ export async function runTrending(context: QueryContext, query: TrendingQuery): 
 		const before = previous.get(collection) ?? 0;
 		return { collection, events, previous: before, growth: relativeChange(events, before) };
 	});
-	rows.sort((a, b) => growthScore(b.events, b.previous) - growthScore(a.events, a.previous) || b.events - a.events || String(a.collection).localeCompare(String(b.collection)));
+	rows.sort(
+		(a, b) =>
+			growthScore(b.events, b.previous) - growthScore(a.events, a.previous) ||
+			b.events - a.events ||
+			String(a.collection).localeCompare(String(b.collection)),
+	);
 	return { rows: rows.slice(0, query.limit) };
 }

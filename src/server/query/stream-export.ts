@@ -27,13 +27,20 @@ export function formatExportRow(format: ExportQuery['format'], event: ActivityRo
  * Streams every event of the window in id order, a page at a time, waiting for `write` (which waits
  * for the socket to drain): memory stays flat whatever the row count.
  */
-export async function streamActivityExport(database: Knex, query: ExportQuery, write: (chunk: string) => Promise<void>): Promise<number> {
+export async function streamActivityExport(
+	database: Knex,
+	query: ExportQuery,
+	write: (chunk: string) => Promise<void>,
+): Promise<number> {
 	const dialect = dialectOf(database);
 	await write(formatExportHeader(query.format));
 	let afterId: number | null = null;
 	let written = 0;
 	for (;;) {
-		const rows = rowsOf(await selectActivityRows(database, dialect, query, { afterId, order: 'asc', limit: PAGE_SIZE }), dialect);
+		const rows = rowsOf(
+			await selectActivityRows(database, dialect, query, { afterId, order: 'asc', limit: PAGE_SIZE }),
+			dialect,
+		);
 		if (rows.length === 0) return written;
 		let chunk = '';
 		for (const row of rows) {

@@ -1,5 +1,16 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, addHours, addMinutes, addMonths, addWeeks, startOfDay, startOfHour, startOfMinute, startOfMonth, startOfWeek } from 'date-fns';
+import {
+	addDays,
+	addHours,
+	addMinutes,
+	addMonths,
+	addWeeks,
+	startOfDay,
+	startOfHour,
+	startOfMinute,
+	startOfMonth,
+	startOfWeek,
+} from 'date-fns';
 import type { Interval } from './analytics-query';
 
 export interface Bucket {

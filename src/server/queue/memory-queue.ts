@@ -48,7 +48,11 @@ export class MemoryQueue implements ActivityQueue {
 
 	async snapshot(): Promise<QueueSnapshot> {
 		const oldest = this.oldestAt;
-		return { kind: 'memory', depth: this.depth, oldestAgeMs: oldest === null ? null : Math.max(0, Date.now() - oldest) };
+		return {
+			kind: 'memory',
+			depth: this.depth,
+			oldestAgeMs: oldest === null ? null : Math.max(0, Date.now() - oldest),
+		};
 	}
 
 	/** Takes the events unless the queue is full (the caller then writes them itself). */
@@ -65,7 +69,10 @@ export class MemoryQueue implements ActivityQueue {
 		if (this.flushing) return this.flushing;
 		if (this.buffer.length === 0) return Promise.resolve();
 		const batch = this.buffer.slice(0, this.options.flushSize);
-		this.flushing = writeWithRetry(this.write, batch, this.metrics, { ...this.retry, giveUp: () => this.stopping && (this.retry.giveUp?.() ?? false) })
+		this.flushing = writeWithRetry(this.write, batch, this.metrics, {
+			...this.retry,
+			giveUp: () => this.stopping && (this.retry.giveUp?.() ?? false),
+		})
 			.then(
 				() => {
 					// Only now leave the buffer: a batch that never lands stays queued.

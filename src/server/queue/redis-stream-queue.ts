@@ -92,10 +92,21 @@ export class RedisStreamQueue implements ActivityQueue {
 			this.cachedDepth = length;
 			const firstId = first[0]?.[0];
 			const oldest = firstId ? Number(firstId.split('-')[0]) : this.fallback.oldestAt;
-			return { kind: 'redis', depth: length + fallbackDepth, oldestAgeMs: oldest === null ? null : Math.max(0, Date.now() - oldest), pending: Number(pending[0] ?? 0), fallbackDepth };
+			return {
+				kind: 'redis',
+				depth: length + fallbackDepth,
+				oldestAgeMs: oldest === null ? null : Math.max(0, Date.now() - oldest),
+				pending: Number(pending[0] ?? 0),
+				fallbackDepth,
+			};
 		} catch {
 			const oldest = this.fallback.oldestAt;
-			return { kind: 'redis', depth: fallbackDepth, oldestAgeMs: oldest === null ? null : Date.now() - oldest, fallbackDepth };
+			return {
+				kind: 'redis',
+				depth: fallbackDepth,
+				oldestAgeMs: oldest === null ? null : Date.now() - oldest,
+				fallbackDepth,
+			};
 		}
 	}
 
@@ -146,10 +157,16 @@ export class RedisStreamQueue implements ActivityQueue {
 			const remaining = deadline - Date.now();
 			if (remaining <= 0) break;
 			const reply = (await this.reader.xreadgroup(
-				'GROUP', this.options.group, this.options.consumer,
-				'COUNT', this.options.flushSize - out.length,
-				'BLOCK', Math.max(1, remaining),
-				'STREAMS', this.options.streamKey, '>',
+				'GROUP',
+				this.options.group,
+				this.options.consumer,
+				'COUNT',
+				this.options.flushSize - out.length,
+				'BLOCK',
+				Math.max(1, remaining),
+				'STREAMS',
+				this.options.streamKey,
+				'>',
 			)) as [string, StreamEntry[]][] | null;
 			if (!reply) break;
 			for (const [, entries] of reply) out.push(...entries);
@@ -169,7 +186,8 @@ export class RedisStreamQueue implements ActivityQueue {
 		// Throws only when stopping: the entries then stay pending and another consumer claims them.
 		await writeWithRetry(this.write, events, this.metrics, {
 			giveUp: () => !this.running,
-			onRetry: (error, attempt, delayMs) => this.warn(`activity analytics: batch write failed (attempt ${attempt}), retrying in ${delayMs} ms`, error),
+			onRetry: (error, attempt, delayMs) =>
+				this.warn(`activity analytics: batch write failed (attempt ${attempt}), retrying in ${delayMs} ms`, error),
 		});
 		const ids = entries.map(([id]) => id);
 		// Not awaited: the next batch's write need not wait for it. An acknowledgement that fails leaves the
@@ -179,14 +197,24 @@ export class RedisStreamQueue implements ActivityQueue {
 			.xack(this.options.streamKey, this.options.group, ...ids)
 			.xdel(this.options.streamKey, ...ids)
 			.exec()
-			.catch((error: unknown) => this.warn('activity analytics: acknowledgement failed; the entries will be claimed again', error));
+			.catch((error: unknown) =>
+				this.warn('activity analytics: acknowledgement failed; the entries will be claimed again', error),
+			);
 	}
 
 	private async claimAbandoned(): Promise<void> {
 		this.lastClaim = Date.now();
 		let cursor = '0-0';
 		for (let round = 0; round < 10; round++) {
-			const [next, entries] = (await this.redis.xautoclaim(this.options.streamKey, this.options.group, this.options.consumer, this.options.claimIdleMs, cursor, 'COUNT', this.options.flushSize)) as [string, StreamEntry[], string[]];
+			const [next, entries] = (await this.redis.xautoclaim(
+				this.options.streamKey,
+				this.options.group,
+				this.options.consumer,
+				this.options.claimIdleMs,
+				cursor,
+				'COUNT',
+				this.options.flushSize,
+			)) as [string, StreamEntry[], string[]];
 			const live = entries.filter((entry) => Array.isArray(entry?.[1]));
 			if (live.length > 0) {
 				this.metrics.claimed += live.length;

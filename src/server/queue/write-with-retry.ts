@@ -14,7 +14,12 @@ const BASE_DELAY_MS = 100;
 const MAX_DELAY_MS = 15_000;
 
 /** Writes one batch, retrying with exponential backoff and jitter until it lands. Safe because writes are idempotent. */
-export async function writeWithRetry(write: BatchWriter, events: EventBatch, metrics: WriterMetrics, options: RetryOptions = {}): Promise<void> {
+export async function writeWithRetry(
+	write: BatchWriter,
+	events: EventBatch,
+	metrics: WriterMetrics,
+	options: RetryOptions = {},
+): Promise<void> {
 	for (let attempt = 0; ; attempt++) {
 		const started = performance.now();
 		try {

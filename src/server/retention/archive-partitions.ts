@@ -29,12 +29,22 @@ export function partitionName(table: string, month: Date): string {
 const NAME = /_y(\d{4})m(\d{2})$/;
 
 export async function isPartitioned(database: Knex, table: string): Promise<boolean> {
-	const row = (await database.raw(`select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and n.nspname = current_schema()`, [table])).rows[0] as { relkind: string } | undefined;
+	const row = (
+		await database.raw(
+			`select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and n.nspname = current_schema()`,
+			[table],
+		)
+	).rows[0] as { relkind: string } | undefined;
 	return row?.relkind === 'p';
 }
 
 /** Creates the monthly partitions covering [fromSeconds, toSeconds] of both archive tables, where missing. */
-export async function ensureMonthPartitions(database: Knex, fromSeconds: number, toSeconds: number, parentOf: (table: string) => string = (table) => table): Promise<string[]> {
+export async function ensureMonthPartitions(
+	database: Knex,
+	fromSeconds: number,
+	toSeconds: number,
+	parentOf: (table: string) => string = (table) => table,
+): Promise<string[]> {
 	const created: string[] = [];
 	const existing = new Set((await listMonthPartitions(database)).map((p) => p.name));
 	for (let month = monthStart(fromSeconds); month.getTime() <= toSeconds * 1000; month = nextMonth(month)) {
@@ -42,7 +52,10 @@ export async function ensureMonthPartitions(database: Knex, fromSeconds: number,
 			const name = partitionName(table, month);
 			if (existing.has(name)) continue;
 			// DDL takes no bind parameters; the bounds are ISO strings we format ourselves.
-			await database.raw(`create table if not exists ?? partition of ?? for values from ('${month.toISOString()}') to ('${nextMonth(month).toISOString()}')`, [name, parentOf(table)]);
+			await database.raw(
+				`create table if not exists ?? partition of ?? for values from ('${month.toISOString()}') to ('${nextMonth(month).toISOString()}')`,
+				[name, parentOf(table)],
+			);
 			created.push(name);
 		}
 	}
@@ -50,7 +63,12 @@ export async function ensureMonthPartitions(database: Knex, fromSeconds: number,
 }
 
 export async function listMonthPartitions(database: Knex): Promise<MonthPartition[]> {
-	const rows = (await database.raw(`select child.relname as name, parent.relname as parent from pg_inherits i join pg_class child on child.oid = i.inhrelid join pg_class parent on parent.oid = i.inhparent join pg_namespace n on n.oid = parent.relnamespace where n.nspname = current_schema() and parent.relname in (?, ?)`, ARCHIVE_TABLES)).rows as { name: string; parent: string }[];
+	const rows = (
+		await database.raw(
+			`select child.relname as name, parent.relname as parent from pg_inherits i join pg_class child on child.oid = i.inhrelid join pg_class parent on parent.oid = i.inhparent join pg_namespace n on n.oid = parent.relnamespace where n.nspname = current_schema() and parent.relname in (?, ?)`,
+			ARCHIVE_TABLES,
+		)
+	).rows as { name: string; parent: string }[];
 	return rows
 		.map((row) => {
 			const match = NAME.exec(row.name);
@@ -63,11 +81,16 @@ export async function listMonthPartitions(database: Knex): Promise<MonthPartitio
 }
 
 /** Drops the partitions wholly older than `beforeSeconds`; returns them with the rows they held. */
-export async function dropPartitionsBefore(database: Knex, beforeSeconds: number): Promise<{ name: string; rows: number }[]> {
+export async function dropPartitionsBefore(
+	database: Knex,
+	beforeSeconds: number,
+): Promise<{ name: string; rows: number }[]> {
 	const dropped: { name: string; rows: number }[] = [];
 	for (const partition of await listMonthPartitions(database)) {
 		if (partition.to > beforeSeconds) continue;
-		const [{ n } = { n: 0 }] = (await database.raw('select count(*) as n from ??', [partition.name])).rows as { n: string | number }[];
+		const [{ n } = { n: 0 }] = (await database.raw('select count(*) as n from ??', [partition.name])).rows as {
+			n: string | number;
+		}[];
 		await database.raw('drop table if exists ??', [partition.name]);
 		dropped.push({ name: partition.name, rows: Number(n) });
 	}

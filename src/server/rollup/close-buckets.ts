@@ -3,7 +3,13 @@ import { type Dialect } from '../schema/dialect';
 import { addRowsToMemberHours } from './rollup-batch';
 import { rollupUpsertSql } from './rollup-upsert';
 import type { RollupState } from './rollup-state';
-import { ALL_HOURS_CLOSED, GAPS_TABLE, ROWS_ON_CLOSE_TABLES, ROLLUP_STATE_KEY, STATE_TABLE } from '../schema/rollup-tables';
+import {
+	ALL_HOURS_CLOSED,
+	GAPS_TABLE,
+	ROWS_ON_CLOSE_TABLES,
+	ROLLUP_STATE_KEY,
+	STATE_TABLE,
+} from '../schema/rollup-tables';
 
 // The per-member tables get their rows of a bucket once, when it closes, instead of an upsert in every
 // refresh: their keys are mostly new in each hour and each day. An hour's rows are built from the raw rows
@@ -34,7 +40,12 @@ export function openHoursFrom(dialect: Dialect, now: number): number {
  * below the watermark, not in an open gap); opening deletes the hour rows from `to` on, which queries then read
  * raw. Never opens a day that is closed. Returns the new boundary.
  */
-export async function moveOpenHours(trx: Knex.Transaction, dialect: Dialect, state: RollupState, to: number): Promise<number> {
+export async function moveOpenHours(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	state: RollupState,
+	to: number,
+): Promise<number> {
 	const from = state.hoursClosedBefore;
 	const target = Math.max(to, state.daysClosedBefore);
 	if (target === from) return from;
@@ -44,7 +55,8 @@ export async function moveOpenHours(trx: Knex.Transaction, dialect: Dialect, sta
 		const condition = `${range.sql} and ${q('id')} <= ? and not exists (select 1 from ${q(GAPS_TABLE)} g where g.${q('id')} = ${q('directus_activity')}.${q('id')})`;
 		await addRowsToMemberHours(trx, dialect, 'directus_activity', condition, [...range.bindings, state.watermark]);
 	} else {
-		for (const table of ROWS_ON_CLOSE_TABLES) await trx(table.name).where({ grain: 'h' }).andWhere('bucket', '>=', target).delete();
+		for (const table of ROWS_ON_CLOSE_TABLES)
+			await trx(table.name).where({ grain: 'h' }).andWhere('bucket', '>=', target).delete();
 	}
 	await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ hours_closed_before: target });
 	state.hoursClosedBefore = target;
@@ -52,7 +64,12 @@ export async function moveOpenHours(trx: Knex.Transaction, dialect: Dialect, sta
 }
 
 /** Writes the day rows of the UTC days in [from, to) as the sums of their hour rows. */
-export async function buildDayRows(trx: Knex.Transaction | Knex, dialect: Dialect, from: number, to: number): Promise<void> {
+export async function buildDayRows(
+	trx: Knex.Transaction | Knex,
+	dialect: Dialect,
+	from: number,
+	to: number,
+): Promise<void> {
 	const q = (name: string) => dialect.quote(name);
 	for (const table of ROWS_ON_CLOSE_TABLES) {
 		const dims = table.dims.map(q);
@@ -67,7 +84,12 @@ export async function buildDayRows(trx: Knex.Transaction | Knex, dialect: Dialec
  * Closes the UTC days that ended before `now` (ms): builds their day rows and moves the boundary. Runs under
  * the state row lock. Returns the boundary from which day rows are left to the close.
  */
-export async function closeFinishedDays(trx: Knex.Transaction, dialect: Dialect, state: RollupState, now: number): Promise<number> {
+export async function closeFinishedDays(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	state: RollupState,
+	now: number,
+): Promise<number> {
 	const today = utcDayOf(now);
 	if (state.daysClosedBefore >= today) return state.daysClosedBefore;
 	await buildDayRows(trx, dialect, state.daysClosedBefore, today);

@@ -41,9 +41,17 @@ function inList(ids: number[]): string {
  * How many ids the next batch above the watermark holds, and its last: the ids themselves travel only when
  * some are missing in between (a gap to track), which a steady stream of inserts rarely leaves.
  */
-async function nextBatch(trx: Knex.Transaction, dialect: Dialect, watermark: number, batchSize: number): Promise<{ count: number; last: number }> {
+async function nextBatch(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	watermark: number,
+	batchSize: number,
+): Promise<{ count: number; last: number }> {
 	const [row] = rowsOf<{ n: number | string; last: number | string | null }>(
-		await trx.raw(`select count(*) as n, max(id) as ${dialect.quote('last')} from (select id from directus_activity where id > ? order by id limit ?) s`, [watermark, batchSize]),
+		await trx.raw(
+			`select count(*) as n, max(id) as ${dialect.quote('last')} from (select id from directus_activity where id > ? order by id limit ?) s`,
+			[watermark, batchSize],
+		),
 		dialect,
 	);
 	return { count: Number(row?.n ?? 0), last: Number(row?.last ?? watermark) };
@@ -53,7 +61,14 @@ async function absorbBatch(
 	database: Knex,
 	dialect: Dialect,
 	options: Required<Omit<RefreshOptions, 'onProgress'>>,
-): Promise<{ rows: number; watermark: number; gapsOpen: number; generation: number; done: boolean; closeMs: { hours: number; days: number } }> {
+): Promise<{
+	rows: number;
+	watermark: number;
+	gapsOpen: number;
+	generation: number;
+	done: boolean;
+	closeMs: { hours: number; days: number };
+}> {
 	// INSERT ... SELECT reads directus_activity without locking it (READ COMMITTED on MySQL), so an open write
 	// transaction neither blocks the refresh nor is blocked by it.
 	const config = dialect.nonLockingReadConfig;
@@ -74,7 +89,13 @@ async function absorbBatch(
 		const newGaps: number[] = [];
 		let live = batch.count;
 		if (batch.count > 0 && batch.last - state.watermark > batch.count) {
-			const ids = (await trx('directus_activity').where('id', '>', state.watermark).andWhere('id', '<=', batch.last).orderBy('id', 'asc').pluck('id')).map(Number);
+			const ids = (
+				await trx('directus_activity')
+					.where('id', '>', state.watermark)
+					.andWhere('id', '<=', batch.last)
+					.orderBy('id', 'asc')
+					.pluck('id')
+			).map(Number);
 			live = ids.length;
 			let expected = Math.max(state.watermark, state.gapFloor) + 1;
 			for (const id of ids) {
@@ -93,24 +114,41 @@ async function absorbBatch(
 		const inRange = (id: number) => id > state.watermark && id <= watermark;
 		const excluded = [...newGaps, ...openGaps.filter(inRange)];
 		const conditions: string[] = [];
-		if (batch.count > 0) conditions.push(`(id > ${Math.trunc(state.watermark)} and id <= ${Math.trunc(watermark)}${excluded.length > 0 ? ` and id not in (${inList(excluded)})` : ''})`);
+		if (batch.count > 0)
+			conditions.push(
+				`(id > ${Math.trunc(state.watermark)} and id <= ${Math.trunc(watermark)}${excluded.length > 0 ? ` and id not in (${inList(excluded)})` : ''})`,
+			);
 		if (filledGaps.length > 0) conditions.push(`id in (${inList(filledGaps)})`);
 		const absorbed = live - filledGaps.filter(inRange).length + filledGaps.length;
 
-		if (conditions.length > 0) await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1, { days: daysClosedBefore, hours: hoursClosedBefore });
+		if (conditions.length > 0)
+			await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1, {
+				days: daysClosedBefore,
+				hours: hoursClosedBefore,
+			});
 
 		for (let i = 0; i < newGaps.length; i += 500) {
 			await trx(GAPS_TABLE).insert(newGaps.slice(i, i + 500).map((id) => ({ id, seen_at: now })));
 		}
-		for (let i = 0; i < filledGaps.length; i += 1000) await trx(GAPS_TABLE).whereIn('id', filledGaps.slice(i, i + 1000)).delete();
-		await trx(GAPS_TABLE).where('seen_at', '<', now - options.gapTtlMs).delete();
+		for (let i = 0; i < filledGaps.length; i += 1000)
+			await trx(GAPS_TABLE)
+				.whereIn('id', filledGaps.slice(i, i + 1000))
+				.delete();
+		await trx(GAPS_TABLE)
+			.where('seen_at', '<', now - options.gapTtlMs)
+			.delete();
 		const [{ open } = { open: 0 }] = await trx(GAPS_TABLE).count<{ open: number | string }[]>({ open: '*' });
 
 		const generation = absorbed > 0 ? state.generation + 1 : state.generation;
-		await trx(STATE_TABLE)
-			.where({ key: ROLLUP_STATE_KEY })
-			.update({ watermark, generation, updated_at: now });
-		return { rows: absorbed, watermark, gapsOpen: Number(open), generation, done: batch.count < options.batchSize, closeMs };
+		await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ watermark, generation, updated_at: now });
+		return {
+			rows: absorbed,
+			watermark,
+			gapsOpen: Number(open),
+			generation,
+			done: batch.count < options.batchSize,
+			closeMs,
+		};
 	}, config);
 }
 
@@ -148,7 +186,15 @@ export async function refreshRollups(database: Knex, options: RefreshOptions = {
 	await database(STATE_TABLE)
 		.where({ key: ROLLUP_STATE_KEY })
 		.update({ last_refresh_at: settings.clock(), last_refresh_ms: durationMs, last_refresh_rows: rows });
-	return { rows, batches, watermark: last.watermark, gapsOpen: last.gapsOpen, durationMs, generation: last.generation, closeMs };
+	return {
+		rows,
+		batches,
+		watermark: last.watermark,
+		gapsOpen: last.gapsOpen,
+		durationMs,
+		generation: last.generation,
+		closeMs,
+	};
 }
 
 /**

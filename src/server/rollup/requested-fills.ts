@@ -39,13 +39,22 @@ async function fillMemberQuartersFromRaw(trx: Knex.Transaction, dialect: Dialect
 	const q = (column: string) => dialect.quote(column);
 	for (let lo = Number(first.id) - 1; lo < watermark; lo += QUARTER_CHUNK_IDS) {
 		const hi = Math.min(watermark, lo + QUARTER_CHUNK_IDS);
-		await addRowsToMemberQuarters(trx, dialect, 'directus_activity', `${q('id')} > ${Math.trunc(lo)} and ${q('id')} <= ${Math.trunc(hi)} and ${q('id')} not in (select ${q('id')} from ${q(GAPS_TABLE)})`);
+		await addRowsToMemberQuarters(
+			trx,
+			dialect,
+			'directus_activity',
+			`${q('id')} > ${Math.trunc(lo)} and ${q('id')} <= ${Math.trunc(hi)} and ${q('id')} not in (select ${q('id')} from ${q(GAPS_TABLE)})`,
+		);
 	}
 }
 
 /** Runs the fills migrations asked for, each in one transaction with its request; returns their names. */
 export async function runRequestedFills(database: Knex): Promise<string[]> {
-	const requested = new Set(((await database(STATE_TABLE).where('key', 'like', `${FILL_KEY_PREFIX}%`).pluck('key')) as string[]).map((key) => key.slice(FILL_KEY_PREFIX.length)));
+	const requested = new Set(
+		((await database(STATE_TABLE).where('key', 'like', `${FILL_KEY_PREFIX}%`).pluck('key')) as string[]).map((key) =>
+			key.slice(FILL_KEY_PREFIX.length),
+		),
+	);
 	if (requested.size === 0) return [];
 	const dialect = dialectOf(database);
 	await withRetry(() => ensureStateRow(database, Date.now()));
@@ -56,7 +65,12 @@ export async function runRequestedFills(database: Knex): Promise<string[]> {
 			database.transaction(async (trx) => {
 				const state = await lockState(trx, dialect, Date.now());
 				// Another instance may have done it while this one waited for the lock.
-				if ((await trx(STATE_TABLE).where({ key: `${FILL_KEY_PREFIX}${name}` }).delete()) === 0) return;
+				if (
+					(await trx(STATE_TABLE)
+						.where({ key: `${FILL_KEY_PREFIX}${name}` })
+						.delete()) === 0
+				)
+					return;
 				await fill(trx, dialect);
 				// New dictionary values and vectors: answers cached before are stale.
 				await bumpGeneration(trx, state);

@@ -5,7 +5,15 @@ import { MEMBER_SOURCES } from '../schema/member-tables';
 import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
 import { applyStagedQuarters } from '../members/update-member-quarters';
 import { rollupUpsertSql } from './rollup-upsert';
-import { ALL_HOURS_CLOSED, DIMENSIONS, HOUR_AND_DAY, ROLLUP_TABLES, ROWS_ON_CLOSE_TABLES, type Grain, type RollupTable } from '../schema/rollup-tables';
+import {
+	ALL_HOURS_CLOSED,
+	DIMENSIONS,
+	HOUR_AND_DAY,
+	ROLLUP_TABLES,
+	ROWS_ON_CLOSE_TABLES,
+	type Grain,
+	type RollupTable,
+} from '../schema/rollup-tables';
 
 // The refresh adds a batch of raw rows to every rollup; erasure subtracts one. Both go through one staging
 // table, grouped once by quarter hour and every dimension, so the fan-out never reads the raw table twice.
@@ -41,7 +49,8 @@ function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 |
 	const groupBy = ['2', ...table.dims.map((_, i) => String(i + 3))].join(', ');
 	// An open bucket's rows of these tables come from its close (close-buckets.ts), not from every batch.
 	const openFrom = !table.rowsOnClose ? null : grain.key === 'd' ? closed.days : closed.hours;
-	const where = openFrom === null || openFrom >= ALL_HOURS_CLOSED ? '1 = 1' : `${q('bucket')} < ${Math.trunc(openFrom)}`;
+	const where =
+		openFrom === null || openFrom >= ALL_HOURS_CLOSED ? '1 = 1' : `${q('bucket')} < ${Math.trunc(openFrom)}`;
 	const select = `select '${grain.key}', ${bucketOf(dialect, grain)}, ${dims.join(', ')}, ${sign < 0 ? '-' : ''}sum(${q('n')}) from ${q(BATCH_TABLE)} where ${where} group by ${groupBy}`;
 	return rollupUpsertSql(dialect, table, select, 'add');
 }
@@ -50,7 +59,13 @@ function upsertSql(dialect: Dialect, table: RollupTable, grain: Grain, sign: 1 |
  * Adds the rows of `source` matching `condition` to the hour rows of the per-member tables, and to nothing
  * else: an hour's close (close-buckets.ts), whose rows every other rollup absorbed already.
  */
-export async function addRowsToMemberHours(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, bindings: readonly number[]): Promise<void> {
+export async function addRowsToMemberHours(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	source: string,
+	condition: string,
+	bindings: readonly number[],
+): Promise<void> {
 	const [drop, create] = stageBatchSql(dialect, source, condition);
 	await trx.raw(drop!);
 	// Inlined: PostgreSQL takes no parameters in CREATE TABLE AS (they are whole numbers only).
@@ -64,12 +79,31 @@ export async function addRowsToMemberHours(trx: Knex.Transaction, dialect: Diale
  * Adds the rows of `source` matching `condition` to the quarter vectors only (migration 018 fills them from
  * the rows every other rollup absorbed already).
  */
-export async function addRowsToMemberQuarters(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string): Promise<void> {
+export async function addRowsToMemberQuarters(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	source: string,
+	condition: string,
+): Promise<void> {
 	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
 	const q = (name: string) => dialect.quote(name);
 	for (const { kind } of MEMBER_SOURCES) {
-		const values = rowsOf<{ v: string }>(await trx.raw(`select distinct ${q(kind)} as ${q('v')} from ${q(BATCH_TABLE)} where ${q(kind)} <> ''`), dialect);
-		await applyStagedQuarters(trx, dialect, BATCH_TABLE, kind, 1, await ensureMemberIds(trx, kind, values.map((row) => row.v)));
+		const values = rowsOf<{ v: string }>(
+			await trx.raw(`select distinct ${q(kind)} as ${q('v')} from ${q(BATCH_TABLE)} where ${q(kind)} <> ''`),
+			dialect,
+		);
+		await applyStagedQuarters(
+			trx,
+			dialect,
+			BATCH_TABLE,
+			kind,
+			1,
+			await ensureMemberIds(
+				trx,
+				kind,
+				values.map((row) => row.v),
+			),
+		);
 	}
 	await trx.raw(dialect.dropTempTable(BATCH_TABLE));
 }
@@ -80,20 +114,35 @@ export async function addRowsToMemberQuarters(trx: Knex.Transaction, dialect: Di
  * distinct counts stay exact. `closed` is the state's, read under its lock; subtracting needs every hour
  * closed (erasure closes them first), since the member sets are checked against the per-member tables.
  */
-export async function applyRowsToRollups(trx: Knex.Transaction, dialect: Dialect, source: string, condition: string, sign: 1 | -1, closed: ClosedBefore): Promise<void> {
-	if (sign < 0 && closed.hours < ALL_HOURS_CLOSED) throw new Error('subtracting rows from the rollups needs every hour closed');
+export async function applyRowsToRollups(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	source: string,
+	condition: string,
+	sign: 1 | -1,
+	closed: ClosedBefore,
+): Promise<void> {
+	if (sign < 0 && closed.hours < ALL_HOURS_CLOSED)
+		throw new Error('subtracting rows from the rollups needs every hour closed');
 	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
 	const q = (name: string) => dialect.quote(name);
 	for (const table of ROLLUP_TABLES) {
 		for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain, sign, closed));
 	}
 	if (sign < 0) {
-		const [range] = rowsOf<{ lo: number | string | null; hi: number | string | null }>(await trx.raw(`select min(${q('bucket')}) as lo, max(${q('bucket')}) as hi from ${q(BATCH_TABLE)}`), dialect);
+		const [range] = rowsOf<{ lo: number | string | null; hi: number | string | null }>(
+			await trx.raw(`select min(${q('bucket')}) as lo, max(${q('bucket')}) as hi from ${q(BATCH_TABLE)}`),
+			dialect,
+		);
 		if (range?.lo !== null && range?.lo !== undefined) {
 			// The day bucket holding the earliest quarter hour starts up to a day before it.
 			const lo = Math.floor(Number(range.lo) / 86_400) * 86_400;
 			for (const table of ROLLUP_TABLES) {
-				await trx(table.name).where('bucket', '>=', lo).andWhere('bucket', '<=', Number(range.hi)).andWhere('events', '<=', 0).delete();
+				await trx(table.name)
+					.where('bucket', '>=', lo)
+					.andWhere('bucket', '<=', Number(range.hi))
+					.andWhere('events', '<=', 0)
+					.delete();
 			}
 		}
 		await removeVanishedMembers(trx, dialect, BATCH_TABLE, closed.days);

@@ -12,10 +12,24 @@ export async function readRollupLag(database: Knex, now = Date.now()): Promise<R
 	const state = await readRollupState(database);
 	const [{ maxId } = { maxId: 0 }] = await database('directus_activity').max({ maxId: 'id' });
 	const gapIds = (await database(GAPS_TABLE).pluck('id')).map(Number);
-	const [{ above } = { above: 0 }] = await database('directus_activity').where('id', '>', state.watermark).count<{ above: number | string }[]>({ above: '*' });
-	const filled = gapIds.length === 0 ? 0 : Number((await database('directus_activity').whereIn('id', gapIds.slice(0, 1000)).count<{ n: number | string }[]>({ n: '*' }))[0]?.n ?? 0);
+	const [{ above } = { above: 0 }] = await database('directus_activity')
+		.where('id', '>', state.watermark)
+		.count<{ above: number | string }[]>({ above: '*' });
+	const filled =
+		gapIds.length === 0
+			? 0
+			: Number(
+					(
+						await database('directus_activity')
+							.whereIn('id', gapIds.slice(0, 1000))
+							.count<{ n: number | string }[]>({ n: '*' })
+					)[0]?.n ?? 0,
+				);
 	const oldest = rowsOf(
-		await database.raw(`select ${dialect.epochSeconds(q('timestamp'))} as ${q('epoch')} from ${q('directus_activity')} where ${q('id')} > ? order by ${q('id')} asc limit 1`, [state.watermark]),
+		await database.raw(
+			`select ${dialect.epochSeconds(q('timestamp'))} as ${q('epoch')} from ${q('directus_activity')} where ${q('id')} > ? order by ${q('id')} asc limit 1`,
+			[state.watermark],
+		),
 		dialect,
 	)[0];
 	return {

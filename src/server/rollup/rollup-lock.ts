@@ -11,7 +11,14 @@ import { readRollupState, type RollupState } from './rollup-state';
  */
 export async function ensureStateRow(database: Knex, now: number): Promise<void> {
 	await database(STATE_TABLE)
-		.insert({ key: ROLLUP_STATE_KEY, watermark: 0, generation: 0, updated_at: now, days_closed_before: utcDayOf(now), hours_closed_before: openHoursFrom(dialectOf(database), now) })
+		.insert({
+			key: ROLLUP_STATE_KEY,
+			watermark: 0,
+			generation: 0,
+			updated_at: now,
+			days_closed_before: utcDayOf(now),
+			hours_closed_before: openHoursFrom(dialectOf(database), now),
+		})
 		.onConflict('key')
 		.ignore();
 }
@@ -28,13 +35,17 @@ export async function lockState(trx: Knex.Transaction, dialect: Dialect, now: nu
 
 /** Cached answers carry the generation: bumping it makes every instance's cached answers stale. */
 export async function bumpGeneration(trx: Knex.Transaction, state: RollupState): Promise<void> {
-	await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ generation: state.generation + 1 });
+	await trx(STATE_TABLE)
+		.where({ key: ROLLUP_STATE_KEY })
+		.update({ generation: state.generation + 1 });
 }
 
 /** Lock conflicts between instances are expected; they are retried, anything else is not. */
 function isTransient(error: unknown): boolean {
 	const e = error as { code?: string; errno?: number } | null;
-	return e?.code === 'SQLITE_BUSY' || e?.errno === 1213 || e?.errno === 1205 || e?.code === '40001' || e?.code === '40P01';
+	return (
+		e?.code === 'SQLITE_BUSY' || e?.errno === 1213 || e?.errno === 1205 || e?.code === '40001' || e?.code === '40P01'
+	);
 }
 
 export async function withRetry<T>(work: () => Promise<T>, attempts = 12): Promise<T> {

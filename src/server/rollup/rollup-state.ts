@@ -29,7 +29,10 @@ export async function readRollupState(database: Knex, { forUpdate = false } = {}
 		lastRefreshRows: num(row?.last_refresh_rows),
 		daysClosedBefore: Number(row?.days_closed_before ?? 0),
 		// Before migration 017 every hour was closed.
-		hoursClosedBefore: row?.hours_closed_before === undefined || row?.hours_closed_before === null ? ALL_HOURS_CLOSED : Number(row.hours_closed_before),
+		hoursClosedBefore:
+			row?.hours_closed_before === undefined || row?.hours_closed_before === null
+				? ALL_HOURS_CLOSED
+				: Number(row.hours_closed_before),
 		gapFloor: Number(row?.gap_floor ?? 0),
 	};
 }
@@ -49,5 +52,11 @@ export interface UnabsorbedRows {
 export async function readUnabsorbed(database: Knex): Promise<UnabsorbedRows & { generation: number }> {
 	const state = await readRollupState(database);
 	const gaps = (await database(GAPS_TABLE).pluck('id')).map(Number);
-	return { watermark: state.watermark, gaps, daysClosedBefore: state.daysClosedBefore, hoursClosedBefore: state.hoursClosedBefore, generation: state.generation };
+	return {
+		watermark: state.watermark,
+		gaps,
+		daysClosedBefore: state.daysClosedBefore,
+		hoursClosedBefore: state.hoursClosedBefore,
+		generation: state.generation,
+	};
 }

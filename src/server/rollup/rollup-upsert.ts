@@ -10,6 +10,11 @@ export function rollupKey(table: Pick<RollupTable, 'dims'>): string[] {
  * The one rollup upsert: `select` yields (grain, bucket, ...dims, events) rows, and each is added to the row
  * with its key ('add': absorbing, merging) or takes its place ('replace': a closed bucket built from its parts).
  */
-export function rollupUpsertSql(dialect: Dialect, table: Pick<RollupTable, 'name' | 'dims'>, select: string, mode: 'add' | 'replace'): string {
+export function rollupUpsertSql(
+	dialect: Dialect,
+	table: Pick<RollupTable, 'name' | 'dims'>,
+	select: string,
+	mode: 'add' | 'replace',
+): string {
 	return dialect.upsertEvents(table.name, [...rollupKey(table), 'events'], rollupKey(table), select, mode);
 }

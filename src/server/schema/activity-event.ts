@@ -39,12 +39,25 @@ export function encodeEvent(event: ActivityEvent): string {
 	const { revision, ...rest } = event;
 	if (!revision) return JSON.stringify(rest);
 	const revised = revision.delta !== null && revision.delta !== undefined;
-	return JSON.stringify({ ...rest, revised, ...(revision.data === null || revision.data === undefined ? {} : { data: revision.data }), delta: revision.delta ?? null, parentKey: revision.parentKey });
+	return JSON.stringify({
+		...rest,
+		revised,
+		...(revision.data === null || revision.data === undefined ? {} : { data: revision.data }),
+		delta: revision.delta ?? null,
+		parentKey: revision.parentKey,
+	});
 }
 
 export function decodeEvent(text: string): ActivityEvent {
-	const { revised, data, delta, parentKey, ...rest } = JSON.parse(text) as ActivityEvent & { revised?: boolean; data?: unknown; delta?: unknown; parentKey?: string | null };
-	return revised === undefined ? rest : { ...rest, revision: { data: data ?? null, delta: delta ?? null, parentKey: parentKey ?? null } };
+	const { revised, data, delta, parentKey, ...rest } = JSON.parse(text) as ActivityEvent & {
+		revised?: boolean;
+		data?: unknown;
+		delta?: unknown;
+		parentKey?: string | null;
+	};
+	return revised === undefined
+		? rest
+		: { ...rest, revision: { data: data ?? null, delta: delta ?? null, parentKey: parentKey ?? null } };
 }
 
 export function decodeBatch(batch: EventBatch): ActivityEvent[] {

@@ -51,7 +51,11 @@ type Env = Record<string, unknown>;
 
 function readList(value: unknown): string[] {
 	if (value === undefined || value === null || value === '') return [];
-	if (Array.isArray(value)) return value.map(String).map((v) => v.trim()).filter(Boolean);
+	if (Array.isArray(value))
+		return value
+			.map(String)
+			.map((v) => v.trim())
+			.filter(Boolean);
 	return String(value)
 		.split(',')
 		.map((v) => v.trim())
@@ -96,7 +100,10 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		flushSize: readInteger(env, 'FLUSH_SIZE', 500, 1, 50_000, problems),
 		flushIntervalMs: readInteger(env, 'FLUSH_INTERVAL_MS', 1000, 10, 600_000, problems),
 		queueMaxSize: readInteger(env, 'QUEUE_MAX_SIZE', 100_000, 100, 10_000_000, problems),
-		streamKey: String(env[`${ENV_PREFIX}STREAM_KEY`] ?? `${typeof env['CACHE_NAMESPACE'] === 'string' && env['CACHE_NAMESPACE'] ? env['CACHE_NAMESPACE'] : 'directus'}:activity-analytics:events`),
+		streamKey: String(
+			env[`${ENV_PREFIX}STREAM_KEY`] ??
+				`${typeof env['CACHE_NAMESPACE'] === 'string' && env['CACHE_NAMESPACE'] ? env['CACHE_NAMESPACE'] : 'directus'}:activity-analytics:events`,
+		),
 		claimIdleMs: readInteger(env, 'CLAIM_IDLE_MS', 30_000, 1000, 3_600_000, problems),
 		drainTimeoutMs: readInteger(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 600_000, problems),
 		writerCollections,
@@ -116,13 +123,23 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		suspiciousThreshold: readInteger(env, 'SUSPICIOUS_THRESHOLD', 100, 1, 1_000_000_000, problems),
 		suspiciousWindow: readWindow(env, problems),
 		warmCache: String(env[`${ENV_PREFIX}WARM_CACHE`] ?? 'true') !== 'false',
-		ipTrustProxy: env['IP_TRUST_PROXY'] === undefined ? 'not set' : typeof env['IP_TRUST_PROXY'] === 'string' ? env['IP_TRUST_PROXY'] : JSON.stringify(env['IP_TRUST_PROXY']),
+		ipTrustProxy:
+			env['IP_TRUST_PROXY'] === undefined
+				? 'not set'
+				: typeof env['IP_TRUST_PROXY'] === 'string'
+					? env['IP_TRUST_PROXY']
+					: JSON.stringify(env['IP_TRUST_PROXY']),
 	};
 
 	const badActions = config.syncActions.filter((a) => !(WRITER_ACTIONS as readonly string[]).includes(a));
-	if (badActions.length > 0) problems.push(`${ENV_PREFIX}SYNC_ACTIONS has ${badActions.join(', ')}: only create, update and delete pass through the writer`);
+	if (badActions.length > 0)
+		problems.push(
+			`${ENV_PREFIX}SYNC_ACTIONS has ${badActions.join(', ')}: only create, update and delete pass through the writer`,
+		);
 	if (config.queueMaxSize < config.flushSize) {
-		problems.push(`${ENV_PREFIX}QUEUE_MAX_SIZE (${config.queueMaxSize}) must be at least ${ENV_PREFIX}FLUSH_SIZE (${config.flushSize})`);
+		problems.push(
+			`${ENV_PREFIX}QUEUE_MAX_SIZE (${config.queueMaxSize}) must be at least ${ENV_PREFIX}FLUSH_SIZE (${config.flushSize})`,
+		);
 	}
 	if (problems.length > 0) throw new ConfigError(problems);
 	return config;
@@ -156,7 +173,9 @@ function readCron(env: Env, key: string, fallback: string, problems: string[]): 
 		CronExpressionParser.parse(value);
 		return value;
 	} catch (error) {
-		problems.push(`${ENV_PREFIX}${key}="${value}" is not a valid cron expression (${error instanceof Error ? error.message : String(error)})`);
+		problems.push(
+			`${ENV_PREFIX}${key}="${value}" is not a valid cron expression (${error instanceof Error ? error.message : String(error)})`,
+		);
 		return null;
 	}
 }

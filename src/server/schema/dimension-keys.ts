@@ -34,13 +34,16 @@ let cached: Promise<Record<Dimension, DimensionKey>> | undefined;
  */
 export function dimensionKeys(db: Knex | Knex.Transaction): Promise<Record<Dimension, DimensionKey>> {
 	const dialect = dialectOf(db as Knex);
-	if (dialect.name !== 'mysql') return Promise.resolve(EXACT);
+	if (!dialect.foldsCase) return Promise.resolve(EXACT);
 	cached ??= (async () => {
 		const rows = rowsOf<{ column: string; collation: string | null }>(
-			await db.raw(`select column_name as \`column\`, collation_name as collation from information_schema.columns where table_schema = database() and table_name = 'directus_activity'`),
+			await db.raw(
+				`select column_name as \`column\`, collation_name as collation from information_schema.columns where table_schema = database() and table_name = 'directus_activity'`,
+			),
 			dialect,
 		);
-		const of = (dim: Dimension) => dimensionKeyFor(rows.find((row) => row.column.toLowerCase() === dim)?.collation ?? null);
+		const of = (dim: Dimension) =>
+			dimensionKeyFor(rows.find((row) => row.column.toLowerCase() === dim)?.collation ?? null);
 		return Object.fromEntries(DIMENSIONS.map((dim) => [dim, of(dim)])) as Record<Dimension, DimensionKey>;
 	})().catch((error: unknown) => {
 		cached = undefined;

@@ -39,8 +39,18 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
 	{ name: 'activity_analytics_rollup_users', dims: ['user'], grains: HOUR_AND_DAY },
 	{ name: 'activity_analytics_rollup_ips', dims: ['ip'], grains: HOUR_AND_DAY },
 	{ name: 'activity_analytics_rollup_ip_users', dims: ['ip', 'user'], grains: HOUR_AND_DAY, rowsOnClose: true },
-	{ name: 'activity_analytics_rollup_user_dims', dims: ['collection', 'action', 'origin', 'user'], grains: HOUR_AND_DAY, rowsOnClose: true },
-	{ name: 'activity_analytics_rollup_ip_dims', dims: ['collection', 'action', 'origin', 'ip'], grains: HOUR_AND_DAY, rowsOnClose: true },
+	{
+		name: 'activity_analytics_rollup_user_dims',
+		dims: ['collection', 'action', 'origin', 'user'],
+		grains: HOUR_AND_DAY,
+		rowsOnClose: true,
+	},
+	{
+		name: 'activity_analytics_rollup_ip_dims',
+		dims: ['collection', 'action', 'origin', 'ip'],
+		grains: HOUR_AND_DAY,
+		rowsOnClose: true,
+	},
 ];
 
 export const ROWS_ON_CLOSE_TABLES = ROLLUP_TABLES.filter((table) => table.rowsOnClose);

@@ -13,6 +13,9 @@ export function canReadAnalytics(accountability: Accountability | null | undefin
 }
 
 /** Throws Directus's ForbiddenError (403, same body as core) for anyone who may not read analytics. */
-export function assertCanReadAnalytics(accountability: Accountability | null | undefined, config: AnalyticsConfig): void {
+export function assertCanReadAnalytics(
+	accountability: Accountability | null | undefined,
+	config: AnalyticsConfig,
+): void {
 	if (!canReadAnalytics(accountability, config)) throw new ForbiddenError();
 }

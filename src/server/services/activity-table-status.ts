@@ -24,13 +24,23 @@ async function countRows(database: Knex, table: string): Promise<{ rows: number;
 export async function readActivityTableStatus(database: Knex): Promise<ActivityTableStatus> {
 	const counts = await countRows(database, 'directus_activity');
 	const dialect = dialectOf(database);
-	// On PostgreSQL and MySQL min/max on the bare column use the timestamp index; SQLite mixes types, so normalise.
-	const column = dialect.name === 'sqlite' ? dialect.epochSeconds('timestamp') : 'timestamp';
+	// Where the timestamps index, min/max on the bare column use it; SQLite mixes types, so normalise.
+	const column = dialect.indexesTimestamps ? 'timestamp' : dialect.epochSeconds('timestamp');
 	const [span] = await database('directus_activity').select(
 		database.raw(`min(${column}) as oldest, max(${column}) as newest`),
 	);
-	const toIso = (value: unknown) => (dialect.name === 'sqlite' ? isoFromEpochSeconds(value) : value ? new Date(value as string | Date).toISOString() : null);
-	return { rows: counts.rows, rowsEstimated: counts.estimated, oldest: toIso(span?.oldest), newest: toIso(span?.newest) };
+	const toIso = (value: unknown) =>
+		!dialect.indexesTimestamps
+			? isoFromEpochSeconds(value)
+			: value
+				? new Date(value as string | Date).toISOString()
+				: null;
+	return {
+		rows: counts.rows,
+		rowsEstimated: counts.estimated,
+		oldest: toIso(span?.oldest),
+		newest: toIso(span?.newest),
+	};
 }
 
 export async function countRevisions(database: Knex): Promise<{ rows: number; rowsEstimated: boolean }> {
@@ -40,8 +50,17 @@ export async function countRevisions(database: Knex): Promise<{ rows: number; ro
 
 /** The most common IP among the newest events that have one (read backwards along the primary key). */
 export async function sampleRecentAddresses(database: Knex, limit = 1_000): Promise<AddressSample> {
-	const recent = database('directus_activity').select('ip').whereNotNull('ip').orderBy('id', 'desc').limit(limit).as('recent');
-	const groups = await database.from(recent).select('ip').count<{ ip: string; n: string | number }[]>({ n: '*' }).groupBy('ip');
+	const recent = database('directus_activity')
+		.select('ip')
+		.whereNotNull('ip')
+		.orderBy('id', 'desc')
+		.limit(limit)
+		.as('recent');
+	const groups = await database
+		.from(recent)
+		.select('ip')
+		.count<{ ip: string; n: string | number }[]>({ n: '*' })
+		.groupBy('ip');
 	let top: { ip: string; n: number } | null = null;
 	let sampled = 0;
 	for (const group of groups) {

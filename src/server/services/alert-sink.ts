@@ -15,7 +15,13 @@ interface SinkContext {
 
 function isUniqueViolation(error: unknown): boolean {
 	const e = error as { code?: string; extensions?: { code?: string } } | null;
-	return e?.code === 'RECORD_NOT_UNIQUE' || e?.extensions?.code === 'RECORD_NOT_UNIQUE' || e?.code === '23505' || e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT';
+	return (
+		e?.code === 'RECORD_NOT_UNIQUE' ||
+		e?.extensions?.code === 'RECORD_NOT_UNIQUE' ||
+		e?.code === '23505' ||
+		e?.code === 'ER_DUP_ENTRY' ||
+		e?.code === 'SQLITE_CONSTRAINT'
+	);
 }
 
 /**
@@ -27,7 +33,11 @@ export function createAlertSink(context: SinkContext): AlertSink {
 	return async (alerts) => {
 		// One schema read per batch, bypassing the cache: it may predate our migration that created the table.
 		const schema = await context.getSchema({ bypassCache: true });
-		const items = new context.services.ItemsService(ALERTS_TABLE, { schema, knex: context.database, accountability: null });
+		const items = new context.services.ItemsService(ALERTS_TABLE, {
+			schema,
+			knex: context.database,
+			accountability: null,
+		});
 		const created = [];
 		for (const alert of alerts) {
 			try {
@@ -37,7 +47,11 @@ export function createAlertSink(context: SinkContext): AlertSink {
 				if (isUniqueViolation(error)) continue;
 				throw error;
 			}
-			context.emitter?.emitAction(SUSPICIOUS_EVENT, { payload: alert }, { database: context.database, schema, accountability: null });
+			context.emitter?.emitAction(
+				SUSPICIOUS_EVENT,
+				{ payload: alert },
+				{ database: context.database, schema, accountability: null },
+			);
 			created.push(alert);
 		}
 		return created;

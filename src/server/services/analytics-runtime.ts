@@ -40,7 +40,11 @@ const MODULE_ID = Symbol('module');
  * The one runtime of this bundle in this process, shared by the hook, the endpoint and the operation
  * (they live in one module). Directus re-imports the module on extension reload, which starts afresh.
  */
-export function useAnalyticsRuntime(context: { database: Knex; env: Record<string, unknown>; logger: Logger }): AnalyticsRuntime {
+export function useAnalyticsRuntime(context: {
+	database: Knex;
+	env: Record<string, unknown>;
+	logger: Logger;
+}): AnalyticsRuntime {
 	const previous = slot[RUNTIME_SLOT];
 	if (previous && previous.moduleId === MODULE_ID) return previous;
 	if (previous) void previous.dispose();
@@ -59,15 +63,21 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 		});
 	}
 	let lastCacheWarning = 0;
-	const cache = new AnalyticsCache(redis ? createRedisStore(redis, `${namespace}:activity-analytics:cache:`) : createMemoryStore(), {
-		ttlSeconds: config.cacheTtlSeconds,
-		staleSeconds: config.cacheStaleSeconds,
-		onError: (error) => {
-			if (Date.now() - lastCacheWarning < 60_000) return;
-			lastCacheWarning = Date.now();
-			context.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: cache unavailable, answering from the database');
+	const cache = new AnalyticsCache(
+		redis ? createRedisStore(redis, `${namespace}:activity-analytics:cache:`) : createMemoryStore(),
+		{
+			ttlSeconds: config.cacheTtlSeconds,
+			staleSeconds: config.cacheStaleSeconds,
+			onError: (error) => {
+				if (Date.now() - lastCacheWarning < 60_000) return;
+				lastCacheWarning = Date.now();
+				context.logger.warn(
+					{ err: error instanceof Error ? error.message : String(error) },
+					'activity analytics: cache unavailable, answering from the database',
+				);
+			},
 		},
-	});
+	);
 	// Our migrations start when something needs them (server start, a request, our CLI commands), never merely
 	// because Directus loaded extensions: a short-lived CLI process (bootstrap) exiting mid-migration would leave
 	// the migration lock held.
@@ -83,7 +93,9 @@ export function useAnalyticsRuntime(context: { database: Knex; env: Record<strin
 			})
 			.catch((error: unknown) => {
 				const message = error instanceof Error ? error.message : String(error);
-				const hint = isMigrationLocked(error) ? ` (if no migration is running, \`${UNLOCK_COMMAND}\` frees the lock)` : '';
+				const hint = isMigrationLocked(error)
+					? ` (if no migration is running, \`${UNLOCK_COMMAND}\` frees the lock)`
+					: '';
 				context.logger.error({ err: message }, `activity analytics: migrations failed${hint}`);
 				// The next need tries again: once the lock is freed, this process recovers without a restart.
 				migrated = null;

@@ -19,7 +19,14 @@ export function normalizeQuery(route: string, query: AnalyticsWindow & Record<st
 		.map(([key, value]) => {
 			if (key === 'filters') {
 				const filters = value as Record<string, string[]>;
-				return [key, Object.fromEntries(Object.keys(filters).sort().map((k) => [k, [...(filters[k] ?? [])].sort()]))];
+				return [
+					key,
+					Object.fromEntries(
+						Object.keys(filters)
+							.sort()
+							.map((k) => [k, [...(filters[k] ?? [])].sort()]),
+					),
+				];
 			}
 			return [key, value];
 		})

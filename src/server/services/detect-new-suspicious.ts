@@ -30,7 +30,11 @@ export interface SuspiciousDetectionDeps {
 	config: Pick<AnalyticsConfig, 'suspiciousThreshold' | 'suspiciousWindow' | 'statementTimeoutMs'>;
 }
 
-export async function detectNewSuspicious(deps: SuspiciousDetectionDeps, sink: AlertSink, now = Date.now()): Promise<SuspiciousAlert[]> {
+export async function detectNewSuspicious(
+	deps: SuspiciousDetectionDeps,
+	sink: AlertSink,
+	now = Date.now(),
+): Promise<SuspiciousAlert[]> {
 	const { suspiciousThreshold: threshold, suspiciousWindow: window } = deps.config;
 	const seconds = SUSPICIOUS_WINDOWS[window];
 	const to = Math.floor(now / 1000);
@@ -38,13 +42,35 @@ export async function detectNewSuspicious(deps: SuspiciousDetectionDeps, sink: A
 	const candidates: SuspiciousAlert[] = [];
 	for (const by of ['ip', 'user'] as const) {
 		const result = await withReadSnapshot(deps.database, deps.config.statementTimeoutMs, (context) =>
-			runSuspicious(context, { from, to, range: null, tz: 'UTC', filters: NO_FILTERS, by, window, threshold, failedThreshold: 5, limit: 100 }),
+			runSuspicious(context, {
+				from,
+				to,
+				range: null,
+				tz: 'UTC',
+				filters: NO_FILTERS,
+				by,
+				window,
+				threshold,
+				failedThreshold: 5,
+				limit: 100,
+			}),
 		);
 		for (const actor of result.actors) {
 			const windowStart = Math.floor(Date.parse(actor.peakWindowStart) / 1000 / seconds) * seconds;
-			const known = await deps.database(ALERTS_TABLE).where({ by, actor: actor.actor.slice(0, 64), window_start: windowStart }).first();
+			const known = await deps
+				.database(ALERTS_TABLE)
+				.where({ by, actor: actor.actor.slice(0, 64), window_start: windowStart })
+				.first();
 			if (known) continue;
-			const alert: SuspiciousAlert = { by, actor: actor.actor.slice(0, 64), window, window_start: windowStart, peak: actor.peak, threshold, touched: actor.touched };
+			const alert: SuspiciousAlert = {
+				by,
+				actor: actor.actor.slice(0, 64),
+				window,
+				window_start: windowStart,
+				peak: actor.peak,
+				threshold,
+				touched: actor.touched,
+			};
 			candidates.push(alert);
 		}
 	}

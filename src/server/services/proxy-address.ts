@@ -53,12 +53,16 @@ export const PROXY_SHARE = 0.9;
 
 export function judgeProxyAddresses(sample: AddressSample): ProxyAddressFinding {
 	const topShare = sample.sampled === 0 ? 0 : sample.topCount / sample.sampled;
-	const behindProxy = sample.sampled >= MIN_SAMPLE && sample.topIp !== null && topShare >= PROXY_SHARE && isInternalAddress(sample.topIp);
+	const behindProxy =
+		sample.sampled >= MIN_SAMPLE && sample.topIp !== null && topShare >= PROXY_SHARE && isInternalAddress(sample.topIp);
 	return { sampled: sample.sampled, topIp: sample.topIp, topShare, behindProxy };
 }
 
 /** The status warning for a finding, naming the setting that fixes it; null when there is nothing to say. */
-export function proxyWarning(finding: ProxyAddressFinding, trustProxy: string): { code: 'IP_TRUST_PROXY'; message: string } | null {
+export function proxyWarning(
+	finding: ProxyAddressFinding,
+	trustProxy: string,
+): { code: 'IP_TRUST_PROXY'; message: string } | null {
 	if (!finding.behindProxy) return null;
 	const percent = Math.round(finding.topShare * 100);
 	return {

@@ -20,9 +20,27 @@ async function warmDefaultQueries(runtime: AnalyticsRuntime): Promise<number> {
 	const context = { now: Date.now(), maxWindowDays: runtime.config.maxWindowDays };
 	const base = { range: '7d' };
 	await answerQuery(runtime, 'overview', ADMIN_SCOPE, parseOverviewQuery(base, context), runOverview);
-	await answerQuery(runtime, 'timeseries', ADMIN_SCOPE, parseTimeseriesQuery({ ...base, interval: 'hour' }, context), runTimeseries);
-	await answerQuery(runtime, 'breakdown', ADMIN_SCOPE, parseBreakdownQuery({ ...base, by: 'collection' }, context), runBreakdown);
-	await answerQuery(runtime, 'breakdown', ADMIN_SCOPE, parseBreakdownQuery({ ...base, by: 'ip', limit: '10' }, context), runBreakdown);
+	await answerQuery(
+		runtime,
+		'timeseries',
+		ADMIN_SCOPE,
+		parseTimeseriesQuery({ ...base, interval: 'hour' }, context),
+		runTimeseries,
+	);
+	await answerQuery(
+		runtime,
+		'breakdown',
+		ADMIN_SCOPE,
+		parseBreakdownQuery({ ...base, by: 'collection' }, context),
+		runBreakdown,
+	);
+	await answerQuery(
+		runtime,
+		'breakdown',
+		ADMIN_SCOPE,
+		parseBreakdownQuery({ ...base, by: 'ip', limit: '10' }, context),
+		runBreakdown,
+	);
 	return 4;
 }
 
@@ -30,7 +48,10 @@ async function warmDefaultQueries(runtime: AnalyticsRuntime): Promise<number> {
  * Refresh, then announce newly suspicious actors and warm the cache. One at a time per process;
  * across instances the refresh itself is serialised by the state row lock.
  */
-export async function runRefresh(runtime: AnalyticsRuntime, options: RefreshOptions & { alertSink?: AlertSink; fresh?: boolean } = {}): Promise<RefreshReport> {
+export async function runRefresh(
+	runtime: AnalyticsRuntime,
+	options: RefreshOptions & { alertSink?: AlertSink; fresh?: boolean } = {},
+): Promise<RefreshReport> {
 	// A refresh asked for now (the route) must absorb what was committed before it was asked: one already under
 	// way may have read its rows earlier, so it is waited for, and a new one runs.
 	if (running && options.fresh) await running.catch(() => undefined);
@@ -46,14 +67,20 @@ export async function runRefresh(runtime: AnalyticsRuntime, options: RefreshOpti
 				alerts = await detectNewSuspicious(runtime, options.alertSink).then(
 					(created) => created.length,
 					(error: unknown) => {
-						runtime.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: suspicious-activity alerts failed');
+						runtime.logger.warn(
+							{ err: error instanceof Error ? error.message : String(error) },
+							'activity analytics: suspicious-activity alerts failed',
+						);
 						return 0;
 					},
 				);
 			}
 			if (runtime.config.warmCache) {
 				warmed = await warmDefaultQueries(runtime).catch((error: unknown) => {
-					runtime.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: cache warm-up failed');
+					runtime.logger.warn(
+						{ err: error instanceof Error ? error.message : String(error) },
+						'activity analytics: cache warm-up failed',
+					);
 					return 0;
 				});
 			}

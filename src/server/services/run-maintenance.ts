@@ -8,7 +8,12 @@ import { validateTriggerReplacement } from '../triggers/validate-triggers';
 import { analyzeActivityTables } from '../retention/analyze-tables';
 import { runRetention, type ArchiveMode, type RetentionReport } from '../retention/run-retention';
 import type { ArchiveFileStore } from '../retention/archive-files';
-import { archiveCutoff, dropPartitionsBefore, ensureMonthPartitions, listMonthPartitions } from '../retention/archive-partitions';
+import {
+	archiveCutoff,
+	dropPartitionsBefore,
+	ensureMonthPartitions,
+	listMonthPartitions,
+} from '../retention/archive-partitions';
 import { runAnonymize } from '../privacy/anonymize-activity';
 import { EraseError, eraseUser } from '../privacy/erase-user';
 import { eraseFromArchiveFiles } from '../privacy/erase-from-archive-files';
@@ -17,7 +22,11 @@ import { ARCHIVE_FILES_TABLE } from '../schema/retention-tables';
 import { isEmpty, maintenanceOptionProblems, type MaintenanceOptionValues } from '../../shared/maintenance-options';
 import { readRollupLag } from '../rollup/rollup-lag';
 import type { RollupStatus } from '../../shared/status';
-import { refreshMaterializedViews, UnknownViewError, type ViewRefresh } from '../maintenance/refresh-materialized-views';
+import {
+	refreshMaterializedViews,
+	UnknownViewError,
+	type ViewRefresh,
+} from '../maintenance/refresh-materialized-views';
 
 export interface MaintenanceOptions {
 	/** triggers-validate compares from here (default: 24 hours ago). */
@@ -40,10 +49,16 @@ export interface PrivacySettings {
 export const PRIVACY_DEFAULTS: PrivacySettings = { anonymizeDays: 30, eraseUser: null };
 
 /** The operation's anonymize and erase options; the user is required only when `erase` runs. */
-export function parsePrivacySettings(options: { anonymize_days?: unknown; erase_user?: unknown }, tasks: readonly string[]): PrivacySettings {
+export function parsePrivacySettings(
+	options: { anonymize_days?: unknown; erase_user?: unknown },
+	tasks: readonly string[],
+): PrivacySettings {
 	throwProblems({ anonymize_days: options.anonymize_days, erase_user: options.erase_user, tasks: [...tasks] });
 	const user = isEmpty(options.erase_user) ? '' : String(options.erase_user).trim();
-	return { anonymizeDays: isEmpty(options.anonymize_days) ? PRIVACY_DEFAULTS.anonymizeDays : Number(options.anonymize_days), eraseUser: user === '' ? null : user };
+	return {
+		anonymizeDays: isEmpty(options.anonymize_days) ? PRIVACY_DEFAULTS.anonymizeDays : Number(options.anonymize_days),
+		eraseUser: user === '' ? null : user,
+	};
 }
 
 /** The shared check (the same one the Flow editor shows), as one error naming every bad option. */
@@ -68,11 +83,28 @@ export interface RetentionSettings {
 	dryRun: boolean;
 }
 
-export const RETENTION_DEFAULTS: RetentionSettings = { keepDays: 90, batchSize: 5000, mode: 'archive', archiveMonths: 24, dryRun: false };
+export const RETENTION_DEFAULTS: RetentionSettings = {
+	keepDays: 90,
+	batchSize: 5000,
+	mode: 'archive',
+	archiveMonths: 24,
+	dryRun: false,
+};
 
 /** The operation's retention options, each checked and named when wrong. */
-export function parseRetentionSettings(options: { keep_days?: unknown; batch_size?: unknown; archive?: unknown; archive_months?: unknown; dry_run?: unknown }): RetentionSettings {
-	throwProblems({ keep_days: options.keep_days, batch_size: options.batch_size, archive: options.archive, archive_months: options.archive_months });
+export function parseRetentionSettings(options: {
+	keep_days?: unknown;
+	batch_size?: unknown;
+	archive?: unknown;
+	archive_months?: unknown;
+	dry_run?: unknown;
+}): RetentionSettings {
+	throwProblems({
+		keep_days: options.keep_days,
+		batch_size: options.batch_size,
+		archive: options.archive,
+		archive_months: options.archive_months,
+	});
 	const integer = (value: unknown, fallback: number) => (isEmpty(value) ? fallback : Number(value));
 	return {
 		keepDays: integer(options.keep_days, RETENTION_DEFAULTS.keepDays),
@@ -87,7 +119,8 @@ export function parseRetentionSettings(options: { keep_days?: unknown; batch_siz
 export function parseSince(value: unknown): Date | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
 	const date = new Date(String(value));
-	if (Number.isNaN(date.getTime())) throw new MaintenanceOptionsError(`"since" must be an ISO date (got "${String(value)}").`);
+	if (Number.isNaN(date.getTime()))
+		throw new MaintenanceOptionsError(`"since" must be an ISO date (got "${String(value)}").`);
 	return date;
 }
 
@@ -105,11 +138,14 @@ export class MaintenanceOptionsError extends Error {}
 
 /** Validates the operation's task list: an unknown task is named, never ignored. */
 export function parseMaintenanceTasks(value: unknown): MaintenanceTask[] {
-	const list = value === undefined || value === null ? ['refresh'] : Array.isArray(value) ? value : String(value).split(',');
+	const list =
+		value === undefined || value === null ? ['refresh'] : Array.isArray(value) ? value : String(value).split(',');
 	const tasks = list.map((task) => String(task).trim()).filter(Boolean);
 	const unknown = tasks.filter((task) => !(MAINTENANCE_TASKS as readonly string[]).includes(task));
 	if (unknown.length > 0) {
-		throw new MaintenanceOptionsError(`Unknown maintenance task(s): ${unknown.join(', ')}. Known: ${MAINTENANCE_TASKS.join(', ')}.`);
+		throw new MaintenanceOptionsError(
+			`Unknown maintenance task(s): ${unknown.join(', ')}. Known: ${MAINTENANCE_TASKS.join(', ')}.`,
+		);
 	}
 	if (tasks.length === 0) throw new MaintenanceOptionsError('Choose at least one maintenance task.');
 	return [...new Set(tasks)] as MaintenanceTask[];
@@ -127,7 +163,10 @@ const TASK_RUNNERS: Record<MaintenanceTask, (context: TaskContext) => Promise<un
 	refresh: async ({ runtime, report, options, alertSink }) => {
 		const refreshed = await runRefresh(runtime, alertSink ? { alertSink } : {});
 		report.rolledUp += refreshed.rows;
-		if (refreshed.gapsOpen > 0) report.warnings.push(`${refreshed.gapsOpen} activity id(s) below the watermark are still awaited (open transactions or rollbacks).`);
+		if (refreshed.gapsOpen > 0)
+			report.warnings.push(
+				`${refreshed.gapsOpen} activity id(s) below the watermark are still awaited (open transactions or rollbacks).`,
+			);
 		let views: ViewRefresh[] = [];
 		try {
 			views = await refreshMaterializedViews(runtime.database, options.views ?? []);
@@ -141,32 +180,52 @@ const TASK_RUNNERS: Record<MaintenanceTask, (context: TaskContext) => Promise<un
 		const retention = await runCheckedRetention(runtime, options.retention ?? RETENTION_DEFAULTS, options.files);
 		report.archived += retention.activityArchived + retention.revisionsArchived;
 		report.deleted += retention.activityDeleted + retention.revisionsDeleted;
-		if (retention.keptUnabsorbed > 0) report.warnings.push(`${retention.keptUnabsorbed} old row(s) kept: the rollups have not absorbed them yet.`);
+		if (retention.keptUnabsorbed > 0)
+			report.warnings.push(`${retention.keptUnabsorbed} old row(s) kept: the rollups have not absorbed them yet.`);
 		return retention;
 	},
 	anonymize: async ({ runtime, report, options }) => {
-		const anonymized = await runAnonymize(runtime.database, { olderThanDays: (options.privacy ?? PRIVACY_DEFAULTS).anonymizeDays, batchSize: options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize, ...(options.files ? { files: options.files } : {}) });
-		report.anonymized += anonymized.activityAnonymized + anonymized.archiveAnonymized + anonymized.failedLoginsAnonymized;
+		const anonymized = await runAnonymize(runtime.database, {
+			olderThanDays: (options.privacy ?? PRIVACY_DEFAULTS).anonymizeDays,
+			batchSize: options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize,
+			...(options.files ? { files: options.files } : {}),
+		});
+		report.anonymized +=
+			anonymized.activityAnonymized + anonymized.archiveAnonymized + anonymized.failedLoginsAnonymized;
 		if (anonymized.from !== null) await runtime.cache.clear();
 		return anonymized;
 	},
 	erase: async ({ runtime, report, options }) => {
-		const erased = await runErase(runtime, options.privacy?.eraseUser ?? '', options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize, options.files);
+		const erased = await runErase(
+			runtime,
+			options.privacy?.eraseUser ?? '',
+			options.retention?.batchSize ?? RETENTION_DEFAULTS.batchSize,
+			options.files,
+		);
 		report.erased += erased.activityErased + erased.archivedActivityErased + (erased.files?.activityErased ?? 0);
 		if (erased.warning) report.warnings.push(erased.warning);
 		return erased;
 	},
 	partitions: async ({ runtime, report, options }) => {
 		const result = await managePartitions(runtime, options.retention ?? RETENTION_DEFAULTS);
-		if (!result.supported) report.warnings.push('monthly archive partitions need PostgreSQL; here retention expires archived rows with batched deletes');
+		if (!result.supported)
+			report.warnings.push(
+				'monthly archive partitions need PostgreSQL; here retention expires archived rows with batched deletes',
+			);
 		return result;
 	},
 	analyze: ({ runtime }) => analyzeActivityTables(runtime.database),
 	'triggers-analyze': ({ runtime }) => analyzeTriggers(runtime.database),
 	'triggers-plan': ({ runtime }) => planTriggerReplacement(runtime.database),
 	'triggers-validate': async ({ runtime, report, options }) => {
-		const validation = await validateTriggerReplacement(runtime.database, options.since ?? new Date(Date.now() - 86_400_000));
-		if (!validation.allMatch) report.warnings.push('audit triggers and the writer recorded different counts; see tasks["triggers-validate"].rows');
+		const validation = await validateTriggerReplacement(
+			runtime.database,
+			options.since ?? new Date(Date.now() - 86_400_000),
+		);
+		if (!validation.allMatch)
+			report.warnings.push(
+				'audit triggers and the writer recorded different counts; see tasks["triggers-validate"].rows',
+			);
 		report.warnings.push(...validation.warnings);
 		return validation;
 	},
@@ -174,9 +233,22 @@ const TASK_RUNNERS: Record<MaintenanceTask, (context: TaskContext) => Promise<un
 };
 
 /** Runs each task in order and returns a JSON report later Flow operations can read. */
-export async function runMaintenance(runtime: AnalyticsRuntime, tasks: MaintenanceTask[], alertSink?: AlertSink, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+export async function runMaintenance(
+	runtime: AnalyticsRuntime,
+	tasks: MaintenanceTask[],
+	alertSink?: AlertSink,
+	options: MaintenanceOptions = {},
+): Promise<MaintenanceReport> {
 	await runtime.ready;
-	const report: MaintenanceReport = { tasks: {}, rolledUp: 0, archived: 0, deleted: 0, anonymized: 0, erased: 0, warnings: [] };
+	const report: MaintenanceReport = {
+		tasks: {},
+		rolledUp: 0,
+		archived: 0,
+		deleted: 0,
+		anonymized: 0,
+		erased: 0,
+		warnings: [],
+	};
 	for (const task of tasks) {
 		const started = performance.now();
 		const result = await TASK_RUNNERS[task]({ runtime, report, options, alertSink });
@@ -186,7 +258,13 @@ export async function runMaintenance(runtime: AnalyticsRuntime, tasks: Maintenan
 }
 
 /** Erasure as the operation and the CLI run it: an unknown user is a bad option; the cache is cleared after. */
-export async function runErase(runtime: AnalyticsRuntime, user: string, batchSize: number, files?: ArchiveFileStore, onProgress?: (rows: number) => void) {
+export async function runErase(
+	runtime: AnalyticsRuntime,
+	user: string,
+	batchSize: number,
+	files?: ArchiveFileStore,
+	onProgress?: (rows: number) => void,
+) {
 	try {
 		const erased = await eraseUser(runtime.database, { user, batchSize, ...(onProgress ? { onProgress } : {}) });
 		let fileErasure = null;
@@ -194,7 +272,8 @@ export async function runErase(runtime: AnalyticsRuntime, user: string, batchSiz
 		if (files) fileErasure = await eraseFromArchiveFiles(runtime.database, files, erased.user);
 		else {
 			const archivedInFiles = Number((await runtime.database(ARCHIVE_FILES_TABLE).count({ n: '*' }).first())?.n ?? 0);
-			if (archivedInFiles > 0) warning = `${archivedInFiles} NDJSON archive file(s) were not searched: file storage is not available here`;
+			if (archivedInFiles > 0)
+				warning = `${archivedInFiles} NDJSON archive file(s) were not searched: file storage is not available here`;
 		}
 		await runtime.cache.clear();
 		return { ...erased, files: fileErasure, warning };
@@ -206,9 +285,17 @@ export async function runErase(runtime: AnalyticsRuntime, user: string, batchSiz
 
 /** PostgreSQL: the archive's monthly partitions for this month and the next two, and those past the archive horizon dropped. */
 export async function managePartitions(runtime: AnalyticsRuntime, settings: RetentionSettings, now = Date.now()) {
-	if (!dialectOf(runtime.database).partitionsArchive) return { supported: false, created: [], dropped: [], partitions: [] };
-	const created = await ensureMonthPartitions(runtime.database, Math.floor(now / 1000), Math.floor(now / 1000) + 62 * 86_400);
-	const dropped = settings.archiveMonths > 0 ? await dropPartitionsBefore(runtime.database, archiveCutoff(now, settings.archiveMonths)) : [];
+	if (!dialectOf(runtime.database).partitionsArchive)
+		return { supported: false, created: [], dropped: [], partitions: [] };
+	const created = await ensureMonthPartitions(
+		runtime.database,
+		Math.floor(now / 1000),
+		Math.floor(now / 1000) + 62 * 86_400,
+	);
+	const dropped =
+		settings.archiveMonths > 0
+			? await dropPartitionsBefore(runtime.database, archiveCutoff(now, settings.archiveMonths))
+			: [];
 	const partitions = (await listMonthPartitions(runtime.database)).map((p) => p.name);
 	return { supported: true, created, dropped, partitions };
 }
@@ -219,7 +306,10 @@ export async function managePartitions(runtime: AnalyticsRuntime, settings: Rete
  * stopping for. Measured from the last refresh, not from the rows' timestamps: a back-dated import is new rows,
  * not lag.
  */
-export function retentionLagRefusal(lag: Pick<RollupStatus, 'lagRows' | 'stalenessSeconds'>, keptSeconds: number): string | null {
+export function retentionLagRefusal(
+	lag: Pick<RollupStatus, 'lagRows' | 'stalenessSeconds'>,
+	keptSeconds: number,
+): string | null {
 	if (lag.lagRows === 0 || lag.stalenessSeconds === null || lag.stalenessSeconds <= keptSeconds) return null;
 	const days = (seconds: number) => `${Math.max(0, Math.round((seconds / 86_400) * 10) / 10)} day(s)`;
 	return `The rollups were last refreshed ${days(lag.stalenessSeconds)} ago, longer than the ${days(keptSeconds)} this retention keeps, and ${lag.lagRows} row(s) wait for them: refresh the rollups first.`;
@@ -236,13 +326,27 @@ export interface RetentionRun {
  * Retention as the operation, the built-in schedule and the CLI run it: refused while the rollups are further
  * behind than the window it keeps, cache cleared after.
  */
-export async function runCheckedRetention(runtime: AnalyticsRuntime, settings: RetentionSettings, files?: ArchiveFileStore, run: RetentionRun = {}): Promise<RetentionReport> {
+export async function runCheckedRetention(
+	runtime: AnalyticsRuntime,
+	settings: RetentionSettings,
+	files?: ArchiveFileStore,
+	run: RetentionRun = {},
+): Promise<RetentionReport> {
 	const now = run.now ?? Date.now();
 	const keptSeconds = (now - (run.before ?? now - settings.keepDays * 86_400_000)) / 1000;
 	const refusal = retentionLagRefusal(await readRollupLag(runtime.database, now), keptSeconds);
 	if (refusal) throw new MaintenanceOptionsError(refusal);
-	if (settings.mode === 'files' && !files) throw new MaintenanceOptionsError('The "files" archive mode needs Directus file storage, which is not available here.');
-	const retention = await runRetention(runtime.database, { ...settings, now, ...(run.before === undefined ? {} : { before: run.before }), ...(run.onProgress ? { onProgress: run.onProgress } : {}), ...(files ? { files } : {}) });
+	if (settings.mode === 'files' && !files)
+		throw new MaintenanceOptionsError(
+			'The "files" archive mode needs Directus file storage, which is not available here.',
+		);
+	const retention = await runRetention(runtime.database, {
+		...settings,
+		now,
+		...(run.before === undefined ? {} : { before: run.before }),
+		...(run.onProgress ? { onProgress: run.onProgress } : {}),
+		...(files ? { files } : {}),
+	});
 	if (!settings.dryRun && retention.activityDeleted > 0) await runtime.cache.clear();
 	return retention;
 }

@@ -17,7 +17,10 @@ export async function collectStatus(runtime: AnalyticsRuntime): Promise<Analytic
 	const activity = await readActivityTableStatus(database);
 	const revisionRows = await countRevisions(database);
 	const rollup = await readRollupLag(database);
-	const collections = (await listWriterCollections(database)).map(({ collection, original_accountability }) => ({ collection, original_accountability }));
+	const collections = (await listWriterCollections(database)).map(({ collection, original_accountability }) => ({
+		collection,
+		original_accountability,
+	}));
 	const writer = { ...(await runtime.writer.status()), collections };
 	const addresses = judgeProxyAddresses(await sampleRecentAddresses(database));
 	const warnings = [proxyWarning(addresses, config.ipTrustProxy)].filter((w) => w !== null);
@@ -41,37 +44,81 @@ export async function collectStatus(runtime: AnalyticsRuntime): Promise<Analytic
 
 function processFigures(): AnalyticsStatus['process'] {
 	const memory = process.memoryUsage();
-	return { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, uptimeSeconds: Math.round(process.uptime()) };
+	return {
+		rss: memory.rss,
+		heapUsed: memory.heapUsed,
+		heapTotal: memory.heapTotal,
+		uptimeSeconds: Math.round(process.uptime()),
+	};
 }
 
 /** The same figures in Prometheus text exposition format. */
 export function formatPrometheus(status: AnalyticsStatus): string {
 	const lines: string[] = [];
 	const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number | null) => {
-		lines.push(`# HELP activity_analytics_${name} ${help}`, `# TYPE activity_analytics_${name} ${type}`, `activity_analytics_${name} ${value ?? 'NaN'}`);
+		lines.push(
+			`# HELP activity_analytics_${name} ${help}`,
+			`# TYPE activity_analytics_${name} ${type}`,
+			`activity_analytics_${name} ${value ?? 'NaN'}`,
+		);
 	};
 	metric('activity_rows', 'gauge', 'Rows in directus_activity.', status.activity.rows);
-	metric('behind_untrusted_proxy', 'gauge', '1 when nearly every recent event carries one internal IP (see IP_TRUST_PROXY).', status.addresses.behindProxy ? 1 : 0);
+	metric(
+		'behind_untrusted_proxy',
+		'gauge',
+		'1 when nearly every recent event carries one internal IP (see IP_TRUST_PROXY).',
+		status.addresses.behindProxy ? 1 : 0,
+	);
 	metric('revision_rows', 'gauge', 'Rows in directus_revisions.', status.revisions.rows);
 	metric('rollup_watermark', 'gauge', 'Highest activity id absorbed by the rollups.', status.rollup.watermark);
 	metric('rollup_lag_rows', 'gauge', 'Activity rows not yet absorbed by the rollups.', status.rollup.lagRows);
 	metric('rollup_lag_seconds', 'gauge', 'Age of the oldest activity row not yet absorbed.', status.rollup.lagSeconds);
-	metric('rollup_gaps_open', 'gauge', 'Activity ids below the watermark still awaited (late commits).', status.rollup.gapsOpen);
+	metric(
+		'rollup_gaps_open',
+		'gauge',
+		'Activity ids below the watermark still awaited (late commits).',
+		status.rollup.gapsOpen,
+	);
 	metric('rollup_last_refresh_duration_ms', 'gauge', 'Duration of the last refresh.', status.rollup.lastRefreshMs);
 	metric('rollup_staleness_seconds', 'gauge', 'Seconds since the last refresh.', status.rollup.stalenessSeconds);
 	const w = status.writer;
 	metric('process_rss_bytes', 'gauge', 'Resident memory of this instance.', status.process.rss);
 	metric('process_heap_used_bytes', 'gauge', 'V8 heap in use on this instance.', status.process.heapUsed);
-	metric('scheduled_refresh_runs_total', 'counter', 'Built-in scheduled refreshes this instance ran.', status.schedule.refreshRuns);
-	metric('scheduled_retention_runs_total', 'counter', 'Built-in scheduled retention runs this instance made.', status.schedule.retentionRuns);
+	metric(
+		'scheduled_refresh_runs_total',
+		'counter',
+		'Built-in scheduled refreshes this instance ran.',
+		status.schedule.refreshRuns,
+	);
+	metric(
+		'scheduled_retention_runs_total',
+		'counter',
+		'Built-in scheduled retention runs this instance made.',
+		status.schedule.retentionRuns,
+	);
 	metric('writer_events_captured_total', 'counter', 'Events captured by this instance.', w.eventsCaptured);
 	metric('writer_events_written_total', 'counter', 'Events this instance wrote to directus_activity.', w.eventsWritten);
-	metric('writer_events_skipped_total', 'counter', 'Events a retried batch found already written (not doubled).', w.eventsSkipped);
+	metric(
+		'writer_events_skipped_total',
+		'counter',
+		'Events a retried batch found already written (not doubled).',
+		w.eventsSkipped,
+	);
 	metric('writer_batches_total', 'counter', 'Batches written.', w.batchesWritten);
 	metric('writer_last_flush_ms', 'gauge', 'Duration of the last batch write.', w.lastFlushMs);
 	metric('writer_retries_total', 'counter', 'Batch writes retried after a failure.', w.retries);
-	metric('writer_sync_writes_total', 'counter', 'Events written synchronously (sync action or full queue).', w.syncWrites);
-	metric('writer_redis_fallbacks_total', 'counter', 'Events kept in memory because Redis refused them.', w.redisFallbacks);
+	metric(
+		'writer_sync_writes_total',
+		'counter',
+		'Events written synchronously (sync action or full queue).',
+		w.syncWrites,
+	);
+	metric(
+		'writer_redis_fallbacks_total',
+		'counter',
+		'Events kept in memory because Redis refused them.',
+		w.redisFallbacks,
+	);
 	metric('writer_claimed_total', 'counter', 'Stream entries claimed from a silent consumer.', w.claimed);
 	metric('writer_drops_total', 'counter', 'Events lost at shutdown (must stay 0).', w.drops);
 	metric('writer_queue_depth', 'gauge', 'Events waiting to be written.', w.queue.depth);

@@ -8,7 +8,10 @@ export const LEDGER_KEEP_MS = 7 * 86_400_000;
 export async function pruneLedger(database: Knex, keepMs = LEDGER_KEEP_MS, now = Date.now()): Promise<number> {
 	let removed = 0;
 	for (;;) {
-		const keys = (await database(WRITER_LEDGER_TABLE).where('written_at', '<', now - keepMs).limit(5000).pluck('event_key')) as string[];
+		const keys = (await database(WRITER_LEDGER_TABLE)
+			.where('written_at', '<', now - keepMs)
+			.limit(5000)
+			.pluck('event_key')) as string[];
 		if (keys.length === 0) return removed;
 		removed += await database(WRITER_LEDGER_TABLE).whereIn('event_key', keys).delete();
 	}

@@ -6,7 +6,10 @@ const sequences = new Map<string, string>();
 async function sequenceOf(trx: Knex.Transaction, table: string): Promise<string> {
 	let name = sequences.get(table);
 	if (!name) {
-		const result = await trx.raw<{ rows: { name: string | null }[] }>(`select pg_get_serial_sequence(?, 'id') as name`, [table]);
+		const result = await trx.raw<{ rows: { name: string | null }[] }>(
+			`select pg_get_serial_sequence(?, 'id') as name`,
+			[table],
+		);
 		name = result.rows[0]?.name ?? undefined;
 		if (!name) throw new Error(`${table}.id has no sequence`);
 		sequences.set(table, name);

@@ -30,7 +30,12 @@ export function classifyTrigger(trigger: Pick<TriggerInfo, 'table' | 'body'>): T
 	const other = targets.filter((t) => t !== trigger.table);
 	const auditTable = other.find((t) => AUDIT_TABLE.test(t)) ?? null;
 	if (auditTable) return { audit: true, auditTable, reason: `records changes in ${auditTable}` };
-	if (other.length > 0) return { audit: false, auditTable: null, reason: `writes to ${other.join(', ')}, which is not named like an audit table` };
+	if (other.length > 0)
+		return {
+			audit: false,
+			auditTable: null,
+			reason: `writes to ${other.join(', ')}, which is not named like an audit table`,
+		};
 	return { audit: false, auditTable: null, reason: 'writes no other table' };
 }
 

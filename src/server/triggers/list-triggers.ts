@@ -14,7 +14,17 @@ export async function listTriggers(database: Knex): Promise<TriggerInfo[]> {
 }
 
 async function listPostgres(database: Knex): Promise<TriggerInfo[]> {
-	const result = await database.raw<{ rows: { name: string; table: string; type: number; definition: string; body: string; calls: string | null; total: number | null }[] }>(`
+	const result = await database.raw<{
+		rows: {
+			name: string;
+			table: string;
+			type: number;
+			definition: string;
+			body: string;
+			calls: string | null;
+			total: number | null;
+		}[];
+	}>(`
 		select t.tgname as name, c.relname as "table", t.tgtype as type, pg_get_triggerdef(t.oid) as definition,
 		       coalesce(pg_get_functiondef(p.oid), '') as body, s.calls::text as calls, s.total_time as total
 		from pg_trigger t
@@ -38,7 +48,10 @@ async function listPostgres(database: Knex): Promise<TriggerInfo[]> {
 			timing: row.type & 64 ? 'instead of' : row.type & 2 ? 'before' : 'after',
 			definition: row.definition,
 			body: row.body,
-			cost: calls === null ? null : { calls, totalMs: Number(row.total ?? 0), meanMs: calls > 0 ? Number(row.total ?? 0) / calls : 0 },
+			cost:
+				calls === null
+					? null
+					: { calls, totalMs: Number(row.total ?? 0), meanMs: calls > 0 ? Number(row.total ?? 0) / calls : 0 },
 		};
 	});
 }
@@ -61,7 +74,9 @@ async function listMysql(database: Knex): Promise<TriggerInfo[]> {
 }
 
 async function listSqlite(database: Knex): Promise<TriggerInfo[]> {
-	const rows = (await database.raw(`select name, tbl_name as tbl, sql from sqlite_master where type = 'trigger' order by tbl_name, name`)) as { name: string; tbl: string; sql: string }[];
+	const rows = (await database.raw(
+		`select name, tbl_name as tbl, sql from sqlite_master where type = 'trigger' order by tbl_name, name`,
+	)) as { name: string; tbl: string; sql: string }[];
 	return rows.map((row) => {
 		const head = row.sql.slice(0, row.sql.search(/\bbegin\b/i) >= 0 ? row.sql.search(/\bbegin\b/i) : row.sql.length);
 		const event = /\b(insert|update|delete)\b/i.exec(head)?.[1]?.toUpperCase() ?? '';

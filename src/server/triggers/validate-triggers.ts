@@ -21,7 +21,17 @@ export interface TriggerValidation {
 
 const OP_COLUMNS = ['op', 'operation', 'action', 'tg_op', 'event', 'event_type', 'change_type', 'kind'];
 const TABLE_COLUMNS = ['table_name', 'tbl', 'collection', 'entity', 'relname', 'table', 'source_table'];
-const TIME_COLUMNS = ['changed_at', 'created_at', 'logged_at', 'occurred_at', 'at', 'ts', 'timestamp', 'time', 'date_created'];
+const TIME_COLUMNS = [
+	'changed_at',
+	'created_at',
+	'logged_at',
+	'occurred_at',
+	'at',
+	'ts',
+	'timestamp',
+	'time',
+	'date_created',
+];
 
 function actionOf(op: string): Action | null {
 	const value = op.trim().toUpperCase();
@@ -56,7 +66,9 @@ export async function validateTriggerReplacement(database: Knex, since: Date): P
 		const table = pick(TABLE_COLUMNS);
 		const time = pick(TIME_COLUMNS);
 		if (!op || !table || !time) {
-			warnings.push(`${auditTable}: needs an operation column (${OP_COLUMNS.join('/')}), a table column (${TABLE_COLUMNS.join('/')}) and a time column (${TIME_COLUMNS.join('/')}) to be compared`);
+			warnings.push(
+				`${auditTable}: needs an operation column (${OP_COLUMNS.join('/')}), a table column (${TABLE_COLUMNS.join('/')}) and a time column (${TIME_COLUMNS.join('/')}) to be compared`,
+			);
 			continue;
 		}
 		const q = (name: string) => dialect.quote(name);
@@ -78,9 +90,11 @@ export async function validateTriggerReplacement(database: Knex, since: Date): P
 			`select collection, action, count(*) as n from directus_activity where ${dialect.epochSeconds('timestamp')} >= ? and collection in (${collections.map(() => '?').join(', ')}) and action in ('create', 'update', 'delete') group by collection, action`,
 			[since.getTime() / 1000, ...collections],
 		);
-		for (const r of rowsOf(activity, dialect) as { collection: string; action: Action; n: number | string }[]) row(r.collection, r.action).writer += Number(r.n);
+		for (const r of rowsOf(activity, dialect) as { collection: string; action: Action; n: number | string }[])
+			row(r.collection, r.action).writer += Number(r.n);
 	}
-	const rows = [...counts.values()].map((r) => ({ ...r, match: r.triggers === r.writer })).sort((a, b) => a.collection.localeCompare(b.collection) || a.action.localeCompare(b.action));
+	const rows = [...counts.values()]
+		.map((r) => ({ ...r, match: r.triggers === r.writer }))
+		.sort((a, b) => a.collection.localeCompare(b.collection) || a.action.localeCompare(b.action));
 	return { since: since.toISOString(), rows, allMatch: warnings.length === 0 && rows.every((r) => r.match), warnings };
 }
-

@@ -57,18 +57,38 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 	const onRetry = (error: unknown, attempt: number, delayMs: number) => {
 		if (Date.now() - lastWarning < 10_000) return;
 		lastWarning = Date.now();
-		logger.warn({ err: error instanceof Error ? error.message : String(error), attempt, delayMs }, 'activity analytics: batch write failed, retrying');
+		logger.warn(
+			{ err: error instanceof Error ? error.message : String(error), attempt, delayMs },
+			'activity analytics: batch write failed, retrying',
+		);
 	};
 	const write: BatchWriter = async (events) => {
 		await runtime.ready;
 		return writeActivityBatch(database, events);
 	};
 	const retry = { giveUp: () => Date.now() > drainDeadline, onRetry };
-	const queueOptions = { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxSize: config.queueMaxSize };
+	const queueOptions = {
+		flushSize: config.flushSize,
+		flushIntervalMs: config.flushIntervalMs,
+		maxSize: config.queueMaxSize,
+	};
 	const memory = new MemoryQueue(write, queueOptions, metrics, retry);
 	const queue: ActivityQueue =
 		config.queue === 'redis' && runtime.redis
-			? new RedisStreamQueue(runtime.redis, write, memory, { ...queueOptions, streamKey: config.streamKey, group: 'writers', consumer: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, claimIdleMs: config.claimIdleMs }, metrics, logger)
+			? new RedisStreamQueue(
+					runtime.redis,
+					write,
+					memory,
+					{
+						...queueOptions,
+						streamKey: config.streamKey,
+						group: 'writers',
+						consumer: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+						claimIdleMs: config.claimIdleMs,
+					},
+					metrics,
+					logger,
+				)
 			: memory;
 	let started = false;
 	let pruneTimer: NodeJS.Timeout | null = null;
@@ -105,7 +125,12 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 			pruneTimer = setInterval(() => {
 				void runtime.ready
 					.then(() => pruneLedger(database))
-					.catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'activity analytics: ledger pruning failed'));
+					.catch((error: unknown) =>
+						logger.warn(
+							{ err: error instanceof Error ? error.message : String(error) },
+							'activity analytics: ledger pruning failed',
+						),
+					);
 			}, 3_600_000);
 			pruneTimer.unref();
 		},
@@ -117,7 +142,8 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 			const handedOver: Promise<void>[] = [];
 			// A synchronous write waits for what this process queued before it, so it never overtakes it.
 			if (sync.length > 0) handedOver.push(track(queue.settle().then(() => writeNow(sync))));
-			if (queued.length > 0) handedOver.push(track(queue.offer(queued).then((accepted) => (accepted ? undefined : writeNow(queued)))));
+			if (queued.length > 0)
+				handedOver.push(track(queue.offer(queued).then((accepted) => (accepted ? undefined : writeNow(queued)))));
 			await Promise.all(handedOver);
 		},
 		track,
@@ -133,7 +159,10 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 			const left = await queue.drain();
 			if (left > 0) {
 				metrics.drops += left;
-				logger.error({ events: left }, 'activity analytics: the database stayed unreachable during shutdown; these events were not written');
+				logger.error(
+					{ events: left },
+					'activity analytics: the database stayed unreachable during shutdown; these events were not written',
+				);
 			}
 		},
 		async status() {

@@ -29,15 +29,23 @@ export class WriterCollectionsError extends Error {
 
 /** Collections the writer can take: user collections that are not singletons. `*` means all of them. */
 export function resolveWriterCollections(schema: SwapSchema, requested: string[] | 'all'): string[] {
-	const userCollections = Object.keys(schema.collections).filter((c) => !c.startsWith('directus_') && !schema.collections[c]!.singleton);
+	const userCollections = Object.keys(schema.collections).filter(
+		(c) => !c.startsWith('directus_') && !schema.collections[c]!.singleton,
+	);
 	if (requested === 'all') return userCollections.filter((c) => !c.startsWith('activity_analytics_')).sort();
 	const problems: string[] = [];
 	const unknown = requested.filter((c) => !schema.collections[c]);
 	if (unknown.length > 0) problems.push(`unknown collection${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
 	const system = requested.filter((c) => c.startsWith('directus_'));
-	if (system.length > 0) problems.push(`${system.join(', ')}: system collections keep Directus's own tracking (their services write activity the writer does not see)`);
+	if (system.length > 0)
+		problems.push(
+			`${system.join(', ')}: system collections keep Directus's own tracking (their services write activity the writer does not see)`,
+		);
 	const singletons = requested.filter((c) => schema.collections[c]?.singleton);
-	if (singletons.length > 0) problems.push(`${singletons.join(', ')}: singletons are refused (an upserted singleton emits no reliable key for its revisions)`);
+	if (singletons.length > 0)
+		problems.push(
+			`${singletons.join(', ')}: singletons are refused (an upserted singleton emits no reliable key for its revisions)`,
+		);
 	if (problems.length > 0) throw new WriterCollectionsError(problems);
 	return [...new Set(requested)];
 }
@@ -54,7 +62,11 @@ export interface SwapResult {
 export async function enableWriter(deps: SwapDeps, requested: string[] | 'all'): Promise<SwapResult> {
 	const schema = await deps.getSchema();
 	const collections = resolveWriterCollections(schema, requested);
-	const existing = new Set(((await deps.database(WRITER_COLLECTIONS_TABLE).select('collection')) as { collection: string }[]).map((r) => r.collection));
+	const existing = new Set(
+		((await deps.database(WRITER_COLLECTIONS_TABLE).select('collection')) as { collection: string }[]).map(
+			(r) => r.collection,
+		),
+	);
 	const service = await deps.collectionsService();
 	const result: SwapResult = { changed: [], unchanged: [] };
 	for (const collection of collections) {
@@ -64,7 +76,9 @@ export async function enableWriter(deps: SwapDeps, requested: string[] | 'all'):
 			continue;
 		}
 		try {
-			await deps.database(WRITER_COLLECTIONS_TABLE).insert({ collection, original_accountability: original, enabled_at: Date.now() });
+			await deps
+				.database(WRITER_COLLECTIONS_TABLE)
+				.insert({ collection, original_accountability: original, enabled_at: Date.now() });
 		} catch {
 			// Another instance enabled it at the same moment.
 			result.unchanged.push(collection);
@@ -78,7 +92,10 @@ export async function enableWriter(deps: SwapDeps, requested: string[] | 'all'):
 
 /** Gives collections back to Directus with exactly the accountability they had, then forgets them. */
 export async function disableWriter(deps: SwapDeps, requested: string[] | 'all'): Promise<SwapResult> {
-	const rows = (await deps.database(WRITER_COLLECTIONS_TABLE).select('collection', 'original_accountability')) as { collection: string; original_accountability: Accountability }[];
+	const rows = (await deps.database(WRITER_COLLECTIONS_TABLE).select('collection', 'original_accountability')) as {
+		collection: string;
+		original_accountability: Accountability;
+	}[];
 	const byName = new Map(rows.map((r) => [r.collection, r.original_accountability]));
 	const collections = requested === 'all' ? [...byName.keys()] : requested;
 	const notUnder = collections.filter((c) => !byName.has(c));
@@ -96,7 +113,15 @@ export async function disableWriter(deps: SwapDeps, requested: string[] | 'all')
 	return result;
 }
 
-export async function listWriterCollections(database: Knex): Promise<{ collection: string; original_accountability: Accountability; enabled_at: number }[]> {
-	const rows = (await database(WRITER_COLLECTIONS_TABLE).select('collection', 'original_accountability', 'enabled_at').orderBy('collection')) as { collection: string; original_accountability: Accountability; enabled_at: number | string }[];
+export async function listWriterCollections(
+	database: Knex,
+): Promise<{ collection: string; original_accountability: Accountability; enabled_at: number }[]> {
+	const rows = (await database(WRITER_COLLECTIONS_TABLE)
+		.select('collection', 'original_accountability', 'enabled_at')
+		.orderBy('collection')) as {
+		collection: string;
+		original_accountability: Accountability;
+		enabled_at: number | string;
+	}[];
 	return rows.map((r) => ({ ...r, enabled_at: Number(r.enabled_at) }));
 }

@@ -38,7 +38,10 @@ export class WriterCollections {
 
 	async load(): Promise<Map<string, Accountability>> {
 		await this.ready();
-		const rows = (await this.database(WRITER_COLLECTIONS_TABLE).select('collection', 'original_accountability')) as { collection: string; original_accountability: string | null }[];
+		const rows = (await this.database(WRITER_COLLECTIONS_TABLE).select('collection', 'original_accountability')) as {
+			collection: string;
+			original_accountability: string | null;
+		}[];
 		this.originals = new Map(rows.map((r) => [r.collection, r.original_accountability as Accountability]));
 		return this.originals;
 	}

@@ -14,6 +14,7 @@ export class MysqlDialect extends SqlDialect {
 	}
 
 	override readonly transactionalDdl = false;
+	override readonly foldsCase = true;
 
 	rows<T>(result: unknown): T[] {
 		return (result as [T[]])[0];
@@ -26,11 +27,24 @@ export class MysqlDialect extends SqlDialect {
 
 	/** from_unixtime() goes through the session time zone (ambiguous around DST): the index range is widened by two hours and the exact test done on unix_timestamp(). */
 	timestampRange(column: string, from: number, to: number | null): { sql: string; bindings: number[] } {
-		if (to === null) return { sql: `${column} >= from_unixtime(?) and unix_timestamp(${column}) >= ?`, bindings: [Math.max(0, from - 7200), from] };
-		return { sql: `${column} >= from_unixtime(?) and ${column} < from_unixtime(?) and unix_timestamp(${column}) >= ? and unix_timestamp(${column}) < ?`, bindings: [Math.max(0, from - 7200), to + 7200, from, to] };
+		if (to === null)
+			return {
+				sql: `${column} >= from_unixtime(?) and unix_timestamp(${column}) >= ?`,
+				bindings: [Math.max(0, from - 7200), from],
+			};
+		return {
+			sql: `${column} >= from_unixtime(?) and ${column} < from_unixtime(?) and unix_timestamp(${column}) >= ? and unix_timestamp(${column}) < ?`,
+			bindings: [Math.max(0, from - 7200), to + 7200, from, to],
+		};
 	}
 
-	override upsertEvents(table: string, columns: readonly string[], _key: readonly string[], select: string, mode: 'add' | 'replace'): string {
+	override upsertEvents(
+		table: string,
+		columns: readonly string[],
+		_key: readonly string[],
+		select: string,
+		mode: 'add' | 'replace',
+	): string {
 		const q = (name: string) => this.quote(name);
 		const events = mode === 'add' ? `${q('events')} + values(${q('events')})` : `values(${q('events')})`;
 		return `insert into ${q(table)} (${columns.map(q).join(', ')}) ${select} on duplicate key update ${q('events')} = ${events}`;
@@ -57,10 +71,18 @@ export class MysqlDialect extends SqlDialect {
 			mariaDb = /mariadb/i.test(rows[0]?.v ?? '');
 		}
 		const maria = mariaDb;
-		await trx.raw(maria ? `set session max_statement_time = ${ms / 1000}` : `set session max_execution_time = ${Math.trunc(ms)}`);
+		await trx.raw(
+			maria ? `set session max_statement_time = ${ms / 1000}` : `set session max_execution_time = ${Math.trunc(ms)}`,
+		);
 		// A session setting outlives the transaction on a pooled connection: it is reset.
 		const reset = maria ? 'set session max_statement_time = 0' : 'set session max_execution_time = 0';
-		return { clear: () => trx.raw(reset).then(() => undefined, () => undefined) };
+		return {
+			clear: () =>
+				trx.raw(reset).then(
+					() => undefined,
+					() => undefined,
+				),
+		};
 	}
 
 	async insertReturningIds(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<number[]> {
@@ -86,7 +108,12 @@ export class MysqlDialect extends SqlDialect {
 	}
 
 	override async estimatedRows(database: Knex, table: string): Promise<number | null> {
-		const [row] = this.rows<{ n: string | number | null }>(await database.raw('select table_rows as n from information_schema.tables where table_schema = database() and table_name = ?', [table]));
+		const [row] = this.rows<{ n: string | number | null }>(
+			await database.raw(
+				'select table_rows as n from information_schema.tables where table_schema = database() and table_name = ?',
+				[table],
+			),
+		);
 		return row?.n === null || row?.n === undefined ? null : Number(row.n);
 	}
 }

@@ -20,7 +20,9 @@ export class PostgresDialect extends SqlDialect {
 	}
 
 	timestampRange(column: string, from: number, to: number | null): { sql: string; bindings: number[] } {
-		return to === null ? { sql: `${column} >= to_timestamp(?)`, bindings: [from] } : { sql: `${column} >= to_timestamp(?) and ${column} < to_timestamp(?)`, bindings: [from, to] };
+		return to === null
+			? { sql: `${column} >= to_timestamp(?)`, bindings: [from] }
+			: { sql: `${column} >= to_timestamp(?) and ${column} < to_timestamp(?)`, bindings: [from, to] };
 	}
 
 	override asText(column: string): string {
@@ -50,7 +52,9 @@ export class PostgresDialect extends SqlDialect {
 	}
 
 	override async estimatedRows(database: Knex, table: string): Promise<number | null> {
-		const [row] = this.rows<{ n: string | number | null }>(await database.raw('select reltuples as n from pg_class where oid = to_regclass(?)', [table]));
+		const [row] = this.rows<{ n: string | number | null }>(
+			await database.raw('select reltuples as n from pg_class where oid = to_regclass(?)', [table]),
+		);
 		return row?.n === null || row?.n === undefined ? null : Number(row.n);
 	}
 }

@@ -52,7 +52,13 @@ export abstract class SqlDialect {
 	 * `insert into table (columns) <select>` where a row with the same key takes the new events added to its own
 	 * ('add') or in place of them ('replace'): the one rollup upsert every writer of the rollups uses.
 	 */
-	upsertEvents(table: string, columns: readonly string[], key: readonly string[], select: string, mode: 'add' | 'replace'): string {
+	upsertEvents(
+		table: string,
+		columns: readonly string[],
+		key: readonly string[],
+		select: string,
+		mode: 'add' | 'replace',
+	): string {
 		const q = (name: string) => this.quote(name);
 		const events = mode === 'add' ? `${q(table)}.${q('events')} + excluded.${q('events')}` : `excluded.${q('events')}`;
 		return `insert into ${q(table)} (${columns.map(q).join(', ')}) ${select} on conflict (${key.map(q).join(', ')}) do update set ${q('events')} = ${events}`;
@@ -99,6 +105,12 @@ export abstract class SqlDialect {
 	 * SQLite: Directus stores its timestamps there as text or as numbers.
 	 */
 	readonly indexesTimestamps: boolean = true;
+
+	/**
+	 * Text compares by a collation that may fold case and accents (MySQL's default), so two keys a query holds
+	 * apart can be one row's key.
+	 */
+	readonly foldsCase: boolean = false;
 
 	/** Whether SELECT ... FOR UPDATE locks rows (SQLite locks the whole database on the first write instead). */
 	readonly locksRows: boolean = true;

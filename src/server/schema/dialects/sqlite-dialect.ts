@@ -24,7 +24,9 @@ export class SqliteDialect extends SqlDialect {
 
 	timestampRange(column: string, from: number, to: number | null): { sql: string; bindings: number[] } {
 		const epoch = this.epochWholeSeconds(column);
-		return to === null ? { sql: `${epoch} >= ?`, bindings: [from] } : { sql: `${epoch} >= ? and ${epoch} < ?`, bindings: [from, to] };
+		return to === null
+			? { sql: `${epoch} >= ?`, bindings: [from] }
+			: { sql: `${epoch} >= ? and ${epoch} < ?`, bindings: [from, to] };
 	}
 
 	override tempTable(name: string): string {
@@ -44,7 +46,10 @@ export class SqliteDialect extends SqlDialect {
 
 	/** SQLite has no statement timeout: the connection is interrupted instead. */
 	async setStatementTimeout(trx: Knex.Transaction, ms: number): Promise<StatementTimeout> {
-		const connection = (await (trx as unknown as { client: { acquireConnection(): Promise<{ interrupt(): void }> } }).client.acquireConnection().catch(() => null)) ?? null;
+		const connection =
+			(await (trx as unknown as { client: { acquireConnection(): Promise<{ interrupt(): void }> } }).client
+				.acquireConnection()
+				.catch(() => null)) ?? null;
 		const timer = setTimeout(() => connection?.interrupt(), ms);
 		return { clear: async () => clearTimeout(timer) };
 	}
