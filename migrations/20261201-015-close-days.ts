@@ -22,6 +22,9 @@ const MEMBER_TABLES = [
 	'activity_analytics_member_quarters',
 ];
 
+/** What "today" is read from: a test sets its own instead of waiting out a day's end. */
+export const clock = { now: (): number => Date.now() };
+
 /**
  * The per-member tables stop upserting day rows in every refresh: a day's are built from its hours when it
  * closes (src/server/rollup/close-buckets.ts). Today becomes the first open day: its day rows go, its hours stay.
@@ -36,7 +39,7 @@ export async function up(knex: Knex): Promise<void> {
 		});
 	}
 	if (locked === 0) return;
-	const today = Math.floor(Date.now() / 86_400_000) * 86_400;
+	const today = Math.floor(clock.now() / 86_400_000) * 86_400;
 	for (const table of PER_MEMBER_TABLES)
 		await knex(table).where({ grain: 'd' }).andWhere('bucket', '>=', today).delete();
 	await knex(STATE_TABLE)

@@ -5,7 +5,6 @@ import { loadActivity } from '../../scripts/demo-data/write-activity.mjs';
 import { versionAtLeast } from '../../src/server/capture/directus-version';
 import { AnalyticsTimeoutError, withReadSnapshot } from '../../src/server/query/read-snapshot';
 import { api, apiOk } from '../support/api';
-import { clearOfHourEnd } from '../support/clock';
 import { openHostDatabase } from '../support/database';
 import { truthOverview } from '../support/ground-truth';
 import { ANALYST_ROLE_ID } from '../support/host-info';
@@ -226,8 +225,6 @@ describe(`analytics events and limits on ${client}`, () => {
 
 describe(`failed logins on ${client}`, () => {
 	it('reports a burst of failed logins from one IP, with the identifiers tried', async () => {
-		// Bursts are counted in clock-aligned windows: all attempts in one.
-		await clearOfHourEnd(30_000);
 		const email = `intruder-${Date.now()}@example.com`;
 		// Directus before 11.16 emits no auth.login action for an identifier no user has (11.14.1's API throws
 		// first; 11.16.1's emits it), so there the attempts go against a real user's account.
@@ -242,18 +239,22 @@ describe(`failed logins on ${client}`, () => {
 			});
 			expect(response.status).toBe(401);
 		}
-		let burst: { ip: string | null; attempts: number; identifiers: string[] } | undefined;
+		// Bursts are counted in clock-aligned windows: attempts that straddle a window's end are two bursts, which
+		// a threshold of 1 reports both of. Together they hold every attempt, wherever the clock stands.
+		let mine: { ip: string | null; attempts: number; identifiers: string[] }[] = [];
+		const total = () => mine.reduce((sum, burst) => sum + burst.attempts, 0);
 		// The hook records each failure off the request path: wait until all have landed.
-		for (let i = 0; i < 50 && (burst?.attempts ?? 0) < attempts; i++) {
+		for (let i = 0; i < 50 && total() < attempts; i++) {
 			await apiOk('/analytics/cache', { method: 'DELETE' });
 			const { data } = await apiOk<{
 				data: { failedLogins: { bursts: { ip: string | null; attempts: number; identifiers: string[] }[] } };
-			}>('/analytics/suspicious?range=24h&failed_threshold=5');
-			burst = data.failedLogins.bursts.find((b) => b.identifiers.includes(email));
-			if ((burst?.attempts ?? 0) < attempts) await new Promise((resolve) => setTimeout(resolve, 100));
+			}>('/analytics/suspicious?range=24h&failed_threshold=1&limit=100');
+			mine = data.failedLogins.bursts.filter((b) => b.identifiers.includes(email));
+			if (total() < attempts) await new Promise((resolve) => setTimeout(resolve, 100));
 		}
-		expect(burst).toBeDefined();
-		expect(burst!.attempts).toBe(attempts);
+		expect(mine.length).toBeGreaterThanOrEqual(1);
+		expect(mine.length).toBeLessThanOrEqual(2);
+		expect(total()).toBe(attempts);
 		const [{ n } = { n: 0 }] = await db('activity_analytics_failed_logins')
 			.where({ identifier: email })
 			.count({ n: '*' });

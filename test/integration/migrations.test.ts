@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { bootstrap, dropDatabase } from '../../scripts/host.mjs';
 import { createDirectusActivityTables, ownDatabase } from '../support/own-database';
 import {
@@ -9,7 +9,7 @@ import {
 	migrateUp,
 	migrationStatus,
 } from '../../src/server/migrations/run-migrations';
-import { clearOfHourEnd } from '../support/clock';
+import * as closeDays from '../../migrations/20261201-015-close-days';
 import { runRequestedFills } from '../../src/server/rollup/requested-fills';
 import { dialectName } from '../support/ground-truth';
 import { runHostCli } from '../support/host-cli';
@@ -210,8 +210,13 @@ describe('migrations', () => {
 		const from015 = MIGRATIONS.findIndex((m) => m.name.includes('-015-'));
 		while ((await migrationStatus(db)).applied.some((m) => m.includes('-015-'))) await db.migrate.down(MIGRATOR_CONFIG);
 		expect(await db.schema.hasColumn('activity_analytics_state', 'days_closed_before')).toBe(false);
-		await clearOfHourEnd(15_000);
-		const today = Math.floor(Date.now() / 86_400_000) * 86_400;
+		// The migration's clock is the test's: today cannot turn into tomorrow half-way.
+		const now = Date.now();
+		closeDays.clock.now = () => now;
+		onTestFinished(() => {
+			closeDays.clock.now = () => Date.now();
+		});
+		const today = Math.floor(now / 86_400_000) * 86_400;
 		const yesterday = today - 86_400;
 		// As the refresh before 015 left them: hour and day rows for every day (and nothing from the test above).
 		for (const table of [
