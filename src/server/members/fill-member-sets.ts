@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
-import { rowsOf, type Dialect } from '../schema/dialect';
+import { type Dialect } from '../schema/dialect';
 import { encodeMemberSet } from './member-set-codec';
 import {
 	MEMBER_GRAINS,
@@ -29,12 +29,11 @@ export async function fillMemberSets(trx: Knex.Transaction | Knex, dialect: Dial
 			);
 			for (let i = 0; i < buckets.length; i += 24) {
 				const chunk = buckets.slice(i, i + 24);
-				const rows = rowsOf<{ bucket: number | string; collection: string; id: number | string }>(
+				const rows = dialect.rows<{ bucket: number | string; collection: string; id: number | string }>(
 					await trx.raw(
 						`select distinct t.${q('bucket')} as ${q('bucket')}, t.${q('collection')} as ${q('collection')}, m.${q('id')} as ${q('id')} from ${q(table)} t join ${q(MEMBERS_TABLE)} m on m.${q('kind')} = ? and m.${q('value')} = t.${q(kind)} where t.${q('grain')} = ? and t.${q('bucket')} in (${chunk.map(() => '?').join(', ')})`,
 						[kind, grain.key, ...chunk],
 					),
-					dialect,
 				);
 				const sets = new Map<string, { bucket: number; collection: string; set: TypedFastBitSet }>();
 				for (const row of rows) {

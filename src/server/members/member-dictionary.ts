@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, rowsOf, type Dialect } from '../schema/dialect';
+import { dialectOf, type Dialect } from '../schema/dialect';
 import { dimensionKeys } from '../schema/dimension-keys';
 import { MEMBERS_TABLE, type MemberKind } from '../schema/member-tables';
 
@@ -23,12 +23,11 @@ export async function lookupMemberIds(
 		const chunk = all.slice(i, i + CHUNK);
 		if (foldsCase) {
 			const asked = chunk.map(() => 'select ? as v').join(' union all ');
-			const rows = rowsOf<{ asked: string; id: number | string }>(
+			const rows = dialect.rows<{ asked: string; id: number | string }>(
 				await db.raw(
 					`select w.v as asked, m.id as id from (${asked}) w join ${dialect.quote(MEMBERS_TABLE)} m on m.kind = ? and m.value = w.v`,
 					[...chunk, kind],
 				),
-				dialect,
 			);
 			for (const row of rows) ids.set(row.asked, Number(row.id));
 			continue;

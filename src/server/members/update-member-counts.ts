@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { rowsOf, type Dialect } from '../schema/dialect';
+import { type Dialect } from '../schema/dialect';
 import { stagedMemberIds } from './member-dictionary';
 import { visitMemberCounts, encodeMemberCounts } from './member-count-codec';
 import {
@@ -77,11 +77,10 @@ export async function applyStagedCounts(
 	ids: ReadonlyMap<string, number>,
 ): Promise<void> {
 	const q = (name: string) => dialect.quote(name);
-	const rows = rowsOf<{ hour: number | string; v: string; n: number | string }>(
+	const rows = dialect.rows<{ hour: number | string; v: string; n: number | string }>(
 		await trx.raw(
 			`select ${dialect.floorDiv(q('bucket'), 3600)} * 3600 as ${q('hour')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2`,
 		),
-		dialect,
 	);
 	const idOf = await stagedMemberIds(trx, kind, ids);
 	const changes = new Map<string, CountChange>();
@@ -117,12 +116,16 @@ export async function rebuildMemberCounts(
 	const unique = [...new Set(buckets)].sort((a, b) => a - b);
 	for (let i = 0; i < unique.length; i += 24) {
 		const chunk = unique.slice(i, i + 24);
-		const rows = rowsOf<{ bucket: number | string; v: string; id: number | string | null; events: number | string }>(
+		const rows = dialect.rows<{
+			bucket: number | string;
+			v: string;
+			id: number | string | null;
+			events: number | string;
+		}>(
 			await trx.raw(
 				`select t.${q('bucket')} as ${q('bucket')}, t.${q(kind)} as ${q('v')}, m.${q('id')} as ${q('id')}, t.${q('events')} as ${q('events')} from ${q(table)} t left join ${q(MEMBERS_TABLE)} m on m.${q('kind')} = ? and m.${q('value')} = t.${q(kind)} where t.${q('grain')} = ? and t.${q('bucket')} in (${chunk.map(() => '?').join(', ')})`,
 				[kind, grain, ...chunk],
 			),
-			dialect,
 		);
 		const vectors = new Map<number, { counts: Map<number, number>; none: number }>();
 		for (const row of rows) {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { rowsOf, type Dialect } from '../schema/dialect';
+import { type Dialect } from '../schema/dialect';
 import { stagedMemberIds } from './member-dictionary';
 import { encodeMemberCounts, visitMemberCounts } from './member-count-codec';
 import { MEMBER_QUARTERS_TABLE, type MemberKind } from '../schema/member-tables';
@@ -75,11 +75,10 @@ export async function applyStagedQuarters(
 	ids: ReadonlyMap<string, number>,
 ): Promise<void> {
 	const q = (name: string) => dialect.quote(name);
-	const rows = rowsOf<{ bucket: number | string; collection: string; v: string; n: number | string }>(
+	const rows = dialect.rows<{ bucket: number | string; collection: string; v: string; n: number | string }>(
 		await trx.raw(
 			`select ${q('bucket')}, ${q('collection')}, ${q(kind)} as ${q('v')}, sum(${q('n')}) as ${q('n')} from ${q(batchTable)} group by 1, 2, 3`,
 		),
-		dialect,
 	);
 	if (rows.length === 0) return;
 	const idOf = await stagedMemberIds(trx, kind, ids);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { TypedFastBitSet } from 'typedfastbitset';
-import { rowsOf, type Dialect } from '../schema/dialect';
+import { type Dialect } from '../schema/dialect';
 import { ensureMemberIds, forgetMembers, lookupMemberIds } from './member-dictionary';
 import { dimensionKeys } from '../schema/dimension-keys';
 import { addEncodedMembers, encodeMemberSet } from './member-set-codec';
@@ -93,11 +93,10 @@ function collect(changes: Map<string, Change>, key: MemberSetKey, id: number): v
 export async function addStagedMembers(trx: Knex.Transaction, dialect: Dialect, batchTable: string): Promise<void> {
 	const q = (name: string) => dialect.quote(name);
 	for (const { kind } of MEMBER_SOURCES) {
-		const rows = rowsOf<{ hour: number | string; collection: string; v: string }>(
+		const rows = dialect.rows<{ hour: number | string; collection: string; v: string }>(
 			await trx.raw(
 				`select distinct ${floorTo(dialect, q('bucket'), 3600)} as ${q('hour')}, ${q('collection')}, ${q(kind)} as ${q('v')} from ${q(batchTable)} where ${q(kind)} <> ''`,
 			),
-			dialect,
 		);
 		const ids = await ensureMemberIds(
 			trx,
@@ -155,11 +154,10 @@ export async function removeVanishedMembers(
 			const rows: { bucket: number | string; collection: string; v: string }[] = [];
 			for (const check of checks) {
 				rows.push(
-					...rowsOf<{ bucket: number | string; collection: string; v: string }>(
+					...dialect.rows<{ bucket: number | string; collection: string; v: string }>(
 						await trx.raw(
 							`select distinct ${bucket} as ${q('bucket')}, b.${q('collection')} as ${q('collection')}, b.${q(kind)} as ${q('v')} from ${q(batchTable)} b where b.${q(kind)} <> '' and ${check}`,
 						),
-						dialect,
 					),
 				);
 			}
@@ -177,9 +175,8 @@ export async function removeVanishedMembers(
 			}
 		}
 		if (changes.size > 0) await rewriteSets(trx, kind, changes, removeIds);
-		const staged = rowsOf<{ v: string }>(
+		const staged = dialect.rows<{ v: string }>(
 			await trx.raw(`select distinct ${q(kind)} as ${q('v')} from ${q(batchTable)} where ${q(kind)} <> ''`),
-			dialect,
 		);
 		const stagedIds = await lookupMemberIds(
 			trx,

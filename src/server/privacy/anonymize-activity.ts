@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, epochMsOf, rowsOf, type Dialect } from '../schema/dialect';
+import { dialectOf, epochMsOf, type Dialect } from '../schema/dialect';
 import { ARCHIVE_ACTIVITY_TABLE } from '../schema/retention-tables';
 import { renameMembers } from '../members/update-member-sets';
 import { bumpGeneration, lockState, withRetry } from '../rollup/rollup-lock';
@@ -110,9 +110,8 @@ async function oldestSecond(database: Knex, dialect: Dialect): Promise<number | 
 	const q = (name: string) => dialect.quote(name);
 	const candidates: number[] = [];
 	for (const table of ['directus_activity', ARCHIVE_ACTIVITY_TABLE]) {
-		const [row] = rowsOf<{ oldest: number | string | null }>(
+		const [row] = dialect.rows<{ oldest: number | string | null }>(
 			await database.raw(`select min(${dialect.epochWholeSeconds(q('timestamp'))}) as oldest from ${q(table)}`),
-			dialect,
 		);
 		if (row?.oldest !== null && row?.oldest !== undefined) candidates.push(Number(row.oldest));
 	}
@@ -140,12 +139,11 @@ async function anonymizeRawRange(
 	const range = dialect.timestampRange(q('timestamp'), start, end);
 	let changed = 0;
 	for (let afterId = 0; ;) {
-		const rows = rowsOf<{ id: number | string; ip: string }>(
+		const rows = dialect.rows<{ id: number | string; ip: string }>(
 			await database.raw(
 				`select id, ip from ${q(table)} where ${range.sql} and ip is not null and id > ? order by id limit ?`,
 				[...range.bindings, afterId, options.batchSize],
 			),
-			dialect,
 		);
 		if (rows.length === 0) return changed;
 		afterId = Number(rows[rows.length - 1]!.id);

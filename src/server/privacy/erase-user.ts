@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, rowsOf, type Dialect } from '../schema/dialect';
+import { dialectOf, type Dialect } from '../schema/dialect';
 import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../schema/retention-tables';
 import { forgetMembers } from '../members/member-dictionary';
 import { MEMBER_SOURCES, memberSetKeyString, type MemberSetKey } from '../schema/member-tables';
@@ -152,10 +152,11 @@ async function eraseBatch(
 				-1,
 				{ days: state.daysClosedBefore, hours },
 			);
-		const revisionIds = rowsOf<{ id: number | string }>(
-			await trx.raw(`select id from ${revisionsTable} where activity in (${ids.map(() => '?').join(', ')})`, ids),
-			dialect,
-		).map((r) => Number(r.id));
+		const revisionIds = dialect
+			.rows<{ id: number | string }>(
+				await trx.raw(`select id from ${revisionsTable} where activity in (${ids.map(() => '?').join(', ')})`, ids),
+			)
+			.map((r) => Number(r.id));
 		for (let i = 0; i < revisionIds.length; i += 1000) {
 			const chunk = revisionIds.slice(i, i + 1000);
 			// Other revisions pointing at one that goes lose the link, as when Directus deletes a revision.

@@ -7,7 +7,6 @@ import { MEMBER_QUARTERS_TABLE, MEMBER_READ_GRAINS, MEMBER_SETS_TABLE, type Memb
 import { DIMENSIONS } from '../schema/rollup-tables';
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
-import { rowsOf } from './source-query';
 import { splitWindow } from './window-segments';
 
 /** The member sets are kept per collection: they answer when nothing else is filtered. */
@@ -68,12 +67,16 @@ export async function countMembersOfKinds<K>(
 		const range = bucketRangesSql(context.dialect, grainRanges);
 		if (grain === 'q') {
 			// Quarter hours keep events per member: every member there has a positive count.
-			const rows = rowsOf<{ kind: MemberKind; bucket: number | string; collection: string; counts: Uint8Array }>(
+			const rows = context.dialect.rows<{
+				kind: MemberKind;
+				bucket: number | string;
+				collection: string;
+				counts: Uint8Array;
+			}>(
 				await context.db.raw(
 					`select ${q('kind')}, ${q('bucket')}, ${q('collection')}, ${q('counts')} from ${q(MEMBER_QUARTERS_TABLE)} where ${kindsSql} and ${range.sql}${collectionSql}`,
 					[...kinds, ...range.bindings, ...collections],
 				),
-				context.dialect,
 			);
 			for (const row of rows) {
 				const key = groupOf(Number(row.bucket), row.collection);
@@ -83,12 +86,16 @@ export async function countMembersOfKinds<K>(
 			}
 			continue;
 		}
-		const rows = rowsOf<{ kind: MemberKind; bucket: number | string; collection: string; members: Uint8Array }>(
+		const rows = context.dialect.rows<{
+			kind: MemberKind;
+			bucket: number | string;
+			collection: string;
+			members: Uint8Array;
+		}>(
 			await context.db.raw(
 				`select ${q('kind')}, ${q('bucket')}, ${q('collection')}, ${q('members')} from ${q(MEMBER_SETS_TABLE)} where ${kindsSql} and ${q('grain')} = ? and ${range.sql}${collectionSql}`,
 				[...kinds, grain, ...range.bindings, ...collections],
 			),
-			context.dialect,
 		);
 		for (const row of rows) {
 			const key = groupOf(Number(row.bucket), row.collection);
@@ -111,7 +118,7 @@ export async function countMembersOfKinds<K>(
 		// Ids from the in-memory dictionary when it is held, else one look-up per value in SQL.
 		const dictionary = await cachedDictionary(context);
 		const idColumn = memberIdColumn(context.dialect, dictionary, `${q('r')}.${q('k')}`, `${q('r')}.${q('v')}`, q('id'));
-		const rows = rowsOf<{
+		const rows = context.dialect.rows<{
 			k: MemberKind;
 			at?: number | string;
 			collection: string;
@@ -122,7 +129,6 @@ export async function countMembersOfKinds<K>(
 				`with ${q('s')} as (${parts.map((p) => p.sql).join(' union all ')}) select ${q('r')}.*${idColumn} from (${perKind.join(' union all ')}) ${q('r')}`,
 				parts.flatMap((p) => p.bindings),
 			),
-			context.dialect,
 		);
 		const keyOf = await dimensionKeys(context.db);
 		for (const row of rows) {

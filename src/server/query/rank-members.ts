@@ -11,7 +11,6 @@ import {
 import { bucketRangesSql, rawRowParts, rollupRangesByGrain, type DimensionFilters } from './activity-source';
 import { byCountThenKey } from './rank-order';
 import type { QueryContext } from './read-snapshot';
-import { rowsOf } from './source-query';
 import { splitWindow } from './window-segments';
 
 /** The count vectors hold every collection together: they answer when nothing is filtered. */
@@ -52,7 +51,7 @@ export async function eventsByMember(
 	for (const [grain, ranges] of rollupRangesByGrain(segments)) {
 		const bucketRanges = bucketRangesSql(context.dialect, ranges);
 		// Quarter hours keep a vector per collection: summed here like the rest.
-		const rows = rowsOf<{ counts: Uint8Array }>(
+		const rows = context.dialect.rows<{ counts: Uint8Array }>(
 			grain === 'q'
 				? await context.db.raw(
 						`select ${q('counts')} from ${q(MEMBER_QUARTERS_TABLE)} where ${q('kind')} = ? and ${bucketRanges.sql}`,
@@ -62,7 +61,6 @@ export async function eventsByMember(
 						`select ${q('counts')} from ${q(MEMBER_COUNTS_TABLE)} where ${q('kind')} = ? and ${q('grain')} = ? and ${bucketRanges.sql}`,
 						[kind, grain, ...bucketRanges.bindings],
 					),
-			context.dialect,
 		);
 		for (const row of rows) none += visitMemberCounts(row.counts, (id, count) => totals.add(id, count));
 	}
@@ -79,12 +77,11 @@ export async function eventsByMember(
 	if (parts.length > 0) {
 		const dictionary = await cachedDictionary(context);
 		const idColumn = memberIdColumn(context.dialect, dictionary, `'${kind}'`, `${q('r')}.${q('v')}`, q('id'));
-		const rows = rowsOf<{ v: string; n: number | string; id?: number | string | null }>(
+		const rows = context.dialect.rows<{ v: string; n: number | string; id?: number | string | null }>(
 			await context.db.raw(
 				`select ${q('r')}.*${idColumn} from (select ${q(kind)} as ${q('v')}, count(*) as ${q('n')} from (${parts.map((p) => p.sql).join(' union all ')}) ${q('s')} group by ${q(kind)}) ${q('r')}`,
 				parts.flatMap((p) => p.bindings),
 			),
-			context.dialect,
 		);
 		for (const row of rows) {
 			if (row.v === '') {

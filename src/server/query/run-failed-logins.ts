@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { FAILED_LOGINS_TABLE } from '../schema/rollup-tables';
 import { SUSPICIOUS_WINDOWS, type SuspiciousQuery } from './analytics-query';
 import type { QueryContext } from './read-snapshot';
-import { rowsOf, toNumber } from './source-query';
+import { toNumber } from './source-query';
 import type { FailedLoginBurst } from '../../shared/answers';
 
 /** IPs with at least failedThreshold failed logins in one UTC-aligned window, as the hook recorded them. */
@@ -10,12 +10,11 @@ export async function runFailedLoginBursts(context: QueryContext, query: Suspici
 	const q = (name: string) => context.dialect.quote(name);
 	const windowMs = SUSPICIOUS_WINDOWS[query.window] * 1000;
 	const windowIndex = context.dialect.floorDiv(q('at'), windowMs);
-	const bursts = rowsOf(
+	const bursts = context.dialect.rows(
 		await context.db.raw(
 			`select coalesce(${q('ip')}, '') as ${q('ip')}, ${windowIndex} as ${q('w')}, count(*) as ${q('n')}, min(${q('at')}) as ${q('first')}, max(${q('at')}) as ${q('last')} from ${q(FAILED_LOGINS_TABLE)} where ${q('at')} >= ? and ${q('at')} < ? group by coalesce(${q('ip')}, ''), ${windowIndex} having count(*) >= ? order by count(*) desc limit ?`,
 			[query.from * 1000, query.to * 1000, query.failedThreshold, query.limit],
 		),
-		context.dialect,
 	);
 	const result: FailedLoginBurst[] = [];
 	for (const burst of bursts) {

@@ -4,7 +4,7 @@ import { compareKeys } from './rank-order';
 import type { QueryContext } from './read-snapshot';
 import { rawFiltersSql } from './activity-source';
 import { runFailedLoginBursts } from './run-failed-logins';
-import { querySource, rowsOf, toKey, toNumber } from './source-query';
+import { querySource, toKey, toNumber } from './source-query';
 import type { SuspiciousAnswer } from '../../shared/answers';
 
 /** Fixed windows aligned to UTC multiples of the window length, clipped to the query's window. */
@@ -85,12 +85,11 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 	const actorColumn = context.dialect.dimensionText(q(by));
 	const epoch = context.dialect.epochSeconds(q('timestamp'));
 	const filters = rawFiltersSql(context.dialect, query.filters);
-	const seen = rowsOf(
+	const seen = context.dialect.rows(
 		await context.db.raw(
 			`select ${actorColumn} as ${q('actor')}, min(${epoch}) as ${q('first')}, max(${epoch}) as ${q('last')}, count(*) as ${q('n')} from ${q('directus_activity')} where ${range.sql} and ${actorColumn} in (${actors.map(() => '?').join(', ')})${filters.sql} group by ${actorColumn}`,
 			[...range.bindings, ...actors, ...filters.bindings],
 		),
-		context.dialect,
 	);
 	const seenBy = new Map(seen.map((row) => [actorOf(row['actor']), row]));
 	const iso = (epochSeconds: number) => new Date(Math.round(epochSeconds * 1000)).toISOString();

@@ -1,4 +1,3 @@
-import { rowsOf } from '../schema/dialect';
 import type { Dimension } from '../schema/rollup-tables';
 import { buildActivitySource, type DimensionFilters } from './activity-source';
 import type { QueryContext } from './read-snapshot';
@@ -17,10 +16,8 @@ export async function querySource(
 ): Promise<Row[]> {
 	const source = buildActivitySource(context.dialect, { ...spec, unabsorbed: context.unabsorbed });
 	const result = await context.db.raw(outer(`(${source.sql}) s`), [...source.bindings, ...outerBindings]);
-	return rowsOf<Row>(result, context.dialect);
+	return context.dialect.rows<Row>(result);
 }
-
-export { rowsOf } from '../schema/dialect';
 
 export function toNumber(value: unknown): number {
 	return value === null || value === undefined ? 0 : Number(value);

@@ -3,7 +3,6 @@ import { dialectOf } from '../schema/dialect';
 import type { ExportQuery } from './analytics-query';
 import { EVENT_COLUMNS, selectActivityRows, toActivityEvent } from './activity-rows';
 import type { ActivityRow } from '../../shared/answers';
-import { rowsOf } from './source-query';
 
 const PAGE_SIZE = 2_000;
 
@@ -37,9 +36,8 @@ export async function streamActivityExport(
 	let afterId: number | null = null;
 	let written = 0;
 	for (;;) {
-		const rows = rowsOf(
+		const rows = dialect.rows(
 			await selectActivityRows(database, dialect, query, { afterId, order: 'asc', limit: PAGE_SIZE }),
-			dialect,
 		);
 		if (rows.length === 0) return written;
 		let chunk = '';

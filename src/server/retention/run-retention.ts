@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
-import { dialectOf, epochMsOf, rowsOf, type Dialect } from '../schema/dialect';
+import { dialectOf, epochMsOf, type Dialect } from '../schema/dialect';
 import { utcHourOf } from '../rollup/close-buckets';
 import { readUnabsorbed } from '../rollup/rollup-state';
 import type { ArchiveFileStore } from './archive-files';
@@ -91,37 +91,33 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 
 	const gapFilter = gaps.length > 0 ? ` and id not in (${gaps.map(() => '?').join(', ')})` : '';
 	const old = `from directus_activity where ${range.sql}`;
-	const [unabsorbed] = rowsOf(
+	const [unabsorbed] = dialect.rows(
 		await database.raw(
 			`select count(*) as n ${old} and (id > ?${gaps.length > 0 ? ` or id in (${gaps.map(() => '?').join(', ')})` : ''})`,
 			[...range.bindings, watermark, ...gaps],
 		),
-		dialect,
 	) as { n: number | string }[];
 	const [open] =
 		deletableBefore < cutoffSeconds
-			? (rowsOf(
+			? (dialect.rows(
 					await database.raw(`select count(*) as n from directus_activity where ${notYet.sql}`, notYet.bindings),
-					dialect,
 				) as { n: number | string }[])
 			: [];
 	report.keptUnabsorbed = Number(unabsorbed?.n ?? 0) + Number(open?.n ?? 0);
 
 	if (options.dryRun) {
-		const [due] = rowsOf(
+		const [due] = dialect.rows(
 			await database.raw(`select count(*) as n ${old} and id <= ?${gapFilter}`, [
 				...range.bindings,
 				watermark,
 				...gaps,
 			]),
-			dialect,
 		) as { n: number | string }[];
-		const [revisions] = rowsOf(
+		const [revisions] = dialect.rows(
 			await database.raw(
 				`select count(*) as n from directus_revisions where activity in (select id ${old} and id <= ?${gapFilter})`,
 				[...range.bindings, watermark, ...gaps],
 			),
-			dialect,
 		) as { n: number | string }[];
 		report.activityDeleted = Number(due?.n ?? 0);
 		report.revisionsDeleted = Number(revisions?.n ?? 0);
@@ -133,9 +129,8 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 		throw new Error('The files archive mode needs Directus file storage.');
 	if (options.mode === 'archive' && dialect.partitionsArchive) {
 		// Partitions for every month retention may archive into, created before any batch takes locks.
-		const [oldest] = rowsOf<{ lo: string | number | null }>(
+		const [oldest] = dialect.rows<{ lo: string | number | null }>(
 			await database.raw(`select ${dialect.epochSeconds('min("timestamp")')} as lo from directus_activity`),
-			dialect,
 		);
 		if (oldest?.lo !== null && oldest?.lo !== undefined)
 			await ensureMonthPartitions(database, Number(oldest.lo), cutoffSeconds);
@@ -145,7 +140,7 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 	let afterId = 0;
 	for (;;) {
 		const ids = (
-			rowsOf(
+			dialect.rows(
 				await database.raw(`select id ${old} and id > ? and id <= ?${gapFilter} order by id limit ?`, [
 					...range.bindings,
 					afterId,
@@ -153,7 +148,6 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 					...gaps,
 					options.batchSize,
 				]),
-				dialect,
 			) as { id: number | string }[]
 		).map((r) => Number(r.id));
 		if (ids.length === 0) break;
@@ -163,7 +157,7 @@ export async function runRetention(database: Knex, options: RetentionOptions): P
 			await database.transaction(async (trx) => {
 				const marks = ids.map(() => '?').join(', ');
 				const revisionIds = (
-					rowsOf(await trx.raw(`select id from directus_revisions where activity in (${marks})`, ids), dialect) as {
+					dialect.rows(await trx.raw(`select id from directus_revisions where activity in (${marks})`, ids)) as {
 						id: number | string;
 					}[]
 				).map((r) => Number(r.id));
@@ -303,13 +297,14 @@ async function expireArchive(
 	}
 	const range = dialect.timestampRange(q(dialect, 'timestamp'), 0, beforeSeconds);
 	for (;;) {
-		const ids = rowsOf<{ id: number | string }>(
-			await database.raw(
-				`select id from ${q(dialect, ARCHIVE_ACTIVITY_TABLE)} where ${range.sql} order by id limit ?`,
-				[...range.bindings, options.batchSize],
-			),
-			dialect,
-		).map((r) => Number(r.id));
+		const ids = dialect
+			.rows<{ id: number | string }>(
+				await database.raw(
+					`select id from ${q(dialect, ARCHIVE_ACTIVITY_TABLE)} where ${range.sql} order by id limit ?`,
+					[...range.bindings, options.batchSize],
+				),
+			)
+			.map((r) => Number(r.id));
 		if (ids.length === 0) return expired;
 		await database.transaction(async (trx) => {
 			await trx(ARCHIVE_REVISIONS_TABLE).whereIn('activity', ids).delete();

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, rowsOf, type Dialect } from '../schema/dialect';
+import { dialectOf, type Dialect } from '../schema/dialect';
 import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../schema/member-tables';
 import { closeFinishedDays, moveOpenHours, openHoursFrom } from './close-buckets';
 import { applyRowsToRollups } from './rollup-batch';
@@ -47,12 +47,11 @@ async function nextBatch(
 	watermark: number,
 	batchSize: number,
 ): Promise<{ count: number; last: number }> {
-	const [row] = rowsOf<{ n: number | string; last: number | string | null }>(
+	const [row] = dialect.rows<{ n: number | string; last: number | string | null }>(
 		await trx.raw(
 			`select count(*) as n, max(id) as ${dialect.quote('last')} from (select id from directus_activity where id > ? order by id limit ?) s`,
 			[watermark, batchSize],
 		),
-		dialect,
 	);
 	return { count: Number(row?.n ?? 0), last: Number(row?.last ?? watermark) };
 }

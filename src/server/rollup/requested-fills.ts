@@ -3,9 +3,10 @@ import { dialectOf, type Dialect } from '../schema/dialect';
 import { fillMemberSets } from '../members/fill-member-sets';
 import { fillMemberCounts } from '../members/update-member-counts';
 import { MEMBERS_TABLE } from '../schema/member-tables';
-import { GAPS_TABLE, ROLLUP_STATE_KEY, STATE_TABLE } from '../schema/rollup-tables';
+import { GAPS_TABLE, STATE_TABLE } from '../schema/rollup-tables';
 import { addRowsToMemberQuarters } from './rollup-batch';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from './rollup-lock';
+import type { RollupState } from './rollup-state';
 
 /**
  * A migration that adds a table derived from the rollups leaves a state row keyed `fill:<name>` instead of
@@ -18,7 +19,10 @@ export const FILL_KEY_PREFIX = 'fill:';
 const QUARTER_CHUNK_IDS = 200_000;
 
 /** In the order they must run: the counts and quarters map values through the dictionary the sets fill. */
-const FILLS: readonly { name: string; fill: (trx: Knex.Transaction, dialect: Dialect) => Promise<unknown> }[] = [
+const FILLS: readonly {
+	name: string;
+	fill: (trx: Knex.Transaction, dialect: Dialect, state: RollupState) => Promise<unknown>;
+}[] = [
 	{
 		name: 'member_sets',
 		fill: async (trx, dialect) => {
@@ -31,9 +35,11 @@ const FILLS: readonly { name: string; fill: (trx: Knex.Transaction, dialect: Dia
 ];
 
 /** The raw rows the rollups absorbed (at or below the watermark, not in an open gap), a chunk of ids at a time. */
-async function fillMemberQuartersFromRaw(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
-	const state = await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).first('watermark');
-	const watermark = Number(state?.watermark ?? 0);
+async function fillMemberQuartersFromRaw(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	{ watermark }: RollupState,
+): Promise<void> {
 	const first = await trx('directus_activity').where('id', '<=', watermark).min({ id: 'id' }).first();
 	if (first?.id === null || first?.id === undefined) return;
 	const q = (column: string) => dialect.quote(column);
@@ -71,7 +77,7 @@ export async function runRequestedFills(database: Knex): Promise<string[]> {
 						.delete()) === 0
 				)
 					return;
-				await fill(trx, dialect);
+				await fill(trx, dialect, state);
 				// New dictionary values and vectors: answers cached before are stale.
 				await bumpGeneration(trx, state);
 				done.push(name);

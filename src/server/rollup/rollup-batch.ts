@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { rowsOf, type Dialect } from '../schema/dialect';
+import { type Dialect } from '../schema/dialect';
 import { ensureMemberIds } from '../members/member-dictionary';
 import { MEMBER_SOURCES } from '../schema/member-tables';
 import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
@@ -88,9 +88,8 @@ export async function addRowsToMemberQuarters(
 	for (const statement of stageBatchSql(dialect, source, condition)) await trx.raw(statement);
 	const q = (name: string) => dialect.quote(name);
 	for (const { kind } of MEMBER_SOURCES) {
-		const values = rowsOf<{ v: string }>(
+		const values = dialect.rows<{ v: string }>(
 			await trx.raw(`select distinct ${q(kind)} as ${q('v')} from ${q(BATCH_TABLE)} where ${q(kind)} <> ''`),
-			dialect,
 		);
 		await applyStagedQuarters(
 			trx,
@@ -130,9 +129,8 @@ export async function applyRowsToRollups(
 		for (const grain of table.grains) await trx.raw(upsertSql(dialect, table, grain, sign, closed));
 	}
 	if (sign < 0) {
-		const [range] = rowsOf<{ lo: number | string | null; hi: number | string | null }>(
+		const [range] = dialect.rows<{ lo: number | string | null; hi: number | string | null }>(
 			await trx.raw(`select min(${q('bucket')}) as lo, max(${q('bucket')}) as hi from ${q(BATCH_TABLE)}`),
-			dialect,
 		);
 		if (range?.lo !== null && range?.lo !== undefined) {
 			// The day bucket holding the earliest quarter hour starts up to a day before it.

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../schema/dialect';
-import { rowsOf } from '../schema/dialect';
 import type { RollupStatus } from '../../shared/status';
 import { readRollupState } from './rollup-state';
 import { GAPS_TABLE } from '../schema/rollup-tables';
@@ -25,12 +24,11 @@ export async function readRollupLag(database: Knex, now = Date.now()): Promise<R
 							.count<{ n: number | string }[]>({ n: '*' })
 					)[0]?.n ?? 0,
 				);
-	const oldest = rowsOf(
+	const oldest = dialect.rows(
 		await database.raw(
 			`select ${dialect.epochSeconds(q('timestamp'))} as ${q('epoch')} from ${q('directus_activity')} where ${q('id')} > ? order by ${q('id')} asc limit 1`,
 			[state.watermark],
 		),
-		dialect,
 	)[0];
 	return {
 		watermark: state.watermark,

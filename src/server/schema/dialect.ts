@@ -16,11 +16,6 @@ export function dialectOf(database: Knex): Dialect {
 	return DIALECTS.sqlite;
 }
 
-/** Rows from knex.raw on any dialect. */
-export function rowsOf<T = Record<string, unknown>>(result: unknown, dialect: Dialect): T[] {
-	return dialect.rows<T>(result);
-}
-
 /** Epoch ms of a timestamp as a driver or JSON gives it: a Date, SQLite's epoch-ms number or UTC text, or ISO text. */
 export function epochMsOf(value: unknown): number {
 	if (value instanceof Date) return value.getTime();

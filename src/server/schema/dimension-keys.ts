@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, rowsOf } from './dialect';
+import { dialectOf } from './dialect';
 import { DIMENSIONS, type Dimension } from './rollup-tables';
 
 /** Maps a value to a key that is equal for every value the database holds equal to it. */
@@ -36,11 +36,10 @@ export function dimensionKeys(db: Knex | Knex.Transaction): Promise<Record<Dimen
 	const dialect = dialectOf(db as Knex);
 	if (!dialect.foldsCase) return Promise.resolve(EXACT);
 	cached ??= (async () => {
-		const rows = rowsOf<{ column: string; collation: string | null }>(
+		const rows = dialect.rows<{ column: string; collation: string | null }>(
 			await db.raw(
 				`select column_name as \`column\`, collation_name as collation from information_schema.columns where table_schema = database() and table_name = 'directus_activity'`,
 			),
-			dialect,
 		);
 		const of = (dim: Dimension) =>
 			dimensionKeyFor(rows.find((row) => row.column.toLowerCase() === dim)?.collation ?? null);

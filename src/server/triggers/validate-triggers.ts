@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf, rowsOf } from '../schema/dialect';
+import { dialectOf } from '../schema/dialect';
 import { analyzeTriggers } from './analyze-triggers';
 
 type Action = 'create' | 'update' | 'delete';
@@ -76,7 +76,7 @@ export async function validateTriggerReplacement(database: Knex, since: Date): P
 			`select ${q(table)} as tbl, ${q(op)} as op, count(*) as n from ${q(auditTable)} where ${dialect.epochSeconds(q(time))} >= ? group by ${q(table)}, ${q(op)}`,
 			[since.getTime() / 1000],
 		);
-		for (const r of rowsOf(result, dialect) as { tbl: string; op: string; n: number | string }[]) {
+		for (const r of dialect.rows(result) as { tbl: string; op: string; n: number | string }[]) {
 			const action = actionOf(String(r.op));
 			if (!action) continue;
 			const collection = String(r.tbl).split('.').at(-1)!;
@@ -90,7 +90,7 @@ export async function validateTriggerReplacement(database: Knex, since: Date): P
 			`select collection, action, count(*) as n from directus_activity where ${dialect.epochSeconds('timestamp')} >= ? and collection in (${collections.map(() => '?').join(', ')}) and action in ('create', 'update', 'delete') group by collection, action`,
 			[since.getTime() / 1000, ...collections],
 		);
-		for (const r of rowsOf(activity, dialect) as { collection: string; action: Action; n: number | string }[])
+		for (const r of dialect.rows(activity) as { collection: string; action: Action; n: number | string }[])
 			row(r.collection, r.action).writer += Number(r.n);
 	}
 	const rows = [...counts.values()]
