@@ -10,8 +10,8 @@ import {
 	shapeBars,
 	shapeKpis,
 	shapeSeries,
-	type OverviewAnswer,
 } from '../../src/dashboard-panel/composables/shape-dashboard';
+import type { OverviewAnswer } from '../../src/shared/answers';
 import { buildWindowParams } from '../../src/dashboard-panel/panel-options';
 
 const i18n = (locale = 'de-DE') => createI18n({ legacy: false, locale, fallbackLocale: 'en-US', numberFormats: {} });

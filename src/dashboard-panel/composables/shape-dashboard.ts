@@ -1,9 +1,7 @@
 // Pure shaping of /analytics answers into what the widgets draw. No Vue, no DOM: unit-tested directly.
 
-import type { BreakdownAnswer, OverviewAnswer, SuspiciousAnswer, TimeseriesAnswer } from '../../shared/answers';
+import type { BreakdownAnswer, OverviewAnswer, TimeseriesAnswer } from '../../shared/answers';
 import type { PanelMessageKey } from '../panel-messages';
-
-export type { BreakdownAnswer, OverviewAnswer, SuspiciousAnswer, TimeseriesAnswer };
 
 export interface Kpi {
 	key: 'events' | 'users' | 'ips';

@@ -8,7 +8,7 @@ import {
 	type PanelWidget,
 } from '../panel-options';
 import type { AnalyticsStatus, StatusWarning } from '../../shared/status';
-import type { BreakdownAnswer, OverviewAnswer, SuspiciousAnswer, TimeseriesAnswer } from './shape-dashboard';
+import type { BreakdownAnswer, OverviewAnswer, SuspiciousAnswer, TimeseriesAnswer } from '../../shared/answers';
 
 export type LoadState = 'loading' | 'ready' | 'forbidden' | 'error';
 

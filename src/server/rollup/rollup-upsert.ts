@@ -2,7 +2,7 @@ import type { Dialect } from '../schema/dialect';
 import type { RollupTable } from '../schema/rollup-tables';
 
 /** A rollup row's key: its grain, bucket and dimensions. */
-export function rollupKey(table: Pick<RollupTable, 'dims'>): string[] {
+function rollupKey(table: Pick<RollupTable, 'dims'>): string[] {
 	return ['grain', 'bucket', ...table.dims];
 }
 
