@@ -145,9 +145,11 @@ export async function runSoak({
 			}
 		});
 		const startedAt = Date.now();
-		// Samples on a fixed schedule from the start, so a slow status call delays one sample, not every later one.
-		for (let tick = 1; Date.now() - startedAt < seconds * 1000; tick++) {
-			await sleep(Math.max(0, Math.min(startedAt + tick * sampleEveryMs, startedAt + seconds * 1000) - Date.now()));
+		// A fixed number of samples on a fixed schedule from the start: a slow status call under load delays one
+		// sample (and stretches the run a little) instead of dropping the later ones.
+		const ticks = Math.max(1, Math.round((seconds * 1000) / sampleEveryMs));
+		for (let tick = 1; tick <= ticks; tick++) {
+			await sleep(Math.max(0, startedAt + tick * sampleEveryMs - Date.now()));
 			const status = await call(host.url, '/analytics/status');
 			if (status.status !== 200) {
 				error(`status ${status.status}`);

@@ -20,6 +20,7 @@ describe('soak, short mode', () => {
 		expect(result.missing).toBe(0);
 		expect(result.doubled).toBe(0);
 		expect(result.maxQueueDepth).toBeLessThan(10_000);
-		expect(result.samples.length).toBeGreaterThanOrEqual(5);
+		// Six ticks of 5 s: a slow status call delays a sample instead of dropping it.
+		expect(result.samples.length).toBe(6);
 	});
 });
