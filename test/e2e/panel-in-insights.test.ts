@@ -86,8 +86,10 @@ async function newAdminPage(): Promise<Page> {
 }
 
 /** An admin's page on the dashboard, recording every /analytics/overview request the panel makes. */
-async function openAsAdmin(): Promise<{ page: Page; overviewRequests: string[] }> {
+async function openAsAdmin(options: { fakeClock?: boolean } = {}): Promise<{ page: Page; overviewRequests: string[] }> {
 	const page = await newAdminPage();
+	// The page's timers on a clock the test moves on, so a timer's ticks cost no wall time.
+	if (options.fakeClock) await page.clock.install();
 	const overviewRequests: string[] = [];
 	page.on('request', (request) => {
 		if (request.url().includes('/analytics/overview')) overviewRequests.push(request.url());
@@ -199,10 +201,10 @@ describe('the activity panel in the Directus admin app', () => {
 
 	it('auto-refreshes on its timer and stops every timer and request once unmounted', async () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { autoRefresh: 5, widgets: ['kpis'] } } });
-		const { page, overviewRequests } = await openAsAdmin();
+		const { page, overviewRequests } = await openAsAdmin({ fakeClock: true });
 		const afterMount = overviewRequests.length;
-		await page.waitForTimeout(11_500);
-		expect(overviewRequests.length - afterMount).toBeGreaterThanOrEqual(2);
+		await page.clock.runFor(11_500);
+		await expect.poll(() => overviewRequests.length - afterMount).toBeGreaterThanOrEqual(2);
 		// Leave the dashboard inside the app (router navigation, same page): the panel unmounts, and nothing
 		// of it may keep running.
 		await page.locator('a[href="/admin/content"]').first().click();
@@ -210,7 +212,9 @@ describe('the activity panel in the Directus admin app', () => {
 		await page.getByTestId('activity-analytics-panel').waitFor({ state: 'detached' });
 		await page.waitForTimeout(500);
 		const afterLeaving = overviewRequests.length;
-		await page.waitForTimeout(11_000);
+		await page.clock.runFor(11_000);
+		// Real time too, for a request a stray timer would have started.
+		await page.waitForTimeout(500);
 		expect(overviewRequests.length).toBe(afterLeaving);
 		await page.context().close();
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
@@ -218,7 +222,7 @@ describe('the activity panel in the Directus admin app', () => {
 
 	it("reloads when the dashboard's own Auto Refresh ticks", async () => {
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { widgets: ['kpis'] } } });
-		const { page } = await openAsAdmin();
+		const { page } = await openAsAdmin({ fakeClock: true });
 		if (!(await page.getByText('Refresh Interval').isVisible())) await page.getByText('Auto Refresh').click();
 		await page
 			.locator('#sidebar')
@@ -229,6 +233,7 @@ describe('the activity panel in the Directus admin app', () => {
 			timeout: 20_000,
 		});
 		await page.locator('.v-menu-content').getByText('Every 10 Seconds').click();
+		await page.clock.runFor(10_500);
 		await reloaded;
 		await page.context().close();
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });

@@ -12,7 +12,8 @@ import { apiOk } from '../support/api';
 import { openHostDatabase } from '../support/database';
 import { epochSql, rawWhere, sqlRows, truthBreakdown, truthOverview } from '../support/ground-truth';
 import { absorbedRawRowsFrom, dayRowDifferences, memberSetDifferences, readClosedMarks } from '../support/member-sets';
-import { runHostCli } from '../support/host-cli';
+import { backfillRollups } from '../../src/server/rollup/backfill-rollups';
+import { eraseUser } from '../../src/server/privacy/erase-user';
 
 let db: Knex;
 const client = inject('host').env['DB_CLIENT'];
@@ -170,8 +171,8 @@ describe(`rollup refresh on ${client}`, () => {
 				await db('directus_activity').insert([row('a'), row('b')]);
 				const first = await apiOk<{ data: { gapsOpen: number } }>('/analytics/refresh', { method: 'POST' });
 				expect(first.data.gapsOpen).toBeGreaterThanOrEqual(1);
-				const backfill = runHostCli(['analytics', 'backfill']);
-				expect(backfill.status, backfill.stderr).toBe(0);
+				// In process: the CLI's own backfill is the test below; a Directus boot here adds only time.
+				await backfillRollups(db, 50_000);
 				expect(Number((await db('activity_analytics_gaps').count({ open: '*' }))[0]?.['open'])).toBeGreaterThanOrEqual(
 					1,
 				);
@@ -538,8 +539,8 @@ describe(`rollup refresh on ${client}`, () => {
 		};
 		const [user = ''] = await usersOfToday();
 		expect(user).not.toBe('');
-		const erased = runHostCli(['analytics', 'erase', String(user)]);
-		expect(erased.status, erased.stderr).toBe(0);
+		// In process, as the refreshes above (the CLI's and the operation's erase: privacy-and-archive).
+		await eraseUser(db, { user, batchSize: 5_000 });
 		for (const table of PER_MEMBER.filter((t) => t.dims.includes('user')))
 			expect(Number((await db(table.name).where({ user }).count({ n: '*' }))[0]?.['n']), table.name).toBe(0);
 		// Erasure checks the member sets against the per-member rows, so it closes every hour first.
@@ -578,14 +579,12 @@ describe(`rollup refresh on ${client}`, () => {
 		);
 		await refresh();
 		await db('directus_activity').where({ user: gone }).delete();
-		const erasedRollups = runHostCli(['analytics', 'erase', String(gone)]);
-		expect(erasedRollups.status, erasedRollups.stderr).toBe(0);
+		await eraseUser(db, { user: gone, batchSize: 5_000 });
 		const members = await memberSetDifferences(db);
 		expect(members).toMatchObject({ missing: [], extra: [], orphans: [] });
 		expect((await dayRowDifferences(db)).differences).toEqual([]);
 		// The event counts still hold the deleted rows (no archive to subtract them from): a backfill recounts.
-		const backfill = runHostCli(['analytics', 'backfill']);
-		expect(backfill.status, backfill.stderr).toBe(0);
+		await backfillRollups(db, 50_000);
 		// The deleted ids lie below where the refresh had got to: holes, not transactions still open, so the
 		// backfill opens no gap for them (each open gap is read raw by every query).
 		expect(Number((await db('activity_analytics_gaps').count({ open: '*' }))[0]?.['open'])).toBe(0);

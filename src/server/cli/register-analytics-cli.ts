@@ -6,7 +6,8 @@ import {
 	migrateUp,
 	migrationStatus,
 } from '../migrations/run-migrations';
-import { refreshRollups, resetRollups } from '../rollup/refresh-rollups';
+import { refreshRollups } from '../rollup/refresh-rollups';
+import { backfillRollups } from '../rollup/backfill-rollups';
 import { readRollupState } from '../rollup/rollup-state';
 import { disableWriter, enableWriter, listWriterCollections, type SwapDeps } from '../writer/swap-collections';
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
@@ -24,7 +25,6 @@ import { runAnonymize } from '../privacy/anonymize-activity';
 import type { ArchiveFileStore } from '../retention/archive-files';
 import { refreshMaterializedViews } from '../maintenance/refresh-materialized-views';
 import { analyzeActivityTables } from '../retention/analyze-tables';
-import { absorbArchive } from '../rollup/absorb-archive';
 import { ARCHIVE_ACTIVITY_TABLE } from '../schema/retention-tables';
 import { createProgressBar } from './progress-bar';
 
@@ -68,21 +68,13 @@ export function registerAnalyticsCli(
 			finish(async () => {
 				await runtime.ready;
 				const batchSize = positiveInteger(options.batchSize, '--batch-size');
-				await resetRollups(runtime.database);
-				const count = async (table: string) =>
-					Number((await runtime.database(table).count<{ total: number | string }[]>({ total: '*' }))[0]?.total ?? 0);
-				const archived = await count(ARCHIVE_ACTIVITY_TABLE);
-				const bar = createProgressBar('backfill', archived + (await count('directus_activity')));
-				const fromArchive = await absorbArchive(runtime.database, batchSize, (done) => bar.update(done));
-				const result = await refreshRollups(runtime.database, {
-					batchSize,
-					maxBatches: Number.POSITIVE_INFINITY,
-					onProgress: (done) => bar.update(fromArchive + done),
+				let bar: ReturnType<typeof createProgressBar> | undefined;
+				const result = await backfillRollups(runtime.database, batchSize, {
+					start: (total) => (bar = createProgressBar('backfill', total)),
+					update: (done) => bar?.update(done),
 				});
-				bar.finish();
-				process.stdout.write(
-					`${JSON.stringify({ rows: fromArchive + result.rows, archivedRows: fromArchive, liveRows: result.rows, watermark: result.watermark, durationMs: result.durationMs })}\n`,
-				);
+				bar?.finish();
+				process.stdout.write(`${JSON.stringify(result)}\n`);
 			}),
 		);
 	analytics
