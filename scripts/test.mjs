@@ -22,6 +22,7 @@ const OLDEST_HOST_SUITES = [
 	'test/integration/status-endpoint.test.ts',
 	'test/integration/migrations.test.ts',
 	'test/integration/privacy-and-archive.test.ts',
+	'test/integration/flow-health.test.ts',
 ];
 import { HostError, ensureHost, ensureNode, nodeEnv, repoRoot } from './host.mjs';
 

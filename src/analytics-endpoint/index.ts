@@ -5,6 +5,7 @@ import { ENDPOINT_ID } from '../shared/constants';
 import { createAlertSink } from '../server/services/alert-sink';
 import { mountBreakdownRoute } from './routes/breakdown';
 import { mountExportRoute } from './routes/export';
+import { mountFlowRoutes } from './routes/flows';
 import { mountMaintenanceRoutes } from './routes/maintenance';
 import { mountOverviewRoute } from './routes/overview';
 import { mountStatusRoutes } from './routes/status';
@@ -34,6 +35,7 @@ export default defineEndpoint({
 		mountTrendingRoute(router, runtime);
 		mountTimelineRoute(router, runtime);
 		mountExportRoute(router, runtime);
+		mountFlowRoutes(router, runtime);
 		mountStatusRoutes(router, runtime);
 		mountMaintenanceRoutes(router, runtime, createAlertSink(context));
 		mountWriterRoutes(router, runtime, swapDepsFrom(context as unknown as DirectusContextLike));

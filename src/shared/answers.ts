@@ -123,3 +123,68 @@ export interface TimelineAnswer {
 	/** Pass as `cursor` for the next (older) page; null on the last page. */
 	next: string | null;
 }
+
+/** Runs of one flow over a window; Directus records no durations, so none are given. */
+export interface FlowRunFigures {
+	runs: number;
+	succeeded: number;
+	failed: number;
+	/** Runs without a revision (flow accountability `activity`): their outcome was not recorded. */
+	unknown: number;
+	/** failed / (succeeded + failed), to four decimals; null when no run has a known outcome. */
+	failureRate: number | null;
+}
+
+export interface FlowRow extends FlowRunFigures {
+	flow: string;
+	/** From directus_flows now; null for a flow deleted since. */
+	name: string | null;
+	trigger: string | null;
+	status: string | null;
+	/** Epoch seconds of the window's last failed run, or null. */
+	lastFailureAt: number | null;
+	previous: FlowRunFigures;
+	change: { runs: number | null; failed: number | null };
+}
+
+export interface FlowsAnswer {
+	from: number;
+	to: number;
+	previous: { from: number; to: number };
+	flows: FlowRow[];
+	totals: FlowRunFigures;
+	byTrigger: ({ trigger: string | null } & FlowRunFigures)[];
+	durationsRecorded: false;
+}
+
+export interface FlowFailureRow {
+	/** The run's directus_activity id. */
+	id: number;
+	flow: string;
+	name: string | null;
+	at: number;
+	operation: string | null;
+	operationType: string | null;
+	stepKey: string | null;
+	stepStatus: string;
+	error: string | null;
+}
+
+export interface FlowFailuresAnswer {
+	rows: FlowFailureRow[];
+	nextCursor: string | null;
+}
+
+export interface FlowOperationRow {
+	/** From directus_operations now; null for an operation deleted since. */
+	operationType: string | null;
+	resolve: number;
+	reject: number;
+	unknown: number;
+	steps: number;
+	rejectRate: number | null;
+}
+
+export interface FlowOperationsAnswer {
+	rows: FlowOperationRow[];
+}

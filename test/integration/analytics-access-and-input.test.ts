@@ -11,6 +11,9 @@ const READ_ROUTES = [
 	'/analytics/trending',
 	'/analytics/timeline',
 	'/analytics/export',
+	'/analytics/flows',
+	'/analytics/flows/failures',
+	'/analytics/flows/operations',
 	'/analytics/status',
 	'/analytics/metrics',
 ];

@@ -179,12 +179,12 @@ describe('migrations', () => {
 		expect(await read('activity_analytics_rollup_collection_ips', 'ip')).toEqual(collectionIps);
 		await MIGRATIONS[from014]!.up(db);
 		expect(await db.schema.hasTable('activity_analytics_rollup_collection_users')).toBe(false);
-		// 011, 012 and 018 left fill requests, not filled tables: the live fill runs them once, in order. The sets
+		// 011, 012, 018 and 019 left fill requests, not filled tables: the live fill runs them once, in order. The sets
 		// come from the wide rollups: u1, u2 and 10.0.0.1, each in its bucket and collection; the count vectors
 		// from the user and IP rollups (5 rows, NULLs included) through that dictionary. These rollups have no
 		// raw rows, which the quarter vectors come from (tested below).
 		expect(Number((await db('activity_analytics_member_sets').count({ n: '*' }).first())?.['n'])).toBe(0);
-		expect(await runRequestedFills(db)).toEqual(['member_sets', 'member_counts', 'member_quarters']);
+		expect(await runRequestedFills(db)).toEqual(['member_sets', 'member_counts', 'member_quarters', 'flow_runs']);
 		expect(await runRequestedFills(db)).toEqual([]);
 		expect(await memberSetDifferences(db, { quarters: false })).toEqual({
 			checked: 8,
@@ -394,7 +394,8 @@ describe('migrations', () => {
 
 		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from018).map((m) => m.name));
 		expect(await db('activity_analytics_member_quarters').first()).toBeUndefined();
-		expect(await runRequestedFills(db)).toEqual(['member_quarters']);
+		// 019's fill runs after, as up ran it too (the flow rollups hold no run of these rows).
+		expect(await runRequestedFills(db)).toEqual(['member_quarters', 'flow_runs']);
 		const values = new Map(
 			(
 				(await db('activity_analytics_members').select('kind', 'id', 'value')) as {
@@ -440,6 +441,65 @@ describe('migrations', () => {
 		await db('activity_analytics_gaps').delete();
 		await db('directus_activity').whereIn('collection', ['mig18', 'mig18b']).delete();
 		for (const table of ['activity_analytics_member_quarters', 'activity_analytics_members']) await db(table).delete();
+	});
+
+	it('019 has the flow rollups filled with the runs the activity rollups absorbed, and none above the watermark or in a gap', async () => {
+		const from019 = MIGRATIONS.findIndex((m) => m.name.includes('-019-'));
+		while ((await migrationStatus(db)).applied.some((m) => m.includes('-019-'))) await db.migrate.down(MIGRATOR_CONFIG);
+		expect(await db.schema.hasTable('activity_analytics_flow_runs')).toBe(false);
+		const flow = '00000000-0000-4000-8000-000000000f19';
+		const at = Math.floor(Date.now() / 3_600_000) * 3_600 - 7_200;
+		const run = async (offset: number, steps: { key: string; status: string }[] | null) => {
+			const [inserted] = await db('directus_activity')
+				.insert({ action: 'run', collection: 'directus_flows', item: flow, timestamp: new Date((at + offset) * 1000) })
+				.returning('id');
+			const id = Number(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted);
+			if (steps)
+				await db('directus_revisions').insert({
+					activity: id,
+					collection: 'directus_flows',
+					item: flow,
+					data: JSON.stringify({
+						steps: steps.map((s) => ({ operation: null, options: {}, ...s })),
+						data: { a: 'boom' },
+					}),
+				});
+			return id;
+		};
+		await run(10, [{ key: 'a', status: 'resolve' }]);
+		await run(20, [{ key: 'a', status: 'reject' }]);
+		await run(30, null);
+		const gap = await run(40, [{ key: 'a', status: 'reject' }]);
+		const watermark = gap;
+		await run(50, [{ key: 'a', status: 'resolve' }]);
+		await db('activity_analytics_gaps').insert({ id: gap, seen_at: Date.now() });
+		await db('activity_analytics_state').insert({ key: 'rollup', watermark, generation: 1, updated_at: Date.now() });
+
+		expect(await migrateUp(db)).toEqual(MIGRATIONS.slice(from019).map((m) => m.name));
+		expect(await db('activity_analytics_flow_runs').first()).toBeUndefined();
+		expect(await runRequestedFills(db)).toEqual(['flow_runs']);
+		const hours = (await db('activity_analytics_flow_runs')
+			.where({ grain: 'h', flow })
+			.orderBy('outcome')
+			.select('outcome', 'events')) as { outcome: string; events: number | string }[];
+		expect(hours.map((h) => [h.outcome, Number(h.events)])).toEqual([
+			['failed', 1],
+			['succeeded', 1],
+			['unknown', 1],
+		]);
+		const failures = (await db('activity_analytics_flow_failures').select('flow', 'step_key', 'error')) as unknown[];
+		expect(failures).toEqual([{ flow, step_key: 'a', error: 'boom' }]);
+
+		await db('activity_analytics_state').delete();
+		await db('activity_analytics_gaps').delete();
+		await db('directus_revisions').where({ item: flow }).delete();
+		await db('directus_activity').where({ item: flow }).delete();
+		for (const table of [
+			'activity_analytics_flow_runs',
+			'activity_analytics_flow_steps',
+			'activity_analytics_flow_failures',
+		])
+			await db(table).delete();
 	});
 
 	it('down removes every table and index of ours, and leaves Directus tables alone', async () => {

@@ -17,6 +17,7 @@ import * as closeDays from '../../../migrations/20261201-015-close-days';
 import * as gapFloor from '../../../migrations/20261201-016-gap-floor';
 import * as openHours from '../../../migrations/20261201-017-open-hours';
 import * as memberQuarters from '../../../migrations/20261201-018-member-quarters';
+import * as flowRuns from '../../../migrations/20261204-019-flow-runs';
 
 interface Migration {
 	name: string;
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
 	gapFloor,
 	openHours,
 	memberQuarters,
+	flowRuns,
 ];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';

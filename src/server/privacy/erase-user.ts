@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { FLOW_FAILURES_TABLE } from '../schema/flow-tables';
 import { dialectOf, type Dialect } from '../schema/dialect';
 import { ARCHIVE_ACTIVITY_TABLE, ARCHIVE_REVISIONS_TABLE } from '../schema/retention-tables';
 import { forgetMembers } from '../members/member-dictionary';
@@ -110,6 +111,8 @@ export async function eraseUser(database: Knex, options: EraseOptions): Promise<
 	if (known?.email) failed.orWhere({ identifier: String(known.email).toLowerCase() });
 	report.failedLoginsErased = Number(await failed.delete());
 	report.alertsErased = Number(await database(ALERTS_TABLE).where({ by: 'user', actor: user }).delete());
+	// Failed Flow runs whose raw rows went without an archive still name the user (their runs' counts do not).
+	await database(FLOW_FAILURES_TABLE).where({ user }).delete();
 	report.durationMs = Math.round(performance.now() - started);
 	return report;
 }

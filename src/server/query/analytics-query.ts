@@ -51,6 +51,17 @@ export interface TrendingQuery extends AnalyticsWindow {
 	limit: number;
 }
 
+/** The Flow routes: a window, and optionally one flow's id. */
+export interface FlowsQuery extends AnalyticsWindow {
+	flow: string | null;
+}
+
+export interface FlowFailuresQuery extends FlowsQuery {
+	/** Failures strictly before this (time, then id), newest first. */
+	before: { at: number; id: number } | null;
+	limit: number;
+}
+
 export interface TimelineQuery extends AnalyticsWindow {
 	item: string | null;
 	/** Keyset cursor: the last id of the previous page. */

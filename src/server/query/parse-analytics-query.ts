@@ -10,6 +10,8 @@ import {
 	type BreakdownQuery,
 	type BreakdownSort,
 	type ExportQuery,
+	type FlowFailuresQuery,
+	type FlowsQuery,
 	type Filters,
 	type Interval,
 	type RangeKey,
@@ -280,4 +282,40 @@ export function parseExportQuery(params: RawParams, context: ParseContext): Expo
 		...parseWindow(params, context),
 		format: readChoice(params, 'format', ['csv', 'ndjson'] as const, 'ndjson'),
 	};
+}
+
+/** The Flow routes take a window (no activity filters) and, optionally, one flow. */
+const FLOW_WINDOW_PARAMS = ['range', 'from', 'to', 'tz', 'flow'] as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parseFlowWindow(params: RawParams, context: ParseContext, extra: readonly string[]): FlowsQuery {
+	assertKnownParams(params, [...FLOW_WINDOW_PARAMS, ...extra]);
+	const flow = readSingle(params, 'flow') || null;
+	if (flow !== null && !UUID.test(flow)) throw new AnalyticsQueryError('flow', 'must be a flow id (a UUID)');
+	return { ...parseWindow(params, context), flow: flow?.toLowerCase() ?? null };
+}
+
+export function parseFlowsQuery(params: RawParams, context: ParseContext): FlowsQuery {
+	return parseFlowWindow(params, context, []);
+}
+
+export function parseFlowOperationsQuery(params: RawParams, context: ParseContext): FlowsQuery {
+	return parseFlowWindow(params, context, []);
+}
+
+export function parseFlowFailuresQuery(params: RawParams, context: ParseContext): FlowFailuresQuery {
+	const window = parseFlowWindow(params, context, ['cursor', 'limit']);
+	const cursor = readSingle(params, 'cursor') || null;
+	let before: { at: number; id: number } | null = null;
+	if (cursor !== null) {
+		const decoded = /^[A-Za-z0-9_-]{1,60}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+		const match = /^at:(\d{1,12}),id:(\d{1,18})$/.exec(decoded);
+		if (!match) throw new AnalyticsQueryError('cursor', 'is not a cursor this API returned');
+		before = { at: Number(match[1]), id: Number(match[2]) };
+	}
+	return { ...window, before, limit: readInteger(params, 'limit', 50, 1, 200) };
+}
+
+export function encodeFlowFailureCursor(at: number, id: number): string {
+	return Buffer.from(`at:${at},id:${id}`, 'utf8').toString('base64url');
 }

@@ -3,6 +3,7 @@ import { dialectOf, type Dialect } from '../schema/dialect';
 import { MEMBER_COUNTS_TABLE, MEMBER_QUARTERS_TABLE, MEMBERS_TABLE, MEMBER_SETS_TABLE } from '../schema/member-tables';
 import { closeFinishedDays, moveOpenHours, openHoursFrom } from './close-buckets';
 import { applyRowsToRollups } from './rollup-batch';
+import { absorbPendingFlowRuns, resetFlowRollups } from './flow-run-rollups';
 import { FILL_KEY_PREFIX, runRequestedFills } from './requested-fills';
 import { ensureStateRow, lockState, withRetry } from './rollup-lock';
 import { GAPS_TABLE, ROLLUP_STATE_KEY, ROLLUP_TABLES, STATE_TABLE } from '../schema/rollup-tables';
@@ -121,10 +122,17 @@ async function absorbBatch(
 		const absorbed = live - filledGaps.filter(inRange).length + filledGaps.length;
 
 		if (conditions.length > 0)
-			await applyRowsToRollups(trx, dialect, 'directus_activity', conditions.join(' or '), 1, {
-				days: daysClosedBefore,
-				hours: hoursClosedBefore,
-			});
+			await applyRowsToRollups(
+				trx,
+				dialect,
+				'directus_activity',
+				conditions.join(' or '),
+				1,
+				{ days: daysClosedBefore, hours: hoursClosedBefore },
+				now,
+			);
+		// Flow runs absorbed before Directus wrote their revision: counted once it is there.
+		const settled = await absorbPendingFlowRuns(trx, dialect, now);
 
 		for (let i = 0; i < newGaps.length; i += 500) {
 			await trx(GAPS_TABLE).insert(newGaps.slice(i, i + 500).map((id) => ({ id, seen_at: now })));
@@ -138,7 +146,7 @@ async function absorbBatch(
 			.delete();
 		const [{ open } = { open: 0 }] = await trx(GAPS_TABLE).count<{ open: number | string }[]>({ open: '*' });
 
-		const generation = absorbed > 0 ? state.generation + 1 : state.generation;
+		const generation = absorbed > 0 || settled > 0 ? state.generation + 1 : state.generation;
 		await trx(STATE_TABLE).where({ key: ROLLUP_STATE_KEY }).update({ watermark, generation, updated_at: now });
 		return {
 			rows: absorbed,
@@ -210,6 +218,7 @@ export async function resetRollups(database: Knex): Promise<void> {
 		await trx(MEMBER_COUNTS_TABLE).delete();
 		await trx(MEMBER_QUARTERS_TABLE).delete();
 		await trx(MEMBERS_TABLE).delete();
+		await resetFlowRollups(trx);
 		// The rebuild fills every table as it goes.
 		await trx(STATE_TABLE).where('key', 'like', `${FILL_KEY_PREFIX}%`).delete();
 		// The open gaps stay (their transactions may still commit); holes the refresh had already passed are

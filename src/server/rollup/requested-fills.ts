@@ -5,6 +5,8 @@ import { fillMemberCounts } from '../members/update-member-counts';
 import { MEMBERS_TABLE } from '../schema/member-tables';
 import { GAPS_TABLE, STATE_TABLE } from '../schema/rollup-tables';
 import { addRowsToMemberQuarters } from './rollup-batch';
+import { applyFlowRuns } from './flow-run-rollups';
+import { ARCHIVE_ACTIVITY_TABLE } from '../schema/retention-tables';
 import { bumpGeneration, ensureStateRow, lockState, withRetry } from './rollup-lock';
 import type { RollupState } from './rollup-state';
 
@@ -32,7 +34,23 @@ const FILLS: readonly {
 	},
 	{ name: 'member_counts', fill: fillMemberCounts },
 	{ name: 'member_quarters', fill: fillMemberQuartersFromRaw },
+	{ name: 'flow_runs', fill: fillFlowRunsFromRaw },
 ];
+
+/** The Flow runs among the rows the rollups absorbed: the archive's, and the live ones at or below the watermark. */
+async function fillFlowRunsFromRaw(trx: Knex.Transaction, dialect: Dialect, { watermark }: RollupState): Promise<void> {
+	const q = (column: string) => dialect.quote(column);
+	const now = Date.now();
+	await applyFlowRuns(trx, dialect, ARCHIVE_ACTIVITY_TABLE, '1 = 1', 1, now);
+	await applyFlowRuns(
+		trx,
+		dialect,
+		'directus_activity',
+		`${q('id')} <= ${Math.trunc(watermark)} and ${q('id')} not in (select ${q('id')} from ${q(GAPS_TABLE)})`,
+		1,
+		now,
+	);
+}
 
 /** The raw rows the rollups absorbed (at or below the watermark, not in an open gap), a chunk of ids at a time. */
 async function fillMemberQuartersFromRaw(

@@ -5,6 +5,7 @@ import { MEMBER_SOURCES } from '../schema/member-tables';
 import { addStagedMembers, removeVanishedMembers } from '../members/update-member-sets';
 import { applyStagedQuarters } from '../members/update-member-quarters';
 import { rollupUpsertSql } from './rollup-upsert';
+import { applyFlowRuns } from './flow-run-rollups';
 import {
 	ALL_HOURS_CLOSED,
 	DIMENSIONS,
@@ -120,6 +121,7 @@ export async function applyRowsToRollups(
 	condition: string,
 	sign: 1 | -1,
 	closed: ClosedBefore,
+	now: number = Date.now(),
 ): Promise<void> {
 	if (sign < 0 && closed.hours < ALL_HOURS_CLOSED)
 		throw new Error('subtracting rows from the rollups needs every hour closed');
@@ -148,4 +150,5 @@ export async function applyRowsToRollups(
 		await addStagedMembers(trx, dialect, BATCH_TABLE);
 	}
 	await trx.raw(dialect.dropTempTable(BATCH_TABLE));
+	await applyFlowRuns(trx, dialect, source, condition, sign, now);
 }

@@ -2,7 +2,7 @@ import type { Dialect } from '../schema/dialect';
 import type { RollupTable } from '../schema/rollup-tables';
 
 /** A rollup row's key: its grain, bucket and dimensions. */
-function rollupKey(table: Pick<RollupTable, 'dims'>): string[] {
+function rollupKey(table: { dims: readonly string[] }): string[] {
 	return ['grain', 'bucket', ...table.dims];
 }
 
@@ -12,7 +12,8 @@ function rollupKey(table: Pick<RollupTable, 'dims'>): string[] {
  */
 export function rollupUpsertSql(
 	dialect: Dialect,
-	table: Pick<RollupTable, 'name' | 'dims'>,
+	// The activity rollups (RollupTable) and the flow rollups share the (grain, bucket, ...dims, events) shape.
+	table: Pick<RollupTable, 'name'> & { dims: readonly string[] },
 	select: string,
 	mode: 'add' | 'replace',
 ): string {
