@@ -179,6 +179,20 @@ async function flowsById(context: QueryContext, ids: readonly string[]) {
 	return flows;
 }
 
+/** Each operation's type, from directus_operations now (an operation deleted since is missing). */
+async function operationTypes(context: QueryContext, ids: readonly string[]): Promise<Map<string, string>> {
+	const unique = [...new Set(ids)].filter(Boolean);
+	const types = new Map<string, string>();
+	for (let i = 0; i < unique.length; i += 500) {
+		const rows = (await context
+			.db('directus_operations')
+			.whereIn('id', unique.slice(i, i + 500))
+			.select('id', 'type')) as { id: string; type: string }[];
+		for (const row of rows) types.set(String(row.id), String(row.type));
+	}
+	return types;
+}
+
 /** Last failed run per flow in the span: the failures table holds every absorbed one, the raw runs the rest. */
 async function lastFailures(context: QueryContext, span: Span, flow: string | null, raw: RawRun[]) {
 	const query = context
@@ -243,15 +257,10 @@ export async function runFlows(context: QueryContext, query: FlowsQuery): Promis
 /** Step outcomes per operation type (read from directus_operations; null for an operation deleted since). */
 export async function runFlowOperations(context: QueryContext, query: FlowsQuery): Promise<FlowOperationsAnswer> {
 	const { steps } = await countSpan(context, { from: query.from, to: query.to }, query.flow);
-	const operationIds = [...new Set([...steps.keys()].map((key) => key.split(SEP)[1]!))].filter(Boolean);
-	const types = new Map<string, string>();
-	for (let i = 0; i < operationIds.length; i += 500) {
-		const rows = (await context
-			.db('directus_operations')
-			.whereIn('id', operationIds.slice(i, i + 500))
-			.select('id', 'type')) as { id: string; type: string }[];
-		for (const row of rows) types.set(String(row.id), String(row.type));
-	}
+	const types = await operationTypes(
+		context,
+		[...steps.keys()].map((key) => key.split(SEP)[1]!),
+	);
 	const byType = new Map<string | null, { resolve: number; reject: number; unknown: number }>();
 	for (const [key, n] of steps) {
 		const [, operation, status] = key.split(SEP) as [string, string, string];
@@ -339,14 +348,10 @@ export async function runFlowFailures(context: QueryContext, query: FlowFailures
 	rows.sort((a, b) => b.at - a.at || b.id - a.id);
 	const page = rows.slice(0, query.limit);
 	const flows = await flowsById(context, [...new Set(page.map((r) => r.flow))]);
-	const operationIds = [...new Set(page.map((r) => r.operation).filter((o): o is string => o !== null))];
-	const types = new Map<string, string>();
-	if (operationIds.length > 0)
-		for (const row of (await db('directus_operations').whereIn('id', operationIds).select('id', 'type')) as {
-			id: string;
-			type: string;
-		}[])
-			types.set(String(row.id), String(row.type));
+	const types = await operationTypes(
+		context,
+		page.flatMap((r) => (r.operation === null ? [] : [r.operation])),
+	);
 	const last = page.at(-1);
 	return {
 		rows: page.map((r): FlowFailureRow => ({
