@@ -17,8 +17,8 @@ import type { RollupState } from './rollup-state';
  */
 export const FILL_KEY_PREFIX = 'fill:';
 
-// Ids per staged chunk of the quarter fill: a chunk's vectors are built in memory, so this bounds what one holds.
-const QUARTER_CHUNK_IDS = 200_000;
+// Ids per chunk of a fill: a chunk's vectors or decoded runs are built in memory, so this bounds what one holds.
+const FILL_CHUNK_IDS = 200_000;
 
 /** In the order they must run: the counts and quarters map values through the dictionary the sets fill. */
 const FILLS: readonly {
@@ -37,18 +37,37 @@ const FILLS: readonly {
 	{ name: 'flow_runs', fill: fillFlowRunsFromRaw },
 ];
 
-/** The Flow runs among the rows the rollups absorbed: the archive's, and the live ones at or below the watermark. */
-async function fillFlowRunsFromRaw(trx: Knex.Transaction, dialect: Dialect, { watermark }: RollupState): Promise<void> {
+/**
+ * Conditions over `table`'s ids up to `maxId`, a chunk of ids each, leaving out the open gaps: a fill holds
+ * one chunk's rows in memory at a time, however long the history.
+ */
+async function absorbedIdChunks(
+	trx: Knex.Transaction,
+	dialect: Dialect,
+	table: string,
+	maxId: number,
+	visit: (condition: string) => Promise<unknown>,
+): Promise<void> {
+	const first = await trx(table).where('id', '<=', maxId).min({ id: 'id' }).first();
+	if (first?.id === null || first?.id === undefined) return;
 	const q = (column: string) => dialect.quote(column);
+	for (let lo = Number(first.id) - 1; lo < maxId; lo += FILL_CHUNK_IDS) {
+		const hi = Math.min(maxId, lo + FILL_CHUNK_IDS);
+		await visit(
+			`${q('id')} > ${Math.trunc(lo)} and ${q('id')} <= ${Math.trunc(hi)} and ${q('id')} not in (select ${q('id')} from ${q(GAPS_TABLE)})`,
+		);
+	}
+}
+
+/** The Flow runs among the rows the rollups absorbed: every archived one, and the live ones at or below the watermark. */
+async function fillFlowRunsFromRaw(trx: Knex.Transaction, dialect: Dialect, { watermark }: RollupState): Promise<void> {
 	const now = Date.now();
-	await applyFlowRuns(trx, dialect, ARCHIVE_ACTIVITY_TABLE, '1 = 1', 1, now);
-	await applyFlowRuns(
-		trx,
-		dialect,
-		'directus_activity',
-		`${q('id')} <= ${Math.trunc(watermark)} and ${q('id')} not in (select ${q('id')} from ${q(GAPS_TABLE)})`,
-		1,
-		now,
+	const archived = await trx(ARCHIVE_ACTIVITY_TABLE).max({ id: 'id' }).first();
+	await absorbedIdChunks(trx, dialect, ARCHIVE_ACTIVITY_TABLE, Number(archived?.id ?? 0), (condition) =>
+		applyFlowRuns(trx, dialect, ARCHIVE_ACTIVITY_TABLE, condition, 1, now),
+	);
+	await absorbedIdChunks(trx, dialect, 'directus_activity', watermark, (condition) =>
+		applyFlowRuns(trx, dialect, 'directus_activity', condition, 1, now),
 	);
 }
 
@@ -58,18 +77,9 @@ async function fillMemberQuartersFromRaw(
 	dialect: Dialect,
 	{ watermark }: RollupState,
 ): Promise<void> {
-	const first = await trx('directus_activity').where('id', '<=', watermark).min({ id: 'id' }).first();
-	if (first?.id === null || first?.id === undefined) return;
-	const q = (column: string) => dialect.quote(column);
-	for (let lo = Number(first.id) - 1; lo < watermark; lo += QUARTER_CHUNK_IDS) {
-		const hi = Math.min(watermark, lo + QUARTER_CHUNK_IDS);
-		await addRowsToMemberQuarters(
-			trx,
-			dialect,
-			'directus_activity',
-			`${q('id')} > ${Math.trunc(lo)} and ${q('id')} <= ${Math.trunc(hi)} and ${q('id')} not in (select ${q('id')} from ${q(GAPS_TABLE)})`,
-		);
-	}
+	await absorbedIdChunks(trx, dialect, 'directus_activity', watermark, (condition) =>
+		addRowsToMemberQuarters(trx, dialect, 'directus_activity', condition),
+	);
 }
 
 /** Runs the fills migrations asked for, each in one transaction with its request; returns their names. */
