@@ -2,7 +2,7 @@ import { defineHook } from '@directus/extensions-sdk';
 import { currentAnalyticsRuntime, useAnalyticsRuntime } from '../server/services/analytics-runtime';
 import { registerAnalyticsCli } from '../server/cli/register-analytics-cli';
 import { describeConfig } from '../server/schema/config';
-import { createAlertSink } from '../server/services/alert-sink';
+import { createAlertSinks } from '../server/services/alert-sink';
 import { createItemEventCapture, type EventContext } from '../server/capture/capture-item-events';
 import { detectDirectusVersion, revisionShapeFor } from '../server/capture/directus-version';
 import { holdAnswers, holdSocketAnswers } from '../server/capture/hold-answers';
@@ -77,14 +77,14 @@ export default defineHook(({ schedule, init, action }, context) => {
 	if (analytics.replacedPrevious) void startWriter();
 	else init('app.before', startWriter);
 
-	const alertSink = createAlertSink(context);
+	const alerts = createAlertSinks(context);
 	const archiveFiles = createArchiveFileStore(directus as unknown as Parameters<typeof createArchiveFileStore>[0]);
 	if (analytics.config.refreshCron) {
 		// Directus's schedule() runs each tick on one instance only when Redis is shared.
 		schedule(analytics.config.refreshCron, async () => {
 			analytics.scheduledRuns.refresh++;
 			try {
-				await runRefresh(analytics, { alertSink });
+				await runRefresh(analytics, { alerts });
 			} catch (error) {
 				logger.warn(
 					{ err: error instanceof Error ? error.message : String(error) },

@@ -2,7 +2,7 @@ import { defineEndpoint } from '@directus/extensions-sdk';
 import compression from 'compression';
 import { useAnalyticsRuntime } from '../server/services/analytics-runtime';
 import { ENDPOINT_ID } from '../shared/constants';
-import { createAlertSink } from '../server/services/alert-sink';
+import { createAlertSinks } from '../server/services/alert-sink';
 import { mountBreakdownRoute } from './routes/breakdown';
 import { mountExportRoute } from './routes/export';
 import { mountFlowRoutes } from './routes/flows';
@@ -37,7 +37,7 @@ export default defineEndpoint({
 		mountExportRoute(router, runtime);
 		mountFlowRoutes(router, runtime);
 		mountStatusRoutes(router, runtime);
-		mountMaintenanceRoutes(router, runtime, createAlertSink(context));
+		mountMaintenanceRoutes(router, runtime, createAlertSinks(context));
 		mountWriterRoutes(router, runtime, swapDepsFrom(context as unknown as DirectusContextLike));
 	},
 });

@@ -26,6 +26,17 @@ const en = {
 	rollups_at: 'rollups {when}',
 	none: '(none)',
 	public_system: 'Public / system',
+	flow_health: 'Flow health',
+	flow: 'Flow',
+	runs: 'Runs',
+	failed: 'Failed',
+	failure_rate: 'Failure rate',
+	recent_failures: 'Recent failures',
+	no_flow_runs: 'No flow runs in this window.',
+	no_failures: 'No failed runs in this window.',
+	deleted_flow: '(deleted flow)',
+	unknown_runs: '{count} runs without a recorded outcome (flow accountability "activity")',
+	durations_not_recorded: 'Directus records no run durations, so none are shown.',
 };
 
 export type PanelMessageKey = keyof typeof en;
@@ -56,6 +67,17 @@ const de: Record<PanelMessageKey, string> = {
 	rollups_at: 'Rollups {when}',
 	none: '(keine)',
 	public_system: 'Öffentlich / System',
+	flow_health: 'Flow-Zustand',
+	flow: 'Flow',
+	runs: 'Läufe',
+	failed: 'Fehlgeschlagen',
+	failure_rate: 'Fehlerquote',
+	recent_failures: 'Letzte Fehler',
+	no_flow_runs: 'Keine Flow-Läufe in diesem Zeitraum.',
+	no_failures: 'Keine fehlgeschlagenen Läufe in diesem Zeitraum.',
+	deleted_flow: '(gelöschter Flow)',
+	unknown_runs: '{count} Läufe ohne aufgezeichnetes Ergebnis (Flow-Accountability „activity“)',
+	durations_not_recorded: 'Directus zeichnet keine Laufzeiten auf, daher werden keine angezeigt.',
 };
 
 export const PANEL_MESSAGES: Record<string, Record<PanelMessageKey, string>> = { 'en-US': en, 'de-DE': de };

@@ -7,6 +7,7 @@ export const PANEL_WIDGETS = [
 	{ value: 'users', text: 'Top users' },
 	{ value: 'ips', text: 'Top IPs' },
 	{ value: 'suspicious', text: 'Suspicious actors' },
+	{ value: 'flows', text: 'Flow health' },
 ] as const;
 
 export type PanelWidget = (typeof PANEL_WIDGETS)[number]['value'];
@@ -30,8 +31,8 @@ export interface ClickFilters {
 	user: string | null;
 }
 
-/** The query string every request of the panel shares: window, zone and filters (options, then clicks). */
-export function buildWindowParams(options: PanelOptions, clicks: ClickFilters, tz: string): Record<string, string> {
+/** The window and zone alone, as the Flow routes take them (a flow run has no collection or user filter). */
+export function buildPeriodParams(options: PanelOptions, tz: string): Record<string, string> {
 	const params: Record<string, string> = { tz };
 	if (options.range === 'custom' && options.from && options.to) {
 		params['from'] = new Date(options.from).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -39,6 +40,12 @@ export function buildWindowParams(options: PanelOptions, clicks: ClickFilters, t
 	} else {
 		params['range'] = options.range && options.range !== 'custom' ? options.range : '7d';
 	}
+	return params;
+}
+
+/** The query string the activity requests share: window, zone and filters (options, then clicks). */
+export function buildWindowParams(options: PanelOptions, clicks: ClickFilters, tz: string): Record<string, string> {
+	const params = buildPeriodParams(options, tz);
 	const collection = clicks.collection ?? options.collection;
 	if (collection) params['collection'] = collection;
 	if (options.action) params['action'] = options.action;

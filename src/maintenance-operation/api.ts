@@ -1,6 +1,6 @@
 import { defineOperationApi } from '@directus/extensions-sdk';
 import { InvalidPayloadError } from '@directus/errors';
-import { createAlertSink } from '../server/services/alert-sink';
+import { createAlertSinks } from '../server/services/alert-sink';
 import { useAnalyticsRuntime } from '../server/services/analytics-runtime';
 import {
 	MaintenanceOptionsError,
@@ -29,7 +29,7 @@ export default defineOperationApi<MaintenanceOptions>({
 			const tasks = parseMaintenanceTasks(options.tasks);
 			const since = parseSince(options.since);
 			const files = createArchiveFileStore(context as unknown as Parameters<typeof createArchiveFileStore>[0]);
-			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSink(context), {
+			return await runMaintenance(useAnalyticsRuntime(context), tasks, createAlertSinks(context), {
 				retention: parseRetentionSettings(options),
 				privacy: parsePrivacySettings(options, tasks),
 				views: parseViewList(options.materialized_views),

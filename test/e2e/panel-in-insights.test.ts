@@ -8,6 +8,7 @@ import { repoRoot } from '../../scripts/host.mjs';
 import { api, apiOk, createNonAdminUser } from '../support/api';
 import { dismissLicensePrompt, launchChromium, logIn, screenshot, signInWithSession } from '../support/browser';
 import { openHostDatabase } from '../support/database';
+import { createWebhookFlow, runWebhookFlow } from '../support/flows';
 
 // The panel in the real admin app, in real Chromium, on seeded data. PANEL_TEST_ROWS raises the dataset
 // (1M for the first-paint figure in the README); CI uses 20k.
@@ -183,6 +184,56 @@ describe('the activity panel in the Directus admin app', () => {
 		expect(requests.find((u) => u.includes('collection='))).toContain(`collection=${top.data.rows[0]!.key}`);
 		await page.getByTestId('clear-collection').waitFor();
 		await page.context().close();
+	});
+
+	it('shows flow health: failure rate per flow and recent failures, each linking to the flow in the app', async () => {
+		const failing = await createWebhookFlow('Sync to CRM', 'all', {
+			type: 'exec',
+			options: { code: "module.exports = async function () { throw new Error('crm is down'); };" },
+		});
+		const fine = await createWebhookFlow('Nightly digest', 'all', { type: 'log', options: { message: 'ok' } });
+		await runWebhookFlow(failing, 3);
+		await runWebhookFlow(fine, 2);
+		for (const id of [failing, fine]) await apiOk(`/flows/${id}`, { method: 'PATCH', body: { status: 'inactive' } });
+		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: { widgets: ['flows'] } } });
+		// The first test's panel cached this window's answer before these flows ran.
+		await apiOk('/analytics/cache', { method: 'DELETE' });
+		const page = await newAdminPage();
+		await page.goto(`${inject('host').url}/admin/insights/${dashboardId}`);
+		const widget = page.getByTestId('flows');
+		await widget.getByTestId('flow-row').first().waitFor({ timeout: 30_000 });
+		await dismissLicensePrompt(page);
+		const period = `range=7d&tz=${encodeURIComponent(TZ)}`;
+		const flows = await apiOk<{
+			data: {
+				flows: { flow: string; name: string | null; runs: number; failed: number; failureRate: number | null }[];
+			};
+		}>(`/analytics/flows?${period}`);
+		const expected = flows.data.flows.filter((f) => f.runs > 0).slice(0, 8);
+		const rows = widget.getByTestId('flow-row');
+		expect(await rows.count()).toBe(expected.length);
+		for (const [i, flow] of expected.entries()) {
+			const row = rows.nth(i);
+			expect(await row.getAttribute('data-flow')).toBe(flow.flow);
+			expect(Number((await row.getByTestId('flow-runs').innerText()).replace(/\D/g, ''))).toBe(flow.runs);
+			expect(Number((await row.getByTestId('flow-failed').innerText()).replace(/\D/g, ''))).toBe(flow.failed);
+			expect(await row.getByTestId('flow-rate').getAttribute('data-value')).toBe(String(flow.failureRate ?? ''));
+		}
+		// Most failures first: the failing flow leads, at 100 %.
+		expect(expected[0]).toMatchObject({ flow: failing, failed: 3, failureRate: 1 });
+		expect(await rows.first().getByTestId('flow-rate').innerText()).toBe('100%');
+		const failures = await apiOk<{ data: { rows: { id: number; flow: string; error: string | null }[] } }>(
+			`/analytics/flows/failures?${period}&limit=5`,
+		);
+		const items = widget.getByTestId('flow-failure');
+		expect(await items.count()).toBe(failures.data.rows.length);
+		expect(await items.first().innerText()).toContain('crm is down');
+		await screenshot(page, 'panel-flows');
+		// The flow's name is a link into the app's flow editor.
+		await rows.first().getByRole('link', { name: 'Sync to CRM' }).click();
+		await page.waitForURL(new RegExp(`/admin/settings/flows/${failing}`));
+		await page.context().close();
+		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
 	});
 
 	it("shows the API's error message for a window the API refuses", async () => {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, apiData, apiOk, type DirectusErrorBody } from '../support/api';
 import { openHostDatabase } from '../support/database';
+import { createWebhookFlow, runWebhookFlow } from '../support/flows';
 import { epochSql } from '../support/ground-truth';
 
 // Real flows run by the real Directus: one that succeeds, a request to a closed port, a script that throws,
@@ -9,20 +10,6 @@ import { epochSql } from '../support/ground-truth';
 let db: Knex;
 const flows: Record<'ok' | 'closed' | 'throws' | 'silent', string> = { ok: '', closed: '', throws: '', silent: '' };
 const RUNS = { ok: 5, closed: 3, throws: 2, silent: 2 };
-
-async function createFlow(name: string, accountability: string, operation: Record<string, unknown>): Promise<string> {
-	const flow = await apiData<{ id: string }>('/flows', {
-		method: 'POST',
-		// POST: Directus's own cache could answer a repeated GET without running the flow.
-		body: { name, status: 'active', trigger: 'webhook', accountability, options: { method: 'POST' } },
-	});
-	const created = await apiData<{ id: string }>('/operations', {
-		method: 'POST',
-		body: { flow: flow.id, key: 'step', name: 'Step', position_x: 19, position_y: 1, ...operation },
-	});
-	await apiData(`/flows/${flow.id}`, { method: 'PATCH', body: { operation: created.id } });
-	return flow.id;
-}
 
 interface TruthRun {
 	id: number;
@@ -98,22 +85,69 @@ async function expectFlowsEqualTruth(from: number, to: number) {
 	return data;
 }
 
+/** The documented recipe: a Flow with an event trigger on items.create of the flow alerts, recording each. */
+async function createAlertInbox(): Promise<string> {
+	if ((await api('/collections/flow_alert_inbox')).status !== 200)
+		await apiOk('/collections', {
+			method: 'POST',
+			body: {
+				collection: 'flow_alert_inbox',
+				schema: {},
+				meta: {},
+				fields: [
+					{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } },
+					{ field: 'flow', type: 'string', schema: {} },
+					{ field: 'failed', type: 'integer', schema: {} },
+				],
+			},
+		});
+	const flow = await apiData<{ id: string }>('/flows', {
+		method: 'POST',
+		body: {
+			name: 'Flow failure alert',
+			status: 'active',
+			trigger: 'event',
+			accountability: 'all',
+			options: { type: 'action', scope: ['items.create'], collections: ['activity_analytics_flow_alerts'] },
+		},
+	});
+	const operation = await apiData<{ id: string }>('/operations', {
+		method: 'POST',
+		body: {
+			flow: flow.id,
+			key: 'record',
+			name: 'Record',
+			type: 'item-create',
+			position_x: 19,
+			position_y: 1,
+			options: {
+				collection: 'flow_alert_inbox',
+				permissions: '$full',
+				payload: { flow: '{{$trigger.payload.flow}}', failed: '{{$trigger.payload.failed}}' },
+			},
+		},
+	});
+	await apiData(`/flows/${flow.id}`, { method: 'PATCH', body: { operation: operation.id } });
+	return flow.id;
+}
+
+let inboxFlow = '';
+/** Alerts earlier suites of this host raised, before the inbox Flow listened. */
+let alertsBefore = 0;
+/** When the first refresh was asked for, and what it answered. */
+let firstRefresh: { at: number; flowAlerts: number } = { at: 0, flowAlerts: 0 };
+
 beforeAll(async () => {
 	db = openHostDatabase();
 	// Directus 12 without a license keeps at most five flows active: each is run, then deactivated, and the
 	// flows earlier suites of this host left active (their files are done: files run one at a time) go first.
 	for (const { id } of await apiData<{ id: string }[]>('/flows?filter[status][_eq]=active&fields=id'))
 		await apiData(`/flows/${id}`, { method: 'PATCH', body: { status: 'inactive' } });
+	alertsBefore = Number((await db('activity_analytics_flow_alerts').max({ id: 'id' }).first())?.id ?? 0);
+	inboxFlow = await createAlertInbox();
 	const make = async (key: keyof typeof flows, accountability: string, operation: Record<string, unknown>) => {
-		flows[key] = await createFlow(`Health ${key}`, accountability, operation);
-		// A new flow is loaded by Directus's flow manager a moment after it is saved.
-		const deadline = Date.now() + 10_000;
-		while ((await api(`/flows/trigger/${flows[key]}`, { method: 'POST' })).status >= 300) {
-			if (Date.now() > deadline) throw new Error(`flow ${key} never became callable`);
-			await new Promise((resolve) => setTimeout(resolve, 200));
-		}
-		for (let i = 1; i < RUNS[key]; i++)
-			expect((await api(`/flows/trigger/${flows[key]}`, { method: 'POST' })).status).toBeLessThan(300);
+		flows[key] = await createWebhookFlow(`Health ${key}`, accountability, operation);
+		await runWebhookFlow(flows[key], RUNS[key]);
 		await apiData(`/flows/${flows[key]}`, { method: 'PATCH', body: { status: 'inactive' } });
 	};
 	await make('ok', 'all', { type: 'log', options: { message: 'fine' } });
@@ -151,7 +185,9 @@ describe('flow health', () => {
 		expect(raw.flows.find((f) => f.flow === flows.closed)?.failureRate).toBe(1);
 		expect(raw.flows.find((f) => f.flow === flows.ok)?.failureRate).toBe(0);
 		expect(raw.flows.find((f) => f.flow === flows.silent)).toMatchObject({ unknown: RUNS.silent, failureRate: null });
-		await apiOk('/analytics/refresh', { method: 'POST' });
+		const at = Date.now();
+		const refreshed = await apiOk<{ data: { flowAlerts: number } }>('/analytics/refresh', { method: 'POST' });
+		firstRefresh = { at, flowAlerts: refreshed.data.flowAlerts };
 		expect(Number((await db('activity_analytics_flow_runs').count({ n: '*' }))[0]?.['n'])).toBeGreaterThan(0);
 		await expectFlowsEqualTruth(from, to);
 		// A window that only the rollups' whole buckets answer, and one in a time zone of its own.
@@ -164,6 +200,72 @@ describe('flow health', () => {
 		);
 		expect(data.durationsRecorded).toBe(false);
 		expect(data.flows.find((f) => f.flow === flows.ok)?.runs).toBe(RUNS.ok);
+	});
+
+	it('announces each flow failing past the threshold once per window, and a Flow with an event trigger receives it', async () => {
+		// The test hosts set ACTIVITY_ANALYTICS_FLOW_ALERT_MIN_RUNS=2 and keep the default rate (0.5) and window (1h).
+		const hour = Math.floor(firstRefresh.at / 3_600_000) * 3600;
+		const expected: { flow: string; window_start: number; runs: number; succeeded: number; failed: number }[] = [];
+		for (const start of [hour - 3600, hour]) {
+			const truth = await truthRuns(start, start + 3600);
+			for (const flow of Object.values(flows)) {
+				const runs = truth.filter((r) => r.flow === flow);
+				const failed = runs.filter((r) => r.outcome === 'failed').length;
+				const succeeded = runs.filter((r) => r.outcome === 'succeeded').length;
+				if (failed + succeeded >= 2 && failed / (failed + succeeded) >= 0.5)
+					expected.push({ flow, window_start: start, runs: runs.length, succeeded, failed });
+			}
+		}
+		// The flow whose every request is refused has two runs in one of the two hours (three, every other one
+		// moved 1.5 hours back), so at least one alert is due; the one that always succeeds never is.
+		expect(expected.some((a) => a.flow === flows.closed)).toBe(true);
+		const stored = (
+			await apiData<
+				{
+					flow: string;
+					window: string;
+					window_start: number | string;
+					runs: number;
+					succeeded: number;
+					failed: number;
+					failure_rate: number;
+					last_error: string | null;
+				}[]
+			>(`/items/activity_analytics_flow_alerts?filter[flow][_in]=${Object.values(flows).join(',')}&limit=-1`)
+		).map((a) => ({
+			...a,
+			window_start: Number(a.window_start),
+			runs: Number(a.runs),
+			succeeded: Number(a.succeeded),
+			failed: Number(a.failed),
+		}));
+		const key = (a: { flow: string; window_start: number }) => `${a.flow}@${a.window_start}`;
+		expect(stored.map(key).sort()).toEqual(expected.map(key).sort());
+		for (const alert of stored) {
+			const truth = expected.find((e) => key(e) === key(alert))!;
+			expect(alert).toMatchObject({ window: '1h', runs: truth.runs, succeeded: truth.succeeded, failed: truth.failed });
+			expect(Number(alert.failure_rate)).toBeCloseTo(truth.failed / (truth.failed + truth.succeeded), 4);
+			if (alert.flow === flows.closed) expect(alert.last_error).toMatch(/denied IP address|ECONNREFUSED/);
+			if (alert.flow === flows.throws) expect(alert.last_error).toContain('flow health boom');
+		}
+		expect(firstRefresh.flowAlerts).toBeGreaterThanOrEqual(expected.length);
+		// The inbox Flow ran once per alert since it listens (those of flows other suites left failing included).
+		const all = await apiData<{ flow: string }[]>(
+			`/items/activity_analytics_flow_alerts?fields=flow&limit=-1&filter[id][_gt]=${alertsBefore}`,
+		);
+		let inbox: { flow: string; failed: number }[] = [];
+		for (let i = 0; i < 100 && inbox.length < all.length; i++) {
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			inbox = await apiData('/items/flow_alert_inbox?limit=-1');
+		}
+		expect(inbox.map((a) => a.flow).sort()).toEqual(all.map((a) => a.flow).sort());
+		// Announced once: a refresh that absorbs the inbox Flow's own runs announces nothing again.
+		const again = await apiOk<{ data: { rows: number; flowAlerts: number } }>('/analytics/refresh', { method: 'POST' });
+		expect(again.data.rows).toBeGreaterThan(0);
+		expect(again.data.flowAlerts).toBe(0);
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(await apiData<unknown[]>('/items/flow_alert_inbox?limit=-1')).toHaveLength(inbox.length);
+		await apiData(`/flows/${inboxFlow}`, { method: 'PATCH', body: { status: 'inactive' } });
 	});
 
 	it('lists failed runs newest first, a page at a time, with the failing operation type and its error', async () => {

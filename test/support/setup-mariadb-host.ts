@@ -14,6 +14,7 @@ export default createHostSetup('test-mariadb', 18158, (runId) => ({
 	ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
 	ACTIVITY_ANALYTICS_ALLOWED_ROLES: ANALYST_ROLE_ID,
 	ACTIVITY_ANALYTICS_SUSPICIOUS_THRESHOLD: '40',
+	ACTIVITY_ANALYTICS_FLOW_ALERT_MIN_RUNS: '2',
 	// Deletes bypass the queue here, so the equivalence test covers the synchronous path too.
 	ACTIVITY_ANALYTICS_SYNC_ACTIONS: 'delete',
 }));

@@ -49,6 +49,23 @@ describe('parseConfig', () => {
 		expect(parseConfig({ ACTIVITY_ANALYTICS_SYNC_ACTIONS: 'create,delete' }).syncActions).toEqual(['create', 'delete']);
 	});
 
+	it('raises flow alerts at half the runs failing by default, and reads or turns off the threshold', () => {
+		expect(parseConfig({})).toMatchObject({ flowAlertRate: 0.5, flowAlertMinRuns: 3, flowAlertWindow: '1h' });
+		expect(
+			parseConfig({
+				ACTIVITY_ANALYTICS_FLOW_ALERT_RATE: '0.25',
+				ACTIVITY_ANALYTICS_FLOW_ALERT_MIN_RUNS: '10',
+				ACTIVITY_ANALYTICS_FLOW_ALERT_WINDOW: '1d',
+			}),
+		).toMatchObject({ flowAlertRate: 0.25, flowAlertMinRuns: 10, flowAlertWindow: '1d' });
+		expect(parseConfig({ ACTIVITY_ANALYTICS_FLOW_ALERT_RATE: 'off' }).flowAlertRate).toBeNull();
+		for (const bad of ['0', '1.5', 'half', '-0.1'])
+			expect(() => parseConfig({ ACTIVITY_ANALYTICS_FLOW_ALERT_RATE: bad })).toThrow(
+				new RegExp(`FLOW_ALERT_RATE="${bad}" must be a share`),
+			);
+		expect(() => parseConfig({ ACTIVITY_ANALYTICS_FLOW_ALERT_WINDOW: '2h' })).toThrow(/FLOW_ALERT_WINDOW="2h"/);
+	});
+
 	it('keys the event stream under the cache namespace, so projects sharing a Redis stay apart', () => {
 		expect(parseConfig({ CACHE_NAMESPACE: 'shop' }).streamKey).toBe('shop:activity-analytics:events');
 		expect(parseConfig({}).streamKey).toBe('directus:activity-analytics:events');

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { toDirectusError } from '../to-directus-error';
 import type { AnalyticsRuntime } from '../../server/services/analytics-runtime';
-import type { AlertSink } from '../../server/services/detect-new-suspicious';
+import type { AlertSinks } from '../../server/services/alert-sink';
 import { runRefresh } from '../../server/services/refresh-job';
 import { ForbiddenError } from '@directus/errors';
 import { authorize } from '../analytics-route';
@@ -10,11 +10,11 @@ import { authorize } from '../analytics-route';
  * POST /refresh runs a refresh now; DELETE /cache empties the analytics cache (every instance's, with Redis).
  * Roles allowed to read analytics may not run these: maintenance is for admins.
  */
-export function mountMaintenanceRoutes(router: Router, runtime: AnalyticsRuntime, alertSink: AlertSink): void {
+export function mountMaintenanceRoutes(router: Router, runtime: AnalyticsRuntime, alerts: AlertSinks): void {
 	router.post('/refresh', async (req, res, next) => {
 		try {
 			if (!authorize(runtime, req).admin) throw new ForbiddenError();
-			res.json({ data: await runRefresh(runtime, { alertSink, fresh: true }) });
+			res.json({ data: await runRefresh(runtime, { alerts, fresh: true }) });
 		} catch (error) {
 			next(toDirectusError(error));
 		}

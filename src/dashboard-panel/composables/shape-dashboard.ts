@@ -1,6 +1,12 @@
 // Pure shaping of /analytics answers into what the widgets draw. No Vue, no DOM: unit-tested directly.
 
-import type { BreakdownAnswer, OverviewAnswer, TimeseriesAnswer } from '../../shared/answers';
+import type {
+	BreakdownAnswer,
+	FlowFailuresAnswer,
+	FlowsAnswer,
+	OverviewAnswer,
+	TimeseriesAnswer,
+} from '../../shared/answers';
 import type { PanelMessageKey } from '../panel-messages';
 
 export interface Kpi {
@@ -66,4 +72,57 @@ export function displayName(
 	if (!id) return null;
 	const name = [user?.first_name, user?.last_name].filter(Boolean).join(' ');
 	return name || user?.email || id;
+}
+
+/** The flow's page in the admin app (a router path: the app adds its /admin base). */
+export function flowLink(flow: string): string {
+	return `/settings/flows/${flow}`;
+}
+
+export interface FlowHealthRow {
+	flow: string;
+	/** The flow's name; null for a flow deleted since. */
+	name: string | null;
+	runs: number;
+	failed: number;
+	unknown: number;
+	failureRate: number | null;
+	lastFailureAt: Date | null;
+}
+
+/** The flows of the window, most failures first (the route's order), at most `limit` of them. */
+export function shapeFlowRows(answer: FlowsAnswer, limit = 8): FlowHealthRow[] {
+	return answer.flows
+		.filter((row) => row.runs > 0)
+		.slice(0, limit)
+		.map((row) => ({
+			flow: row.flow,
+			name: row.name,
+			runs: row.runs,
+			failed: row.failed,
+			unknown: row.unknown,
+			failureRate: row.failureRate,
+			lastFailureAt: row.lastFailureAt === null ? null : new Date(row.lastFailureAt * 1000),
+		}));
+}
+
+export interface FlowFailureItem {
+	id: number;
+	flow: string;
+	name: string | null;
+	at: Date;
+	/** What failed: the operation's type and key, as far as the revision names them. */
+	step: string | null;
+	error: string | null;
+}
+
+export function shapeFlowFailures(answer: FlowFailuresAnswer): FlowFailureItem[] {
+	return answer.rows.map((row) => ({
+		id: row.id,
+		flow: row.flow,
+		name: row.name,
+		at: new Date(row.at * 1000),
+		step: [row.operationType, row.stepKey].filter(Boolean).join(' · ') || null,
+		error: row.error,
+	}));
 }

@@ -1,6 +1,7 @@
 import { useApi } from '@directus/extensions-sdk';
 import { onBeforeUnmount, reactive, ref, watch, type Ref } from 'vue';
 import {
+	buildPeriodParams,
 	buildWindowParams,
 	DEFAULT_WIDGETS,
 	type ClickFilters,
@@ -8,7 +9,14 @@ import {
 	type PanelWidget,
 } from '../panel-options';
 import type { AnalyticsStatus, StatusWarning } from '../../shared/status';
-import type { BreakdownAnswer, OverviewAnswer, SuspiciousAnswer, TimeseriesAnswer } from '../../shared/answers';
+import type {
+	BreakdownAnswer,
+	FlowFailuresAnswer,
+	FlowsAnswer,
+	OverviewAnswer,
+	SuspiciousAnswer,
+	TimeseriesAnswer,
+} from '../../shared/answers';
 
 export type LoadState = 'loading' | 'ready' | 'forbidden' | 'error';
 
@@ -25,6 +33,8 @@ export interface DashboardData {
 	users: BreakdownAnswer | null;
 	ips: BreakdownAnswer | null;
 	suspicious: SuspiciousAnswer | null;
+	flows: FlowsAnswer | null;
+	flowFailures: FlowFailuresAnswer | null;
 	userNames: Record<string, { first_name?: string | null; last_name?: string | null; email?: string | null }>;
 }
 
@@ -35,6 +45,8 @@ const empty = (): DashboardData => ({
 	users: null,
 	ips: null,
 	suspicious: null,
+	flows: null,
+	flowFailures: null,
 	userNames: {},
 });
 
@@ -89,15 +101,16 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 		controller?.abort();
 		const current = new AbortController();
 		controller = current;
-		if (!data.value.overview && !data.value.timeseries) state.value = 'loading';
+		if (state.value !== 'ready') state.value = 'loading';
 		const base = buildWindowParams(options.value, clicks, tz);
+		const period = buildPeriodParams(options.value, tz);
 		const interval: Record<string, string> =
 			options.value.interval && options.value.interval !== 'auto' ? { interval: options.value.interval } : {};
 		const threshold = String(options.value.suspiciousThreshold ?? 100);
 		const window = options.value.suspiciousWindow ?? '1h';
 		try {
 			const signal = current.signal;
-			const [overview, timeseries, collections, users, ips, suspicious] = await Promise.all([
+			const [overview, timeseries, collections, users, ips, suspicious, flows, flowFailures] = await Promise.all([
 				enabled('kpis') || enabled('actions') ? get<OverviewAnswer>('/analytics/overview', base, signal) : null,
 				enabled('timeseries') ? get<TimeseriesAnswer>('/analytics/timeseries', { ...base, ...interval }, signal) : null,
 				enabled('collections')
@@ -116,6 +129,10 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 							signal,
 						)
 					: null,
+				enabled('flows') ? get<FlowsAnswer>('/analytics/flows', period, signal) : null,
+				enabled('flows')
+					? get<FlowFailuresAnswer>('/analytics/flows/failures', { ...period, limit: '5' }, signal)
+					: null,
 			]);
 			const next: DashboardData = {
 				overview: overview?.data ?? null,
@@ -124,6 +141,8 @@ export function useActivityDashboard(options: Ref<PanelOptions>, now: Ref<Date |
 				users: users?.data ?? null,
 				ips: ips?.data ?? null,
 				suspicious: suspicious?.data ?? null,
+				flows: flows?.data ?? null,
+				flowFailures: flowFailures?.data ?? null,
 				userNames: data.value.userNames,
 			};
 			data.value = next;

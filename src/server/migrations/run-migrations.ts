@@ -18,6 +18,7 @@ import * as gapFloor from '../../../migrations/20261201-016-gap-floor';
 import * as openHours from '../../../migrations/20261201-017-open-hours';
 import * as memberQuarters from '../../../migrations/20261201-018-member-quarters';
 import * as flowRuns from '../../../migrations/20261204-019-flow-runs';
+import * as flowAlerts from '../../../migrations/20261207-020-flow-alerts';
 
 interface Migration {
 	name: string;
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
 	openHours,
 	memberQuarters,
 	flowRuns,
+	flowAlerts,
 ];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';

@@ -35,6 +35,11 @@ export interface AnalyticsConfig {
 	archiveMonths: number;
 	suspiciousThreshold: number;
 	suspiciousWindow: '15m' | '1h' | '1d';
+	/** A flow failing at least this share of its runs in a window raises an alert; null turns flow alerts off. */
+	flowAlertRate: number | null;
+	/** Runs with a known outcome a flow needs in the window before its rate counts. */
+	flowAlertMinRuns: number;
+	flowAlertWindow: '15m' | '1h' | '1d';
 	warmCache: boolean;
 	/** Directus's own IP_TRUST_PROXY as set (its default differs by version), for the proxy warning. */
 	ipTrustProxy: string;
@@ -121,7 +126,10 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		retentionArchive: readArchiveMode(env, problems),
 		archiveMonths: readInteger(env, 'ARCHIVE_MONTHS', 24, 0, 1_200, problems),
 		suspiciousThreshold: readInteger(env, 'SUSPICIOUS_THRESHOLD', 100, 1, 1_000_000_000, problems),
-		suspiciousWindow: readWindow(env, problems),
+		suspiciousWindow: readWindow(env, 'SUSPICIOUS_WINDOW', problems),
+		flowAlertRate: readRate(env, 'FLOW_ALERT_RATE', 0.5, problems),
+		flowAlertMinRuns: readInteger(env, 'FLOW_ALERT_MIN_RUNS', 3, 1, 1_000_000_000, problems),
+		flowAlertWindow: readWindow(env, 'FLOW_ALERT_WINDOW', problems),
 		warmCache: String(env[`${ENV_PREFIX}WARM_CACHE`] ?? 'true') !== 'false',
 		ipTrustProxy:
 			env['IP_TRUST_PROXY'] === undefined
@@ -180,11 +188,25 @@ function readCron(env: Env, key: string, fallback: string, problems: string[]): 
 	}
 }
 
-function readWindow(env: Env, problems: string[]): AnalyticsConfig['suspiciousWindow'] {
-	const raw = String(env[`${ENV_PREFIX}SUSPICIOUS_WINDOW`] ?? '1h');
+function readWindow(env: Env, key: string, problems: string[]): AnalyticsConfig['suspiciousWindow'] {
+	const raw = String(env[ENV_PREFIX + key] ?? '1h');
 	if (raw === '15m' || raw === '1h' || raw === '1d') return raw;
-	problems.push(`${ENV_PREFIX}SUSPICIOUS_WINDOW="${raw}" must be 15m, 1h or 1d`);
+	problems.push(`${ENV_PREFIX}${key}="${raw}" must be 15m, 1h or 1d`);
 	return '1h';
+}
+
+/** A share above 0 and at most 1, or `off`. */
+function readRate(env: Env, key: string, fallback: number, problems: string[]): number | null {
+	const raw = env[ENV_PREFIX + key];
+	if (raw === undefined || raw === null || raw === '') return fallback;
+	const text = String(raw).trim();
+	if (text === 'off' || text === 'false') return null;
+	const value = Number(text);
+	if (!Number.isFinite(value) || value <= 0 || value > 1) {
+		problems.push(`${ENV_PREFIX}${key}="${text}" must be a share above 0 and at most 1 (0.5 is half the runs), or off`);
+		return fallback;
+	}
+	return value;
 }
 
 /** The config as it is safe to log or return: no credentials. */

@@ -11,6 +11,9 @@ export const FLOW_FAILURES_TABLE = 'activity_analytics_flow_failures';
 /** Runs absorbed before their revision was there (Directus writes it right after the activity row). */
 export const FLOW_PENDING_TABLE = 'activity_analytics_flow_pending';
 
+/** Flows whose failure rate crossed the threshold, as Directus items (migration 020). */
+export const FLOW_ALERTS_TABLE = 'activity_analytics_flow_alerts';
+
 /** How long a run without a revision waits for it before it counts as `unknown` (accountability `activity`). */
 export const FLOW_REVISION_SETTLE_MS = 120_000;
 

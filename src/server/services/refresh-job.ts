@@ -5,11 +5,16 @@ import { runBreakdown } from '../query/run-breakdown';
 import { runOverview } from '../query/run-overview';
 import { runTimeseries } from '../query/run-timeseries';
 import { ADMIN_SCOPE } from './access-scope';
-import { detectNewSuspicious, type AlertSink } from './detect-new-suspicious';
+import type { AlertSinks } from './alert-sink';
+import { detectFailingFlows } from './detect-failing-flows';
+import { detectNewSuspicious } from './detect-new-suspicious';
 import { refreshRollups, type RefreshOptions, type RefreshResult } from '../rollup/refresh-rollups';
 
 export interface RefreshReport extends RefreshResult {
+	/** Newly suspicious actors announced. */
 	alerts: number;
+	/** Flows newly announced as failing past the threshold. */
+	flowAlerts: number;
 	warmed: number;
 }
 
@@ -44,13 +49,27 @@ async function warmDefaultQueries(runtime: AnalyticsRuntime): Promise<number> {
 	return 4;
 }
 
+/** Alerts are a by-product: a failure here must not fail the refresh that already committed. */
+function countAnnounced(runtime: AnalyticsRuntime, what: string, detection: Promise<unknown[]>): Promise<number> {
+	return detection.then(
+		(created) => created.length,
+		(error: unknown) => {
+			runtime.logger.warn(
+				{ err: error instanceof Error ? error.message : String(error) },
+				`activity analytics: ${what} alerts failed`,
+			);
+			return 0;
+		},
+	);
+}
+
 /**
- * Refresh, then announce newly suspicious actors and warm the cache. One at a time per process;
+ * Refresh, then announce newly suspicious actors and failing flows, and warm the cache. One at a time per process;
  * across instances the refresh itself is serialised by the state row lock.
  */
 export async function runRefresh(
 	runtime: AnalyticsRuntime,
-	options: RefreshOptions & { alertSink?: AlertSink; fresh?: boolean } = {},
+	options: RefreshOptions & { alerts?: AlertSinks; fresh?: boolean } = {},
 ): Promise<RefreshReport> {
 	// A refresh asked for now (the route) must absorb what was committed before it was asked: one already under
 	// way may have read its rows earlier, so it is waited for, and a new one runs.
@@ -60,20 +79,16 @@ export async function runRefresh(
 		await runtime.ready;
 		const result = await refreshRollups(runtime.database, options);
 		let alerts = 0;
+		let flowAlerts = 0;
 		let warmed = 0;
 		if (result.rows > 0) {
-			if (options.alertSink) {
-				// Alerts are a by-product: a failure here must not fail the refresh that already committed.
-				alerts = await detectNewSuspicious(runtime, options.alertSink).then(
-					(created) => created.length,
-					(error: unknown) => {
-						runtime.logger.warn(
-							{ err: error instanceof Error ? error.message : String(error) },
-							'activity analytics: suspicious-activity alerts failed',
-						);
-						return 0;
-					},
+			if (options.alerts) {
+				alerts = await countAnnounced(
+					runtime,
+					'suspicious-activity',
+					detectNewSuspicious(runtime, options.alerts.suspicious),
 				);
+				flowAlerts = await countAnnounced(runtime, 'flow failure', detectFailingFlows(runtime, options.alerts.flows));
 			}
 			if (runtime.config.warmCache) {
 				warmed = await warmDefaultQueries(runtime).catch((error: unknown) => {
@@ -85,7 +100,7 @@ export async function runRefresh(
 				});
 			}
 		}
-		return { ...result, alerts, warmed };
+		return { ...result, alerts, flowAlerts, warmed };
 	})().finally(() => {
 		running = null;
 	});

@@ -1,7 +1,7 @@
 import { MAINTENANCE_TASKS, type MaintenanceTask } from '../../shared/maintenance-tasks';
 import { readActivityTableStatus } from './activity-table-status';
 import type { AnalyticsRuntime } from './analytics-runtime';
-import type { AlertSink } from './detect-new-suspicious';
+import type { AlertSinks } from './alert-sink';
 import { runRefresh } from './refresh-job';
 import { analyzeTriggers, planTriggerReplacement } from '../triggers/analyze-triggers';
 import { validateTriggerReplacement } from '../triggers/validate-triggers';
@@ -155,13 +155,13 @@ interface TaskContext {
 	runtime: AnalyticsRuntime;
 	report: MaintenanceReport;
 	options: MaintenanceOptions;
-	alertSink: AlertSink | undefined;
+	alerts: AlertSinks | undefined;
 }
 
 /** One runner per task; each adds its figures and warnings to the report and returns its own result. */
 const TASK_RUNNERS: Record<MaintenanceTask, (context: TaskContext) => Promise<unknown>> = {
-	refresh: async ({ runtime, report, options, alertSink }) => {
-		const refreshed = await runRefresh(runtime, alertSink ? { alertSink } : {});
+	refresh: async ({ runtime, report, options, alerts }) => {
+		const refreshed = await runRefresh(runtime, alerts ? { alerts } : {});
 		report.rolledUp += refreshed.rows;
 		if (refreshed.gapsOpen > 0)
 			report.warnings.push(
@@ -236,7 +236,7 @@ const TASK_RUNNERS: Record<MaintenanceTask, (context: TaskContext) => Promise<un
 export async function runMaintenance(
 	runtime: AnalyticsRuntime,
 	tasks: MaintenanceTask[],
-	alertSink?: AlertSink,
+	alerts?: AlertSinks,
 	options: MaintenanceOptions = {},
 ): Promise<MaintenanceReport> {
 	await runtime.ready;
@@ -251,7 +251,7 @@ export async function runMaintenance(
 	};
 	for (const task of tasks) {
 		const started = performance.now();
-		const result = await TASK_RUNNERS[task]({ runtime, report, options, alertSink });
+		const result = await TASK_RUNNERS[task]({ runtime, report, options, alerts });
 		report.tasks[task] = { durationMs: Math.round(performance.now() - started), result };
 	}
 	return report;
