@@ -229,9 +229,11 @@ describe('the activity panel in the Directus admin app', () => {
 		expect(await items.count()).toBe(failures.data.rows.length);
 		expect(await items.first().innerText()).toContain('crm is down');
 		await screenshot(page, 'panel-flows');
-		// The flow's name is a link into the app's flow editor.
+		// The flow's name is a link into the app's flow editor (Directus 12 moved it from /settings/flows, which
+		// it redirects, to /flows).
 		await rows.first().getByRole('link', { name: 'Sync to CRM' }).click();
-		await page.waitForURL(new RegExp(`/admin/settings/flows/${failing}`));
+		await page.waitForURL(new RegExp(`/admin/(settings/)?flows/${failing}$`));
+		await page.getByText('Run Script').first().waitFor();
 		await page.context().close();
 		await apiOk(`/panels/${panelId}`, { method: 'PATCH', body: { options: {} } });
 	});
