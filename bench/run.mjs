@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark suite, side by side in one run, then one Markdown table of the ratios.
-//   npm run bench            quick mode: write path (200k events), read path and retention on 1M rows, 2-minute soak
+//   npm run bench            quick mode: write path (200k events), read path and retention on 1M rows, flow health
+//                            at 1M runs, 2-minute soak
 //   npm run bench -- --full  full mode: write path (1M events), read path and retention on 1M and 10M rows, their growth
 //                            (sizes alternating), 10-minute soak
 import { spawnSync } from 'node:child_process';
@@ -26,6 +27,7 @@ if (!summaryOnly) {
 	for (const rows of sizes) outcomes.push(suite('./read-path.mjs', ['--rows', rows]));
 	if (full) outcomes.push(suite('./growth.mjs', []));
 	for (const rows of sizes) outcomes.push(suite('./retention.mjs', ['--rows', rows]));
+	outcomes.push(suite('./flow-health.mjs', ['--runs', '1M']));
 	outcomes.push(suite('./soak.mjs', ['--minutes', soakMinutes]));
 }
 
@@ -118,6 +120,20 @@ for (const size of sizesForSummary) {
 			`${fmt(retention.indexConcurrently.writers.max)} vs ${fmt(retention.indexPlain.writers.max)} ms (build ${fmt(retention.indexPlain.buildMs)} ms)`,
 		]);
 	}
+}
+const flowHealth = fresh('flow-health-1000000.json');
+if (flowHealth) {
+	const r = flowHealth.results;
+	rows.push([
+		'flow health 1M runs',
+		'/analytics/flows + operations + failures uncached vs raw SQL',
+		`${x(r.rawSql.p50, r.uncached.p50)} (${fmt(r.uncached.p50)} vs ${fmt(r.rawSql.p50)} ms)`,
+	]);
+	rows.push([
+		'flow health 1M runs',
+		'refresh of 10k flow runs vs 10k other rows',
+		`${x(flowHealth.refresh.flowRunsMs, flowHealth.refresh.otherActivityMs)} (${fmt(flowHealth.refresh.flowRunsMs)} vs ${fmt(flowHealth.refresh.otherActivityMs)} ms)`,
+	]);
 }
 // The issue's growth target: the uncached dashboard from 1M to 10M rows, under 2×. growth.mjs has the
 // two sizes take turns in blocks; without it, the two read-path runs (minutes apart) are compared.

@@ -47,6 +47,10 @@ export const ROLLUP_INTERNAL_TABLES = [
 	'activity_analytics_archive_revisions',
 	'activity_analytics_view_refreshes',
 	'activity_analytics_archive_files',
+	'activity_analytics_flow_runs',
+	'activity_analytics_flow_steps',
+	'activity_analytics_flow_failures',
+	'activity_analytics_flow_pending',
 ];
 
 export const DEMO_ADMIN = { email: 'admin@example.com', password: 'd1r3ctu5', token: 'demo-admin-static-token' };

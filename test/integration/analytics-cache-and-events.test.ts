@@ -6,6 +6,7 @@ import { versionAtLeast } from '../../src/server/capture/directus-version';
 import { AnalyticsTimeoutError, withReadSnapshot } from '../../src/server/query/read-snapshot';
 import { api, apiOk } from '../support/api';
 import { openHostDatabase } from '../support/database';
+import { createAlertInbox } from '../support/flows';
 import { truthOverview } from '../support/ground-truth';
 import { ANALYST_ROLE_ID } from '../support/host-info';
 
@@ -120,47 +121,11 @@ describe(`analytics cache on ${client}`, () => {
 
 describe(`analytics events and limits on ${client}`, () => {
 	it('records newly suspicious actors after a refresh, and a Flow with an event trigger receives each once', async () => {
-		await apiOk('/collections', {
-			method: 'POST',
-			body: {
-				collection: 'alert_inbox',
-				schema: {},
-				meta: {},
-				fields: [
-					{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } },
-					{ field: 'actor', type: 'string', schema: {} },
-					{ field: 'peak', type: 'integer', schema: {} },
-				],
-			},
-		});
 		// The documented recipe: an event trigger on items.create of activity_analytics_alerts.
-		const flow = await apiOk<{ data: { id: string } }>('/flows', {
-			method: 'POST',
-			body: {
-				name: 'Suspicious activity alert',
-				status: 'active',
-				trigger: 'event',
-				accountability: 'all',
-				options: { type: 'action', scope: ['items.create'], collections: ['activity_analytics_alerts'] },
-			},
+		const flow = await createAlertInbox('alert_inbox', 'activity_analytics_alerts', {
+			actor: 'string',
+			peak: 'integer',
 		});
-		const operation = await apiOk<{ data: { id: string } }>('/operations', {
-			method: 'POST',
-			body: {
-				flow: flow.data.id,
-				key: 'record',
-				name: 'Record',
-				type: 'item-create',
-				position_x: 19,
-				position_y: 1,
-				options: {
-					collection: 'alert_inbox',
-					permissions: '$full',
-					payload: { actor: '{{$trigger.payload.actor}}', peak: '{{$trigger.payload.peak}}' },
-				},
-			},
-		});
-		await apiOk(`/flows/${flow.data.id}`, { method: 'PATCH', body: { operation: operation.data.id } });
 		// All 60 inside one clock hour (the suspicious windows are clock-aligned; a burst across a boundary would
 		// peak lower): this hour's first minute, or the previous hour's when this one has barely begun.
 		const now = Date.now();
@@ -205,7 +170,7 @@ describe(`analytics events and limits on ${client}`, () => {
 		);
 		// Later suites refresh too: a Flow left active would write activity of its own whenever one of their
 		// refreshes raised an alert, rows no refresh expected (this made rollup-refresh fail in CI).
-		await apiOk(`/flows/${flow.data.id}`, { method: 'DELETE' });
+		await apiOk(`/flows/${flow}`, { method: 'DELETE' });
 	});
 
 	it('cancels a query that runs past the statement timeout with a clear error', async () => {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, apiData, apiOk, type DirectusErrorBody } from '../support/api';
 import { openHostDatabase } from '../support/database';
-import { createWebhookFlow, runWebhookFlow } from '../support/flows';
+import { createAlertInbox, createWebhookFlow, runWebhookFlow } from '../support/flows';
 import { epochSql } from '../support/ground-truth';
 
 // Real flows run by the real Directus: one that succeeds, a request to a closed port, a script that throws,
@@ -85,52 +85,6 @@ async function expectFlowsEqualTruth(from: number, to: number) {
 	return data;
 }
 
-/** The documented recipe: a Flow with an event trigger on items.create of the flow alerts, recording each. */
-async function createAlertInbox(): Promise<string> {
-	if ((await api('/collections/flow_alert_inbox')).status !== 200)
-		await apiOk('/collections', {
-			method: 'POST',
-			body: {
-				collection: 'flow_alert_inbox',
-				schema: {},
-				meta: {},
-				fields: [
-					{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } },
-					{ field: 'flow', type: 'string', schema: {} },
-					{ field: 'failed', type: 'integer', schema: {} },
-				],
-			},
-		});
-	const flow = await apiData<{ id: string }>('/flows', {
-		method: 'POST',
-		body: {
-			name: 'Flow failure alert',
-			status: 'active',
-			trigger: 'event',
-			accountability: 'all',
-			options: { type: 'action', scope: ['items.create'], collections: ['activity_analytics_flow_alerts'] },
-		},
-	});
-	const operation = await apiData<{ id: string }>('/operations', {
-		method: 'POST',
-		body: {
-			flow: flow.id,
-			key: 'record',
-			name: 'Record',
-			type: 'item-create',
-			position_x: 19,
-			position_y: 1,
-			options: {
-				collection: 'flow_alert_inbox',
-				permissions: '$full',
-				payload: { flow: '{{$trigger.payload.flow}}', failed: '{{$trigger.payload.failed}}' },
-			},
-		},
-	});
-	await apiData(`/flows/${flow.id}`, { method: 'PATCH', body: { operation: operation.id } });
-	return flow.id;
-}
-
 let inboxFlow = '';
 /** Alerts earlier suites of this host raised, before the inbox Flow listened. */
 let alertsBefore = 0;
@@ -144,7 +98,10 @@ beforeAll(async () => {
 	for (const { id } of await apiData<{ id: string }[]>('/flows?filter[status][_eq]=active&fields=id'))
 		await apiData(`/flows/${id}`, { method: 'PATCH', body: { status: 'inactive' } });
 	alertsBefore = Number((await db('activity_analytics_flow_alerts').max({ id: 'id' }).first())?.id ?? 0);
-	inboxFlow = await createAlertInbox();
+	inboxFlow = await createAlertInbox('flow_alert_inbox', 'activity_analytics_flow_alerts', {
+		flow: 'string',
+		failed: 'integer',
+	});
 	const make = async (key: keyof typeof flows, accountability: string, operation: Record<string, unknown>) => {
 		flows[key] = await createWebhookFlow(`Health ${key}`, accountability, operation);
 		await runWebhookFlow(flows[key], RUNS[key]);

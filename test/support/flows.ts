@@ -32,3 +32,55 @@ export async function runWebhookFlow(flow: string, times: number): Promise<void>
 		if (response.status >= 300) throw new Error(`flow ${flow} answered ${response.status}`);
 	}
 }
+
+/**
+ * The documented alert recipe: a collection `inbox` with `fields`, and an active Flow with an event trigger on
+ * items.create of `alerts` whose one operation copies those fields of each alert into it. Returns the flow id.
+ */
+export async function createAlertInbox(
+	inbox: string,
+	alerts: string,
+	fields: Record<string, 'string' | 'integer'>,
+): Promise<string> {
+	if ((await api(`/collections/${inbox}`)).status !== 200)
+		await apiData('/collections', {
+			method: 'POST',
+			body: {
+				collection: inbox,
+				schema: {},
+				meta: {},
+				fields: [
+					{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true } },
+					...Object.entries(fields).map(([field, type]) => ({ field, type, schema: {} })),
+				],
+			},
+		});
+	const flow = await apiData<{ id: string }>('/flows', {
+		method: 'POST',
+		body: {
+			name: `${alerts} inbox`,
+			status: 'active',
+			trigger: 'event',
+			accountability: 'all',
+			options: { type: 'action', scope: ['items.create'], collections: [alerts] },
+		},
+	});
+	const operation = await apiData<{ id: string }>('/operations', {
+		method: 'POST',
+		body: {
+			flow: flow.id,
+			key: 'record',
+			name: 'Record',
+			type: 'item-create',
+			position_x: 19,
+			position_y: 1,
+			options: {
+				collection: inbox,
+				permissions: '$full',
+				payload: Object.fromEntries(Object.keys(fields).map((field) => [field, `{{$trigger.payload.${field}}}`])),
+			},
+		},
+	});
+	await apiData(`/flows/${flow.id}`, { method: 'PATCH', body: { operation: operation.id } });
+	return flow.id;
+}
