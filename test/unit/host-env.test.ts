@@ -6,6 +6,13 @@ import {
 	MEMBER_SETS_TABLE,
 	MEMBERS_TABLE,
 } from '../../src/server/schema/member-tables';
+import {
+	FLOW_ALERTS_TABLE,
+	FLOW_FAILURES_TABLE,
+	FLOW_PENDING_TABLE,
+	FLOW_RUNS_TABLE,
+	FLOW_STEPS_TABLE,
+} from '../../src/server/schema/flow-tables';
 import { GAPS_TABLE, ROLLUP_TABLES, STATE_TABLE } from '../../src/server/schema/rollup-tables';
 import {
 	ARCHIVE_ACTIVITY_TABLE,
@@ -20,7 +27,7 @@ import {
 } from '../../src/server/schema/writer-tables';
 
 describe('host env', () => {
-	it('excludes exactly our internal tables from the Directus schema (the alerts collection stays)', () => {
+	it('excludes exactly our internal tables from the Directus schema (the alert collections stay)', () => {
 		const internal = [
 			...ROLLUP_TABLES.map((t) => t.name),
 			MEMBERS_TABLE,
@@ -39,8 +46,13 @@ describe('host env', () => {
 			ARCHIVE_REVISIONS_TABLE,
 			VIEW_REFRESHES_TABLE,
 			ARCHIVE_FILES_TABLE,
+			FLOW_RUNS_TABLE,
+			FLOW_STEPS_TABLE,
+			FLOW_FAILURES_TABLE,
+			FLOW_PENDING_TABLE,
 		];
 		expect([...ROLLUP_INTERNAL_TABLES].sort()).toEqual(internal.sort());
 		expect(ROLLUP_INTERNAL_TABLES).not.toContain('activity_analytics_alerts');
+		expect(ROLLUP_INTERNAL_TABLES).not.toContain(FLOW_ALERTS_TABLE);
 	});
 });
