@@ -22,6 +22,7 @@ import {
 } from '../scripts/host.mjs';
 import { completeProjectSetup } from '../scripts/demo-data/demo-schema.mjs';
 import { fmt, machineNote, markdownTable, percentile } from './lib/stats.mjs';
+import { bulk, call, createBenchCollection, sequential, waitForWriter } from './lib/writes.mjs';
 import { flag } from './lib/flags.mjs';
 
 const requests = Number(flag('requests', '200'));
@@ -53,20 +54,6 @@ const VARIANTS = [
 	{ key: 'swapped', label: 'writer after trigger swap', collection: 'b_swapped' },
 ];
 
-async function call(url, path, method = 'GET', body) {
-	const response = await fetch(`${url}${path}`, {
-		method,
-		headers: {
-			authorization: `Bearer ${DEMO_ADMIN.token}`,
-			...(body === undefined ? {} : { 'content-type': 'application/json' }),
-		},
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const text = await response.text();
-	if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
-	return text ? JSON.parse(text).data : null;
-}
-
 function cli(args) {
 	const result = spawnSync(process.execPath, [join(hostDir, 'node_modules', 'directus', 'cli.js'), ...args], {
 		env: { ...nodeEnv(), ...hostEnvForCli, LOG_LEVEL: 'error' },
@@ -78,23 +65,8 @@ function cli(args) {
 let hostEnvForCli = {};
 
 async function setUp(url, db) {
-	for (const variant of VARIANTS) {
-		await call(url, '/collections', 'POST', {
-			collection: variant.collection,
-			meta: { accountability: variant.key === 'none' ? null : 'all' },
-			schema: {},
-			fields: [
-				{
-					field: 'id',
-					type: 'integer',
-					meta: { hidden: true },
-					schema: { is_primary_key: true, has_auto_increment: true },
-				},
-				{ field: 'title', type: 'string' },
-				{ field: 'count', type: 'integer' },
-			],
-		});
-	}
+	for (const variant of VARIANTS)
+		await createBenchCollection(url, variant.collection, variant.key === 'none' ? null : 'all');
 	await db.raw(
 		'create table bench_audit_log (id bigserial primary key, table_name text, op text, row_id text, changed_at timestamptz default now(), row_data jsonb)',
 	);
@@ -113,38 +85,6 @@ async function setUp(url, db) {
 	const only = Array.from({ length: 20 }, (_, i) => `b_swapped_audit_${String(i + 1).padStart(2, '0')}`).join(',');
 	const applied = cli(['analytics', 'triggers', 'apply', '--only', only]);
 	log(`trigger swap: dropped ${applied.dropped.length} triggers on b_swapped`);
-}
-
-async function sequential(url, collection, n) {
-	const latencies = [];
-	for (let i = 0; i < n; i++) {
-		const started = performance.now();
-		await call(url, `/items/${collection}`, 'POST', { title: `item ${i}`, count: i });
-		latencies.push(performance.now() - started);
-	}
-	return latencies;
-}
-
-async function bulk(url, collection) {
-	const started = performance.now();
-	const keys = await call(
-		url,
-		`/items/${collection}?fields=id`,
-		'POST',
-		Array.from({ length: bulkSize }, (_, i) => ({ title: `bulk ${i}`, count: i })),
-	);
-	if (keys.length !== bulkSize) throw new Error(`bulk create returned ${keys.length} items`);
-	return performance.now() - started;
-}
-
-async function waitForWriter(url, predicate, timeoutMs = 600_000) {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const { writer } = await call(url, '/analytics/status');
-		if (predicate(writer)) return writer;
-		if (Date.now() > deadline) throw new Error(`writer not done: ${JSON.stringify(writer.queue)}`);
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
 }
 
 /** Events pushed straight into the stream (as capture would), timed until the consumer has written them all. */
@@ -242,7 +182,7 @@ async function main() {
 		log(`bulk: ${rounds} rounds × one POST of ${bulkSize} items per variant, interleaved`);
 		for (let round = 0; round < rounds; round++) {
 			const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
-			for (const variant of order) bulks[variant.key].push(await bulk(host.url, variant.collection));
+			for (const variant of order) bulks[variant.key].push(await bulk(host.url, variant.collection, bulkSize));
 		}
 		await waitForWriter(host.url, (w) => w.queue.depth === 0 && w.inFlight === 0);
 		// Correctness of the measured run: one activity row per created item, for every variant that tracks.

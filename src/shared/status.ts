@@ -43,6 +43,19 @@ export interface WriterQueueFigures {
 	pending?: number;
 	/** Redis only: events kept in this process's memory while Redis refused them. */
 	fallbackDepth?: number;
+	/** The folder of the local spool, when events pass through it. */
+	spool?: string;
+}
+
+/** How acknowledged events survive a hard kill of this process, or a crash of Redis. */
+export interface QueueDurability {
+	/** spool: fsynced to a local file first; redis: the shared stream; memory: process memory only; sync: the database. */
+	mode: 'spool' | 'redis' | 'memory' | 'sync';
+	/** True when an event already answered could be lost by a hard kill or a Redis crash. */
+	lossPossible: boolean;
+	detail: string;
+	/** Redis's persistence as it reported it (Redis mode). */
+	redis?: { appendonly: string | null; appendfsync: string | null } | null;
 }
 
 /** The batched writer of the instance that answered. */
@@ -63,8 +76,15 @@ export interface WriterStatusFigures {
 	claimed: number;
 	/** Events that could not be written before the process stopped; must stay 0. */
 	drops: number;
+	/** Group commits of the local spool (each one fdatasync shared by the answers waiting on it). */
+	spoolCommits: number;
+	/** Events the spool could not take (disk full, no permission): written synchronously instead. */
+	spoolFailures: number;
+	/** Events read back from the spool of a process that stopped without writing them (a hard kill). */
+	spoolReplayed: number;
 	lastError: string | null;
 	queue: WriterQueueFigures;
+	durability: QueueDurability;
 	/** Captures still being prepared (an update reading its snapshot). */
 	inFlight: number;
 	/** Collections under the writer, with the accountability Directus had for them. */
@@ -73,7 +93,7 @@ export interface WriterStatusFigures {
 
 /** Something an operator should fix; `code` names it for programs, `message` tells a person how. */
 export interface StatusWarning {
-	code: 'IP_TRUST_PROXY';
+	code: 'IP_TRUST_PROXY' | 'QUEUE_NOT_DURABLE';
 	message: string;
 }
 

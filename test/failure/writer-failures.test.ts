@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_ADMIN, dropDatabase, openDatabase, startHost, stopHost } from '../../scripts/host.mjs';
+import { DEMO_ADMIN, dropDatabase, openDatabase, repoRoot, startHost, stopHost } from '../../scripts/host.mjs';
 import { completeProjectSetup, createItemCollection } from '../../scripts/demo-data/demo-schema.mjs';
 import type { WriterStatusFigures } from '../../src/shared/status';
 import { WRITER_LEDGER_TABLE } from '../../src/server/schema/writer-tables';
@@ -17,14 +18,19 @@ const HOST = 'fault';
 const PORT = 18160;
 const runId = `${process.pid}_${Date.now().toString(36)}`;
 const redis = new FaultRedis(16390);
+// As many caches run: no append-only file, no snapshots.
+const volatileRedis = new FaultRedis(16391, { persistent: false });
 const postgres = new FaultPostgres(15433);
 const created: Record<string, string>[] = [];
 const COLLECTION = 'fault_items';
 let bootedEnv: Record<string, string> = {};
+let bootedLog = '';
 
 function hostEnv(label: string, extra: Record<string, string> = {}): Record<string, string> {
 	const env = postgresHostEnv(`aa_fault_${runId}_${label}`, {
 		ACTIVITY_ANALYTICS_REFRESH_CRON: 'off',
+		// One spool folder per database: a test's hard kill leaves its spool to its own next start only.
+		ACTIVITY_ANALYTICS_SPOOL_DIR: join(tmpdir(), `aa-fault-spool-${runId}-${label}`),
 		ACTIVITY_ANALYTICS_CLAIM_IDLE_MS: '2000',
 		ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '200',
 		...extra,
@@ -50,6 +56,7 @@ async function request<T>(url: string, path: string, method = 'GET', body?: unkn
 async function bootWriterHost(env: Record<string, string>): Promise<string> {
 	const host = await startHost({ name: HOST, port: PORT, env });
 	bootedEnv = host.env;
+	bootedLog = host.logFile;
 	await completeProjectSetup(host.url, DEMO_ADMIN.token, DEMO_ADMIN.email);
 	await createItemCollection(host.url, DEMO_ADMIN.token, COLLECTION, { writer: true });
 	return host.url;
@@ -145,15 +152,18 @@ async function expectOneUpdatePerAcknowledgedUpdate(env: Record<string, string>,
 
 beforeAll(async () => {
 	await redis.start();
+	await volatileRedis.start();
 	await postgres.init();
 }, 120_000);
 
 afterAll(async () => {
 	await stopHost(HOST, { signal: 'SIGKILL' });
 	await redis.dispose();
+	await volatileRedis.dispose();
 	await postgres.dispose();
 	if (process.env['KEEP_TEST_DATABASES'] !== '1')
 		for (const env of created) await dropDatabase(env).catch(() => undefined);
+	for (const env of created) rmSync(env['ACTIVITY_ANALYTICS_SPOOL_DIR']!, { recursive: true, force: true });
 });
 
 describe('the writer under faults, on a real Directus', () => {
@@ -178,6 +188,8 @@ describe('the writer under faults, on a real Directus', () => {
 		await startHost({ name: HOST, port: PORT, env, bootstrapFirst: false });
 		const writer = await waitForIdle(url);
 		expect(writer.drops).toBe(0);
+		// This Redis fsyncs its append-only file on every write: nothing it acknowledged can be lost.
+		expect(writer.durability).toMatchObject({ mode: 'redis', lossPossible: false });
 		await expectOneActivityPerAcknowledgedWrite(env, load.acked);
 		await expectOneUpdatePerAcknowledgedUpdate(env, load.updated);
 	});
@@ -282,5 +294,116 @@ describe('the writer under faults, on a real Directus', () => {
 		const writer = await waitForIdle(url);
 		expect(writer.drops).toBe(0);
 		await expectOneActivityPerAcknowledgedWrite(env, load.acked);
+	});
+});
+
+/** Each zero-loss test's counts, in test-results/zero-loss.json, for the figures the docs quote. */
+const zeroLoss: Record<string, unknown> = {};
+function recordCounts(test: string, counts: Record<string, number>): void {
+	zeroLoss[test] = counts;
+	mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+	writeFileSync(join(repoRoot, 'test-results', 'zero-loss.json'), JSON.stringify(zeroLoss, null, 2));
+}
+
+// Acknowledged = Directus answered the write. Each test counts those, then the lost and the doubled rows.
+describe('zero loss in every mode, on a real Directus', () => {
+	// Batches wait five seconds and 50,000 events: at the kill, what was answered is in the spool and in
+	// memory only.
+	const heldInMemory = { ACTIVITY_ANALYTICS_FLUSH_INTERVAL_MS: '5000', ACTIVITY_ANALYTICS_FLUSH_SIZE: '50000' };
+
+	it('hard kill in memory mode: the next start replays the spool; no answered create or update is lost or doubled', async () => {
+		const env = hostEnv('spoolkill', heldInMemory);
+		const url = await bootWriterHost(env);
+		expect((await writerStatus(url)).durability).toMatchObject({ mode: 'spool', lossPossible: false });
+		const load = startWriteLoad(url, DEMO_ADMIN.token, COLLECTION, 8, { updates: true });
+		await sleep(3000);
+		await stopHost(HOST, { signal: 'SIGKILL' });
+		await load.stop();
+		await startHost({ name: HOST, port: PORT, env, bootstrapFirst: false });
+		const writer = await waitForIdle(url);
+		recordCounts('memory mode, kill -9', {
+			acknowledgedCreates: load.acked.length,
+			acknowledgedUpdates: load.updated.length,
+			replayed: writer.spoolReplayed,
+		});
+		expect(writer.spoolReplayed).toBeGreaterThan(0);
+		expect(writer.drops).toBe(0);
+		await expectOneActivityPerAcknowledgedWrite(env, load.acked);
+		await expectOneUpdatePerAcknowledgedUpdate(env, load.updated);
+	});
+
+	it('without the spool the same hard kill loses answered events, and the status says it could', async () => {
+		const env = hostEnv('nospool', { ...heldInMemory, ACTIVITY_ANALYTICS_SPOOL: 'false' });
+		const url = await bootWriterHost(env);
+		const status = await request<{ warnings: { code: string }[]; writer: WriterStatusFigures }>(
+			url,
+			'/analytics/status',
+		);
+		expect(status.writer.durability).toMatchObject({ mode: 'memory', lossPossible: true });
+		expect(status.warnings.map((w) => w.code)).toContain('QUEUE_NOT_DURABLE');
+		const load = startWriteLoad(url, DEMO_ADMIN.token, COLLECTION);
+		await sleep(3000);
+		await stopHost(HOST, { signal: 'SIGKILL' });
+		await load.stop();
+		const db = openDatabase(env) as Knex;
+		try {
+			const perItem = await rowsPerItem(db, 'create');
+			const lost = load.acked.filter((id) => !perItem.has(String(id))).length;
+			recordCounts('memory mode without the spool, kill -9', { acknowledgedCreates: load.acked.length, lost });
+			expect(load.acked.length).toBeGreaterThan(50);
+			expect(lost).toBeGreaterThan(0);
+		} finally {
+			await db.destroy();
+		}
+	});
+
+	it('Redis without persistence: the status and the log warn; with ACTIVITY_ANALYTICS_REQUIRE_DURABLE_QUEUE a Redis crash then a hard kill lose nothing', async () => {
+		const plain = hostEnv('volatile', { REDIS: volatileRedis.url, CACHE_NAMESPACE: `aa_fault_${runId}_volatile` });
+		const plainUrl = await bootWriterHost(plain);
+		const status = await request<{ warnings: { code: string; message: string }[]; writer: WriterStatusFigures }>(
+			plainUrl,
+			'/analytics/status',
+		);
+		expect(status.writer.durability).toMatchObject({
+			mode: 'redis',
+			lossPossible: true,
+			redis: { appendonly: 'no' },
+		});
+		expect(status.warnings.find((w) => w.code === 'QUEUE_NOT_DURABLE')?.message).toContain('appendonly no');
+		expect(readFileSync(bootedLog, 'utf8')).toContain('Redis keeps no append-only file');
+		await stopHost(HOST);
+
+		const env = hostEnv('durable', {
+			...heldInMemory,
+			REDIS: volatileRedis.url,
+			CACHE_NAMESPACE: `aa_fault_${runId}_durable`,
+			ACTIVITY_ANALYTICS_REQUIRE_DURABLE_QUEUE: 'true',
+		});
+		const url = await bootWriterHost(env);
+		const required = await request<{ warnings: { code: string }[]; writer: WriterStatusFigures }>(
+			url,
+			'/analytics/status',
+		);
+		expect(required.writer.durability).toMatchObject({ mode: 'spool', lossPossible: false });
+		expect(required.warnings.map((w) => w.code)).not.toContain('QUEUE_NOT_DURABLE');
+		const load = startWriteLoad(url, DEMO_ADMIN.token, COLLECTION, 8, { updates: true });
+		await sleep(2000);
+		// Redis crashes and comes back empty, then Directus is killed before its batches were due.
+		await volatileRedis.kill();
+		await volatileRedis.start();
+		await sleep(1500);
+		await stopHost(HOST, { signal: 'SIGKILL' });
+		await load.stop();
+		await startHost({ name: HOST, port: PORT, env, bootstrapFirst: false });
+		const writer = await waitForIdle(url);
+		recordCounts('Redis without persistence + REQUIRE_DURABLE_QUEUE, Redis kill -9 then Directus kill -9', {
+			acknowledgedCreates: load.acked.length,
+			acknowledgedUpdates: load.updated.length,
+			replayed: writer.spoolReplayed,
+		});
+		expect(writer.spoolReplayed).toBeGreaterThan(0);
+		expect(writer.drops).toBe(0);
+		await expectOneActivityPerAcknowledgedWrite(env, load.acked);
+		await expectOneUpdatePerAcknowledgedUpdate(env, load.updated);
 	});
 });

@@ -12,7 +12,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export class FaultRedis {
 	private process: ChildProcess | null = null;
 	readonly dir = mkdtempSync(join(tmpdir(), 'aa-fault-redis-'));
-	constructor(readonly port: number) {}
+	/** `persistent: false`: no append-only file and no snapshots, as many caches run; a crash then loses the stream. */
+	constructor(
+		readonly port: number,
+		private readonly options: { persistent?: boolean } = {},
+	) {}
 
 	get url(): string {
 		return `redis://127.0.0.1:${this.port}`;
@@ -29,7 +33,7 @@ export class FaultRedis {
 				'--dir',
 				this.dir,
 				'--appendonly',
-				'yes',
+				this.options.persistent === false ? 'no' : 'yes',
 				'--appendfsync',
 				'always',
 				'--save',
@@ -46,6 +50,16 @@ export class FaultRedis {
 		if (!child || child.exitCode !== null) return;
 		const exited = new Promise((resolve) => child.once('exit', resolve));
 		child.kill('SIGTERM');
+		await exited;
+		this.process = null;
+	}
+
+	/** A crash: SIGKILL, nothing flushed. */
+	async kill(): Promise<void> {
+		const child = this.process;
+		if (!child || child.exitCode !== null) return;
+		const exited = new Promise((resolve) => child.once('exit', resolve));
+		child.kill('SIGKILL');
 		await exited;
 		this.process = null;
 	}

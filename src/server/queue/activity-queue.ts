@@ -17,3 +17,9 @@ export interface ActivityQueue {
 	drain(): Promise<number>;
 	snapshot(): Promise<QueueSnapshot>;
 }
+
+/** A queue inside this process (memory, or memory behind the spool): what the Redis queue falls back to. */
+export interface LocalQueue extends ActivityQueue {
+	readonly depth: number;
+	readonly oldestAt: number | null;
+}

@@ -1,5 +1,5 @@
 import type { ActivityEvent } from '../schema/activity-event';
-import type { ActivityQueue, QueueSnapshot } from './activity-queue';
+import type { LocalQueue, QueueSnapshot } from './activity-queue';
 import { writeWithRetry, type BatchWriter, type RetryOptions } from './write-with-retry';
 import type { WriterMetrics } from './writer-metrics';
 
@@ -13,7 +13,7 @@ export interface QueueOptions {
  * Events held in this process and written in batches, by size or by interval. Bounded: when full, `offer`
  * refuses and the caller writes synchronously instead, so nothing is dropped. A hard kill loses what it holds.
  */
-export class MemoryQueue implements ActivityQueue {
+export class MemoryQueue implements LocalQueue {
 	private buffer: ActivityEvent[] = [];
 	private flushing: Promise<void> | null = null;
 	private timer: NodeJS.Timeout | null = null;
@@ -42,6 +42,19 @@ export class MemoryQueue implements ActivityQueue {
 		return this.buffer[0]?.at ?? null;
 	}
 
+	/** Events accepted so far, and of those written: they leave in the order they came. */
+	get accepted(): number {
+		return this.acceptedTotal;
+	}
+
+	get written(): number {
+		return this.writtenTotal;
+	}
+
+	hasRoomFor(count: number): boolean {
+		return this.buffer.length + count <= this.options.maxSize;
+	}
+
 	async offer(events: ActivityEvent[]): Promise<boolean> {
 		return this.accept(events);
 	}
@@ -57,7 +70,7 @@ export class MemoryQueue implements ActivityQueue {
 
 	/** Takes the events unless the queue is full (the caller then writes them itself). */
 	accept(events: ActivityEvent[]): boolean {
-		if (this.buffer.length + events.length > this.options.maxSize) return false;
+		if (!this.hasRoomFor(events.length)) return false;
 		this.buffer.push(...events);
 		this.acceptedTotal += events.length;
 		if (this.buffer.length >= this.options.flushSize) void this.flush();

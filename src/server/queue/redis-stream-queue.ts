@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { encodeEvent, looksLikeEncodedEvent, type ActivityEvent } from '../schema/activity-event';
 import type { Logger } from '../schema/logger';
-import type { ActivityQueue, QueueSnapshot } from './activity-queue';
-import type { MemoryQueue, QueueOptions } from './memory-queue';
+import type { ActivityQueue, LocalQueue, QueueSnapshot } from './activity-queue';
+import type { QueueOptions } from './memory-queue';
 import { writeWithRetry, type BatchWriter } from './write-with-retry';
 import type { WriterMetrics } from './writer-metrics';
 
@@ -32,7 +32,7 @@ export class RedisStreamQueue implements ActivityQueue {
 	constructor(
 		private readonly redis: Redis,
 		private readonly write: BatchWriter,
-		private readonly fallback: MemoryQueue,
+		private readonly fallback: LocalQueue,
 		private readonly options: StreamOptions,
 		private readonly metrics: WriterMetrics,
 		private readonly logger: Logger,
@@ -62,10 +62,10 @@ export class RedisStreamQueue implements ActivityQueue {
 		}
 	}
 
-	private toFallback(events: ActivityEvent[], error: unknown): boolean {
+	private toFallback(events: ActivityEvent[], error: unknown): Promise<boolean> {
 		this.metrics.redisFallbacks += events.length;
-		this.warn('activity analytics: Redis refused events, keeping them in memory', error);
-		return this.fallback.accept(events);
+		this.warn('activity analytics: Redis refused events, keeping them in this process (spool or memory)', error);
+		return this.fallback.offer(events);
 	}
 
 	async settle(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { WriterStatusFigures } from '../../shared/status';
 
 /** Counters of this instance's writer, shown by GET /analytics/status and /metrics. */
-export type WriterMetrics = Omit<WriterStatusFigures, 'queue' | 'inFlight' | 'collections'>;
+export type WriterMetrics = Omit<WriterStatusFigures, 'queue' | 'durability' | 'inFlight' | 'collections'>;
 
 export function createWriterMetrics(): WriterMetrics {
 	return {
@@ -16,6 +16,9 @@ export function createWriterMetrics(): WriterMetrics {
 		redisFallbacks: 0,
 		claimed: 0,
 		drops: 0,
+		spoolCommits: 0,
+		spoolFailures: 0,
+		spoolReplayed: 0,
 		lastError: null,
 	};
 }

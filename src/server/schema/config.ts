@@ -15,6 +15,14 @@ export interface AnalyticsConfig {
 	claimIdleMs: number;
 	/** How long shutdown keeps retrying to write what the memory queue holds. */
 	drainTimeoutMs: number;
+	/** Events kept in this process pass through a local append-only spool first, so a hard kill loses none. */
+	spool: boolean;
+	/** The spool's folder; null: `.activity-analytics-spool` in Directus's working directory. */
+	spoolDir: string | null;
+	/** Longest wait before a group commit of the spool (one fdatasync for every answer waiting). */
+	spoolCommitMs: number;
+	/** Never keep an answered event where a crash could lose it: a Redis without fsync per write is skipped. */
+	requireDurableQueue: boolean;
 	writerCollections: 'all' | 'none' | string[];
 	syncActions: string[];
 	allowedRoles: string[];
@@ -111,6 +119,10 @@ export function parseConfig(env: Env): AnalyticsConfig {
 		),
 		claimIdleMs: readInteger(env, 'CLAIM_IDLE_MS', 30_000, 1000, 3_600_000, problems),
 		drainTimeoutMs: readInteger(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 600_000, problems),
+		spool: readBoolean(env, 'SPOOL', true, problems),
+		spoolDir: env[`${ENV_PREFIX}SPOOL_DIR`] ? String(env[`${ENV_PREFIX}SPOOL_DIR`]).trim() : null,
+		spoolCommitMs: readInteger(env, 'SPOOL_COMMIT_MS', 2, 0, 1_000, problems),
+		requireDurableQueue: readBoolean(env, 'REQUIRE_DURABLE_QUEUE', false, problems),
 		writerCollections,
 		syncActions: readList(env[`${ENV_PREFIX}SYNC_ACTIONS`]),
 		allowedRoles: readList(env[`${ENV_PREFIX}ALLOWED_ROLES`]),
@@ -193,6 +205,17 @@ function readWindow(env: Env, key: string, problems: string[]): AnalyticsConfig[
 	if (raw === '15m' || raw === '1h' || raw === '1d') return raw;
 	problems.push(`${ENV_PREFIX}${key}="${raw}" must be 15m, 1h or 1d`);
 	return '1h';
+}
+
+function readBoolean(env: Env, key: string, fallback: boolean, problems: string[]): boolean {
+	const raw = env[ENV_PREFIX + key];
+	if (raw === undefined || raw === null || raw === '') return fallback;
+	if (raw === true || raw === false) return raw;
+	const text = String(raw).trim().toLowerCase();
+	if (['true', 'on', '1', 'yes'].includes(text)) return true;
+	if (['false', 'off', '0', 'no'].includes(text)) return false;
+	problems.push(`${ENV_PREFIX}${key}="${String(raw)}" must be true or false`);
+	return fallback;
 }
 
 /** A share above 0 and at most 1, or `off`. */

@@ -1,5 +1,5 @@
 import { PACKAGE_NAME } from '../../shared/constants';
-import type { AnalyticsStatus } from '../../shared/status';
+import type { AnalyticsStatus, StatusWarning } from '../../shared/status';
 import { countRevisions, readActivityTableStatus, sampleRecentAddresses } from './activity-table-status';
 import type { AnalyticsRuntime } from './analytics-runtime';
 import { describeConfig } from '../schema/config';
@@ -23,7 +23,10 @@ export async function collectStatus(runtime: AnalyticsRuntime): Promise<Analytic
 	}));
 	const writer = { ...(await runtime.writer.status()), collections };
 	const addresses = judgeProxyAddresses(await sampleRecentAddresses(database));
-	const warnings = [proxyWarning(addresses, config.ipTrustProxy)].filter((w) => w !== null);
+	const durabilityWarning: StatusWarning | null = writer.durability.lossPossible
+		? { code: 'QUEUE_NOT_DURABLE', message: `Acknowledged activity could be lost: ${writer.durability.detail}.` }
+		: null;
+	const warnings = [proxyWarning(addresses, config.ipTrustProxy), durabilityWarning].filter((w) => w !== null);
 	return {
 		warnings,
 		addresses: { ...addresses, trustProxy: config.ipTrustProxy },
@@ -68,6 +71,12 @@ export function formatPrometheus(status: AnalyticsStatus): string {
 		'gauge',
 		'1 when nearly every recent event carries one internal IP (see IP_TRUST_PROXY).',
 		status.addresses.behindProxy ? 1 : 0,
+	);
+	metric(
+		'writer_loss_possible',
+		'gauge',
+		'1 when an acknowledged event could be lost by a hard kill or a Redis crash (see /analytics/status).',
+		status.writer.durability.lossPossible ? 1 : 0,
 	);
 	metric('revision_rows', 'gauge', 'Rows in directus_revisions.', status.revisions.rows);
 	metric('rollup_watermark', 'gauge', 'Highest activity id absorbed by the rollups.', status.rollup.watermark);

@@ -1,5 +1,3 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { AnalyticsConfig } from '../schema/config';
@@ -8,7 +6,7 @@ import type { ActivityEvent } from '../schema/activity-event';
 import type { WriterStatusFigures } from '../../shared/status';
 import type { ActivityQueue } from '../queue/activity-queue';
 import { MemoryQueue } from '../queue/memory-queue';
-import { RedisStreamQueue } from '../queue/redis-stream-queue';
+import { createDurableQueue } from './durable-queue';
 import { writeWithRetry, type BatchWriter } from '../queue/write-with-retry';
 import { createWriterMetrics } from '../queue/writer-metrics';
 import { pruneLedger } from '../store/prune-ledger';
@@ -73,23 +71,15 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 		maxSize: config.queueMaxSize,
 	};
 	const memory = new MemoryQueue(write, queueOptions, metrics, retry);
-	const queue: ActivityQueue =
-		config.queue === 'redis' && runtime.redis
-			? new RedisStreamQueue(
-					runtime.redis,
-					write,
-					memory,
-					{
-						...queueOptions,
-						streamKey: config.streamKey,
-						group: 'writers',
-						consumer: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-						claimIdleMs: config.claimIdleMs,
-					},
-					metrics,
-					logger,
-				)
-			: memory;
+	const durable = createDurableQueue({ ...runtime, memory, write, metrics, retry });
+	let queue: ActivityQueue = durable.local;
+	let durability = durable.initialDurability;
+	let syncAll = false;
+	const chosen: Promise<ActivityQueue> = durable.choice.then((choice) => {
+		({ queue, durability, syncAll } = choice);
+		return queue;
+	});
+
 	let started = false;
 	let pruneTimer: NodeJS.Timeout | null = null;
 
@@ -120,7 +110,17 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 		start() {
 			if (started) return;
 			started = true;
-			queue.start();
+			const replay = durable
+				.replaySpools()
+				.catch((error: unknown) =>
+					logger.error(
+						{ err: error instanceof Error ? error.message : String(error) },
+						'activity analytics: could not replay the spool; its files stay for the next start',
+					),
+				);
+			inFlight.add(replay);
+			void replay.finally(() => inFlight.delete(replay));
+			void chosen.then((picked) => picked.start());
 			// Every instance prunes: each run deletes a bounded batch of old keys, so doing it twice costs nothing.
 			pruneTimer = setInterval(() => {
 				void runtime.ready
@@ -137,8 +137,9 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 		async emit(events) {
 			if (events.length === 0) return;
 			metrics.eventsCaptured += events.length;
-			const sync = events.filter((e) => config.syncActions.includes(e.action));
-			const queued = events.filter((e) => !config.syncActions.includes(e.action));
+			const queue = await chosen;
+			const sync = events.filter((e) => syncAll || config.syncActions.includes(e.action));
+			const queued = events.filter((e) => !sync.includes(e));
 			const handedOver: Promise<void>[] = [];
 			// A synchronous write waits for what this process queued before it, so it never overtakes it.
 			if (sync.length > 0) handedOver.push(track(queue.settle().then(() => writeNow(sync))));
@@ -156,7 +157,7 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 			if (pruneTimer) clearInterval(pruneTimer);
 			drainDeadline = Date.now() + config.drainTimeoutMs;
 			while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-			const left = await queue.drain();
+			const left = await (await chosen).drain();
 			if (left > 0) {
 				metrics.drops += left;
 				logger.error(
@@ -166,7 +167,8 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 			}
 		},
 		async status() {
-			return { ...metrics, queue: await queue.snapshot(), inFlight: inFlight.size };
+			await chosen;
+			return { ...metrics, queue: await queue.snapshot(), durability, inFlight: inFlight.size };
 		},
 	};
 }
