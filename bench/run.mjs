@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark suite, side by side in one run, then one Markdown table of the ratios.
-//   npm run bench            quick mode: write path (200k events), read path and retention on 1M rows, flow health
+//   npm run bench            quick mode: write path (200k events), spool cost, read path and retention on 1M rows, flow health
 //                            at 1M runs, 2-minute soak
 //   npm run bench -- --full  full mode: write path (1M events), read path and retention on 1M and 10M rows, their growth
 //                            (sizes alternating), 10-minute soak
@@ -24,6 +24,7 @@ const suite = (script, args) =>
 const outcomes = [];
 if (!summaryOnly) {
 	outcomes.push(suite('./write-path.mjs', ['--events', full ? '1000000' : '200000']));
+	outcomes.push(suite('./spool-cost.mjs', []));
 	for (const rows of sizes) outcomes.push(suite('./read-path.mjs', ['--rows', rows]));
 	if (full) outcomes.push(suite('./growth.mjs', []));
 	for (const rows of sizes) outcomes.push(suite('./retention.mjs', ['--rows', rows]));
@@ -57,6 +58,25 @@ if (write) {
 		'write path',
 		'writer drain into PostgreSQL',
 		`${Math.round(write.throughput.drainEventsPerSecond).toLocaleString('en')} events/s (${x(write.throughput.drainEventsPerSecond, write.copy.rowsPerSecond)} of raw COPY)`,
+	]);
+}
+const spool = fresh('spool-cost.json');
+if (spool) {
+	const s = spool.stats;
+	rows.push([
+		'spool',
+		'single writes with the spool vs the memory queue alone, each against its own host bound (req/s)',
+		x(s.spool.rps / s.none.rps, s.memory.rps / s.noneOther.rps),
+	]);
+	rows.push([
+		'spool',
+		'bulk 1,000 items with the spool vs no accountability (speed)',
+		x(s.none.bulkP50, s.spool.bulkP50),
+	]);
+	rows.push([
+		'spool',
+		'group commit',
+		`${(spool.eventsCaptured / spool.spoolCommits).toFixed(1)} events per fdatasync`,
 	]);
 }
 for (const size of sizesForSummary) {

@@ -35,6 +35,8 @@ const HOSTS = {
 };
 const VARIANTS = [
 	{ key: 'none', label: 'no accountability (bound)', host: 'spool', collection: 's_none' },
+	// The same bound on the second host: each writer is compared with the bound of its own process.
+	{ key: 'noneOther', label: 'no accountability, second host (its bound)', host: 'memory', collection: 's_none' },
 	{ key: 'native', label: 'native accountability', host: 'spool', collection: 's_native' },
 	{
 		key: 'memory',
@@ -66,7 +68,7 @@ async function main() {
 	const urls = { spool: spoolHost.url, memory: memoryHost.url };
 	const db = openDatabase(spoolHost.env);
 	try {
-		for (const variant of VARIANTS)
+		for (const variant of VARIANTS.filter((v) => v.key !== 'noneOther'))
 			await createBenchCollection(spoolHost.url, variant.collection, variant.key === 'none' ? null : 'all');
 		await call(spoolHost.url, '/analytics/writer/enable', 'POST', {
 			collections: ['s_writer_memory', 's_writer_spool'],
@@ -97,7 +99,7 @@ async function main() {
 		const settled = (w) => w.queue.depth === 0 && w.inFlight === 0;
 		const spoolWriter = await waitForWriter(urls.spool, settled);
 		await waitForWriter(urls.memory, settled);
-		for (const variant of VARIANTS.filter((v) => v.key !== 'none')) {
+		for (const variant of VARIANTS.filter((v) => !v.key.startsWith('none'))) {
 			const [{ items }] = await db(variant.collection).count({ items: '*' });
 			const [{ rows }] = await db('directus_activity')
 				.where({ collection: variant.collection, action: 'create' })
@@ -137,6 +139,12 @@ async function main() {
 					ratio(s.spool.rps, s.memory.rps),
 					ratio(s.memory.bulkP50, s.spool.bulkP50),
 					ratio(s.spool.concurrentRps, s.memory.concurrentRps),
+				],
+				[
+					"the memory queue alone, each against its own host's bound",
+					ratio(s.spool.rps / s.none.rps, s.memory.rps / s.noneOther.rps),
+					ratio(s.memory.bulkP50 / s.noneOther.bulkP50, s.spool.bulkP50 / s.none.bulkP50),
+					ratio(s.spool.concurrentRps / s.none.concurrentRps, s.memory.concurrentRps / s.noneOther.concurrentRps),
 				],
 				[
 					'no accountability (bound)',
