@@ -1,5 +1,6 @@
 // The item writes the write benchmarks time, against a Directus host as the demo admin.
 import { DEMO_ADMIN } from '../../scripts/host.mjs';
+import { createItemCollection } from '../../scripts/demo-data/demo-schema.mjs';
 
 export async function call(url, path, method = 'GET', body) {
 	const response = await fetch(`${url}${path}`, {
@@ -16,21 +17,10 @@ export async function call(url, path, method = 'GET', body) {
 }
 
 /** A collection of `id`, `title` and `count`, with the accountability given (null: no activity at all). */
-export async function createBenchCollection(url, collection, accountability) {
-	await call(url, '/collections', 'POST', {
-		collection,
-		meta: { accountability },
-		schema: {},
-		fields: [
-			{
-				field: 'id',
-				type: 'integer',
-				meta: { hidden: true },
-				schema: { is_primary_key: true, has_auto_increment: true },
-			},
-			{ field: 'title', type: 'string' },
-			{ field: 'count', type: 'integer' },
-		],
+export function createBenchCollection(url, collection, accountability) {
+	return createItemCollection(url, DEMO_ADMIN.token, collection, {
+		accountability,
+		fields: [{ field: 'count', type: 'integer' }],
 	});
 }
 

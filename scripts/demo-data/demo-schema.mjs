@@ -128,10 +128,15 @@ export async function completeProjectSetup(url, token, ownerEmail) {
 }
 
 /**
- * A collection with an auto-increment key and a `title`, for load tests: `accountability` as Directus has it,
- * and optionally put under the batched writer.
+ * A collection with an auto-increment key and a `title` (and any `fields` more), for load tests:
+ * `accountability` as Directus has it, and optionally put under the batched writer.
  */
-export async function createItemCollection(url, token, collection, { accountability = 'all', writer = false } = {}) {
+export async function createItemCollection(
+	url,
+	token,
+	collection,
+	{ accountability = 'all', writer = false, fields = [] } = {},
+) {
 	await call(url, token, 'POST', '/collections', {
 		collection,
 		meta: { accountability },
@@ -144,6 +149,7 @@ export async function createItemCollection(url, token, collection, { accountabil
 				schema: { is_primary_key: true, has_auto_increment: true },
 			},
 			{ field: 'title', type: 'string' },
+			...fields,
 		],
 	});
 	if (writer) await call(url, token, 'POST', '/analytics/writer/enable', { collections: [collection] });
