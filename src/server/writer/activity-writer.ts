@@ -71,7 +71,19 @@ export function createActivityWriter(runtime: WriterDeps): ActivityWriter {
 		maxSize: config.queueMaxSize,
 	};
 	const memory = new MemoryQueue(write, queueOptions, metrics, retry);
-	const durable = createDurableQueue({ ...runtime, memory, write, metrics, retry });
+	// Named fields, not a spread: spreading the runtime would read its `ready` getter and start our migrations in
+	// every process that loads the bundle, short-lived CLI ones included.
+	const durable = createDurableQueue({
+		config,
+		logger,
+		database,
+		redis: runtime.redis,
+		ready: () => runtime.ready,
+		memory,
+		write,
+		metrics,
+		retry,
+	});
 	let queue: ActivityQueue = durable.local;
 	let durability = durable.initialDurability;
 	let syncAll = false;

@@ -21,7 +21,8 @@ export interface DurableQueueDeps {
 	logger: Logger;
 	database: Knex;
 	redis: Redis | null;
-	ready: Promise<void>;
+	/** Our migrations (the ledger table) are applied; a function, so that merely wiring up starts none. */
+	ready: () => Promise<void>;
 	memory: MemoryQueue;
 	write: BatchWriter;
 	metrics: WriterMetrics;
@@ -109,7 +110,7 @@ export function createDurableQueue(deps: DurableQueueDeps) {
 	/** The spools of processes that stopped without writing them, written now (the ledger skips what they did write). */
 	async function replaySpools(): Promise<void> {
 		if (!spool) return;
-		await deps.ready;
+		await deps.ready();
 		const replayed = await spool.replayOrphans(
 			async (events) => {
 				// Older than the ledger remembers: it may have been written, and a replay could double it.
