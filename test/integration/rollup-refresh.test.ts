@@ -250,7 +250,9 @@ describe(`rollup refresh on ${client}`, () => {
 		const refreshed = await apiOk<{ data: { rows: number } }>('/analytics/refresh', { method: 'POST' });
 		expect(refreshed.data.rows).toBeGreaterThanOrEqual(3);
 		// And the raw tail (no refresh yet) spells it a third way, next to a new IP in two spellings.
+		// FE80::A's hour 10 crosses 2 events only with this tail row on engines that tell the spellings apart.
 		await db('directus_activity').insert([
+			row('FE80::A', 605, 'https://case.test'),
 			row('fE80::a', 702, 'https://case.test'),
 			row('FE80::B', 703, 'https://case.test'),
 			row('fe80::b', 704, 'https://case.test'),
@@ -278,9 +280,6 @@ describe(`rollup refresh on ${client}`, () => {
 				).toEqual(await truth(by));
 			}
 		}
-		const suspicious = await apiOk<{ data: { actors: { actor: string; events: number }[] } }>(
-			`/analytics/suspicious?${window}&by=ip&window=1h&threshold=1`,
-		);
 		const where = rawWhere(db, from, to);
 		const hour = `floor(${epochSql(db)} / 3600)`;
 		const hourly = await sqlRows(
@@ -288,12 +287,17 @@ describe(`rollup refresh on ${client}`, () => {
 			`select ip as k, ${hour} as h, count(*) as n from directus_activity where ${where.sql} and ip is not null group by ip, ${hour}`,
 			where.bindings,
 		);
-		const over = new Set(hourly.filter((r) => Number(r['n']) > 1).map((r) => fold(String(r['k']))));
 		const ips = await truth('ip');
-		expect(over.size).toBeGreaterThan(0);
-		expect(new Map(suspicious.data.actors.map((a) => [fold(a.actor), a.events]))).toEqual(
-			new Map([...over].map((key) => [key, ips.get(key)!.events])),
-		);
+		for (const threshold of [1, 2]) {
+			const suspicious = await apiOk<{ data: { actors: { actor: string; events: number }[] } }>(
+				`/analytics/suspicious?${window}&by=ip&window=1h&threshold=${threshold}`,
+			);
+			const over = new Set(hourly.filter((r) => Number(r['n']) > threshold).map((r) => fold(String(r['k']))));
+			expect(over.size).toBeGreaterThan(0);
+			expect(new Map(suspicious.data.actors.map((a) => [fold(a.actor), a.events])), `threshold ${threshold}`).toEqual(
+				new Map([...over].map((key) => [key, ips.get(key)!.events])),
+			);
+		}
 		await apiOk('/analytics/refresh', { method: 'POST' });
 		await expectRollupsHoldAbsorbedRows();
 	});

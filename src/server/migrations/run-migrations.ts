@@ -19,6 +19,7 @@ import * as openHours from '../../../migrations/20261201-017-open-hours';
 import * as memberQuarters from '../../../migrations/20261201-018-member-quarters';
 import * as flowRuns from '../../../migrations/20261204-019-flow-runs';
 import * as flowAlerts from '../../../migrations/20261207-020-flow-alerts';
+import * as suspiciousIndexes from '../../../migrations/20261207-021-suspicious-indexes';
 
 interface Migration {
 	name: string;
@@ -50,6 +51,7 @@ export const MIGRATIONS: readonly Migration[] = [
 	memberQuarters,
 	flowRuns,
 	flowAlerts,
+	suspiciousIndexes,
 ];
 
 const MIGRATIONS_TABLE = 'activity_analytics_migrations';

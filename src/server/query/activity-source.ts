@@ -52,6 +52,11 @@ function filtersSql(filters: DimensionFilters, column: (dim: Dimension) => strin
 	return { sql: clauses.length > 0 ? ` and ${clauses.join(' and ')}` : '', bindings };
 }
 
+/** ` and <column> in (...)` for each filtered dimension of a rollup table. */
+export function rollupFiltersSql(dialect: Dialect, filters: DimensionFilters): BuiltSql {
+	return filtersSql(filters, (dim) => dialect.quote(dim));
+}
+
 /** ` and <column> in (...)` for each filtered dimension of the raw table (NULL read as ''). */
 export function rawFiltersSql(dialect: Dialect, filters: DimensionFilters): BuiltSql {
 	return filtersSql(filters, (dim) => dialect.dimensionText(dialect.quote(dim)));
@@ -128,7 +133,7 @@ export function buildActivitySource(dialect: Dialect, spec: SourceSpec): Activit
 	);
 	const parts: BuiltSql[] = [];
 	if (table) {
-		const rollupFilters = filtersSql(spec.filters, (dim) => q(dim));
+		const rollupFilters = rollupFiltersSql(dialect, spec.filters);
 		const rollupSelect = `select ${[`${q('bucket')} as ${q('at')}`, ...spec.select.map((dim) => q(dim)), q('events')].join(', ')} from ${q(table.name)}`;
 		for (const [grain, ranges] of rollupRangesByGrain(segments)) {
 			const range = bucketRangesSql(dialect, ranges);

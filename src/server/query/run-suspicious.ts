@@ -4,6 +4,7 @@ import { compareKeys } from './rank-order';
 import type { QueryContext } from './read-snapshot';
 import { rawFiltersSql } from './activity-source';
 import { runFailedLoginBursts } from './run-failed-logins';
+import { heavyWindows } from './heavy-windows';
 import { querySource, toKey, toNumber } from './source-query';
 import type { SuspiciousAnswer } from '../../shared/answers';
 
@@ -25,14 +26,13 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 	const seconds = SUSPICIOUS_WINDOWS[query.window];
 	const ranges = suspiciousWindows(query.from, query.to, seconds);
 	const by = query.by;
-	const windowIndex = context.dialect.floorDiv(q('at'), seconds);
-	const overRows = await querySource(
-		context,
-		{ select: [by], filters: query.filters, ranges },
-		(s) =>
-			`select ${q(by)} as ${q('actor')}, ${windowIndex} as ${q('w')}, sum(${q('events')}) as ${q('n')} from ${s} where ${q(by)} <> '' group by ${q(by)}, ${windowIndex} having sum(${q('events')}) > ?`,
-		[query.threshold],
-	);
+	const overRows = await heavyWindows(context, {
+		by,
+		filters: query.filters,
+		ranges,
+		seconds,
+		threshold: query.threshold,
+	});
 	// Statements (and, on MySQL, groups of one statement) may spell an actor "FE80::A" or "fe80::a": each is
 	// merged under the key the database compares by, and keeps the first spelling seen.
 	const keyOf = (await dimensionKeys(context.db))[by];
@@ -80,18 +80,20 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 		touched.set(actor, list);
 	}
 
-	// First and last seen come from the raw rows: exact to the second.
+	// First and last seen come from the raw rows, exact to the second: two index lookups per actor.
 	const range = context.dialect.timestampRange(q('timestamp'), query.from, query.to);
-	const actorColumn = context.dialect.dimensionText(q(by));
-	const epoch = context.dialect.epochSeconds(q('timestamp'));
 	const filters = rawFiltersSql(context.dialect, query.filters);
+	const edge = (fn: 'min' | 'max') =>
+		`(select ${context.dialect.extremeEpochSeconds(fn, q('timestamp'))} from ${q('directus_activity')} where ${q(by)} = ? and ${range.sql}${filters.sql})`;
 	const seen = context.dialect.rows(
 		await context.db.raw(
-			`select ${actorColumn} as ${q('actor')}, min(${epoch}) as ${q('first')}, max(${epoch}) as ${q('last')}, count(*) as ${q('n')} from ${q('directus_activity')} where ${range.sql} and ${actorColumn} in (${actors.map(() => '?').join(', ')})${filters.sql} group by ${actorColumn}`,
-			[...range.bindings, ...actors, ...filters.bindings],
+			actors
+				.map((_, i) => `select ${i} as ${q('i')}, ${edge('min')} as ${q('first')}, ${edge('max')} as ${q('last')}`)
+				.join(' union all '),
+			actors.flatMap((actor) => [0, 1].flatMap(() => [actor, ...range.bindings, ...filters.bindings])),
 		),
 	);
-	const seenBy = new Map(seen.map((row) => [actorOf(row['actor']), row]));
+	const seenBy = new Map(seen.map((row) => [actors[toNumber(row['i'])]!, row]));
 	const iso = (epochSeconds: number) => new Date(Math.round(epochSeconds * 1000)).toISOString();
 	return {
 		by,
@@ -105,7 +107,7 @@ export async function runSuspicious(context: QueryContext, query: SuspiciousQuer
 				peak: entry.peak,
 				peakWindowStart: iso(Math.max(query.from, entry.peakWindow * seconds)),
 				windowsOver: entry.windowsOver,
-				events: toNumber(row?.['n']),
+				events: (touched.get(actor) ?? []).reduce((sum, t) => sum + t.events, 0),
 				firstSeen: iso(toNumber(row?.['first'])),
 				lastSeen: iso(toNumber(row?.['last'])),
 				touched: (touched.get(actor) ?? []).sort(

@@ -25,6 +25,11 @@ export abstract class SqlDialect {
 	/** A Directus timestamp column as epoch seconds. */
 	abstract epochSeconds(column: string): string;
 
+	/** The earliest or latest value of a timestamp column as epoch seconds, written so that an index can answer it. */
+	extremeEpochSeconds(fn: 'min' | 'max', column: string): string {
+		return this.epochSeconds(`${fn}(${column})`);
+	}
+
 	/** Whole epoch seconds (floored), the unit every bucket and window boundary uses. */
 	epochWholeSeconds(column: string): string {
 		return `floor(${this.epochSeconds(column)})`;
