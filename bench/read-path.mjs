@@ -30,6 +30,8 @@ async function ensureDataset(db, url) {
 		log(
 			`generated in ${generated.seconds.toFixed(1)} s (${Math.round(generated.rows / generated.seconds).toLocaleString('en')} rows/s)`,
 		);
+		// Fresh statistics first: the refresh's plans over a never-analyzed table took 4.5× longer.
+		await db.raw('analyze directus_activity');
 	}
 	for (;;) {
 		const { body } = await request(url, '/analytics/refresh', { method: 'POST' });
