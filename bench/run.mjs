@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark suite, side by side in one run, then one Markdown table of the ratios.
-//   npm run bench            quick mode: write path (200k events), spool cost, read path and retention on 1M rows, flow health
+//   npm run bench            quick mode: write path (200k events), spool cost, read path, suspicious and retention on 1M rows, flow health
 //                            at 1M runs, 2-minute soak
 //   npm run bench -- --full  full mode: write path (1M events), read path and retention on 1M and 10M rows, their growth
 //                            (sizes alternating), 10-minute soak
@@ -25,7 +25,10 @@ const outcomes = [];
 if (!summaryOnly) {
 	outcomes.push(suite('./write-path.mjs', ['--events', full ? '1000000' : '200000']));
 	outcomes.push(suite('./spool-cost.mjs', []));
-	for (const rows of sizes) outcomes.push(suite('./read-path.mjs', ['--rows', rows]));
+	for (const rows of sizes) {
+		outcomes.push(suite('./read-path.mjs', ['--rows', rows]));
+		outcomes.push(suite('./suspicious.mjs', ['--rows', rows]));
+	}
 	if (full) outcomes.push(suite('./growth.mjs', []));
 	for (const rows of sizes) outcomes.push(suite('./retention.mjs', ['--rows', rows]));
 	outcomes.push(suite('./flow-health.mjs', ['--runs', '1M']));
@@ -98,6 +101,13 @@ for (const size of sizesForSummary) {
 			'Directus /activity aggregate vs raw SQL',
 			x(r.rawSql.p50, r.directusActivity.p50),
 		]);
+		const suspicious = fresh(`suspicious-${Number(size.replace('M', '')) * 1_000_000}.json`);
+		if (suspicious)
+			rows.push([
+				`read path ${size}`,
+				'suspicious (IPs over a threshold in an hour, 7 days) p50: uncached vs raw SQL',
+				`${x(suspicious.results.rawSql.p50, suspicious.results.uncached.p50)} (${fmt(suspicious.results.uncached.p50)} vs ${fmt(suspicious.results.rawSql.p50)} ms; server ${fmt(suspicious.serverP50)} ms)`,
+			]);
 		const f = read.refresh;
 		rows.push([
 			`refresh ${size}`,
