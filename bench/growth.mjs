@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
-import { analyticsDashboard, benchEnv, END } from './lib/dashboard.mjs';
+import { analyticsDashboard, assertRolledUpDataset, benchEnv } from './lib/dashboard.mjs';
 import { fmt, machineNote, markdownTable, percentile, timeIt } from './lib/stats.mjs';
 import { flag } from './lib/flags.mjs';
 
@@ -25,19 +25,7 @@ const log = (message) => process.stderr.write(`[growth] ${message}\n`);
 async function checkDataset(host, size) {
 	const db = openDatabase(host.env);
 	try {
-		const [{ n, newest }] = await db('directus_activity').select(db.raw('count(*) as n, max("timestamp") as newest'));
-		const [state] = await db('activity_analytics_state').where({ key: 'rollup' }).select('watermark');
-		const [{ top }] = await db('directus_activity').max({ top: 'id' });
-		if (
-			Number(n) < size.rows ||
-			!newest ||
-			Math.abs(new Date(newest).getTime() - Date.parse(END)) > 86_400_000 ||
-			Number(state?.watermark) < Number(top)
-		) {
-			throw new Error(
-				`aa_bench_${size.rows} does not hold today's rolled-up ${size.label} dataset: run bench/read-path.mjs --rows ${size.label} first`,
-			);
-		}
+		await assertRolledUpDataset(db, size.rows, size.label);
 	} finally {
 		await db.destroy();
 	}

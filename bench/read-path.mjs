@@ -11,7 +11,7 @@ import { loadActivity } from '../scripts/demo-data/write-activity.mjs';
 import { parseSize } from '../scripts/generate-activity.mjs';
 import { dropDatabase, openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
 import { analyticsDashboard, benchEnv, DASHBOARD, END, FROM, request, TO, TZ } from './lib/dashboard.mjs';
-import { fmt, machineNote, markdownTable, percentile, timeIt } from './lib/stats.mjs';
+import { fmt, machineNote, markdownTable, measureRuns, percentile, timeIt } from './lib/stats.mjs';
 import { flag } from './lib/flags.mjs';
 
 const rows = parseSize(flag('rows', '1M'));
@@ -91,14 +91,7 @@ async function directusActivityDashboard(url) {
 	await request(url, `/activity?aggregate[count]=id&aggregate[countDistinct]=user&groupBy[]=ip&${range}&limit=-1`);
 }
 
-async function measure(label, fn) {
-	await fn();
-	await fn();
-	const samples = [];
-	for (let i = 0; i < iterations; i++) samples.push((await timeIt(fn)).ms);
-	log(`${label}: p50 ${fmt(percentile(samples, 50))} ms`);
-	return { p50: percentile(samples, 50), p95: percentile(samples, 95), samples };
-}
+const measure = (label, fn) => measureRuns(label, fn, iterations, log);
 
 const REFRESH_ROUNDS = 4;
 const PER_MEMBER_TABLES = [

@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSize } from '../scripts/generate-activity.mjs';
 import { openDatabase, repoRoot, startHost, stopHost } from '../scripts/host.mjs';
-import { benchEnv, END } from './lib/dashboard.mjs';
-import { fmt, machineNote, markdownTable, percentile, timeIt } from './lib/stats.mjs';
+import { assertRolledUpDataset, benchEnv } from './lib/dashboard.mjs';
+import { fmt, machineNote, markdownTable, measureRuns, percentile } from './lib/stats.mjs';
 import { flag } from './lib/flags.mjs';
 import { checkSuspicious, rawSuspicious, suspiciousThreshold, suspiciousUncached } from './lib/suspicious.mjs';
 
@@ -16,36 +16,14 @@ const iterations = Number(flag('iterations', '15'));
 const name = `suspicious-${rows}`;
 const log = (message) => process.stderr.write(`[suspicious] ${message}\n`);
 
-async function checkDataset(db) {
-	const [{ n, newest }] = await db('directus_activity').select(db.raw('count(*) as n, max("timestamp") as newest'));
-	const [state] = await db('activity_analytics_state').where({ key: 'rollup' }).select('watermark');
-	const [{ top }] = await db('directus_activity').max({ top: 'id' });
-	if (
-		Number(n) < rows ||
-		!newest ||
-		Math.abs(new Date(newest).getTime() - Date.parse(END)) > 86_400_000 ||
-		Number(state?.watermark) < Number(top)
-	)
-		throw new Error(
-			`aa_bench_${rows} does not hold today's rolled-up dataset: run bench/read-path.mjs --rows ${rows} first`,
-		);
-}
-
-async function measure(label, fn) {
-	await fn();
-	await fn();
-	const samples = [];
-	for (let i = 0; i < iterations; i++) samples.push((await timeIt(fn)).ms);
-	log(`${label}: p50 ${fmt(percentile(samples, 50))} ms`);
-	return { p50: percentile(samples, 50), p95: percentile(samples, 95), samples };
-}
+const measure = (label, fn) => measureRuns(label, fn, iterations, log);
 
 async function main() {
 	log(`${rows.toLocaleString('en')} rows, ${iterations} iterations, ${machineNote()}`);
 	const host = await startHost({ name, port: 18303, env: benchEnv(rows) });
 	const db = openDatabase(host.env);
 	try {
-		await checkDataset(db);
+		await assertRolledUpDataset(db, rows);
 		const threshold = await suspiciousThreshold(db);
 		const raw = await rawSuspicious(db, threshold);
 		checkSuspicious((await suspiciousUncached(host.url, threshold)).actors, raw);

@@ -61,3 +61,19 @@ export async function analyticsDashboard(url, { uncached }) {
 	}
 	return { total, perRoute };
 }
+
+/** Throws unless `db` holds the read-path bench's dataset of `rows` rows as it stands today, rolled up. */
+export async function assertRolledUpDataset(db, rows, label = rows.toLocaleString('en')) {
+	const [{ n, newest }] = await db('directus_activity').select(db.raw('count(*) as n, max("timestamp") as newest'));
+	const [state] = await db('activity_analytics_state').where({ key: 'rollup' }).select('watermark');
+	const [{ top }] = await db('directus_activity').max({ top: 'id' });
+	if (
+		Number(n) < rows ||
+		!newest ||
+		Math.abs(new Date(newest).getTime() - Date.parse(END)) > 86_400_000 ||
+		Number(state?.watermark) < Number(top)
+	)
+		throw new Error(
+			`aa_bench_${rows} does not hold today's rolled-up ${label} dataset: run bench/read-path.mjs --rows ${label} first`,
+		);
+}

@@ -29,3 +29,13 @@ export function machineNote() {
 	const cpu = cpus();
 	return `${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, Node ${process.version}, ${process.platform}/${process.arch}`;
 }
+
+/** Two warm-up calls, then `iterations` timed ones: p50, p95 and the samples, the p50 logged under `label`. */
+export async function measureRuns(label, fn, iterations, log) {
+	await fn();
+	await fn();
+	const samples = [];
+	for (let i = 0; i < iterations; i++) samples.push((await timeIt(fn)).ms);
+	log(`${label}: p50 ${fmt(percentile(samples, 50))} ms`);
+	return { p50: percentile(samples, 50), p95: percentile(samples, 95), samples };
+}

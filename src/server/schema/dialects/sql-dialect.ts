@@ -25,9 +25,12 @@ export abstract class SqlDialect {
 	/** A Directus timestamp column as epoch seconds. */
 	abstract epochSeconds(column: string): string;
 
-	/** The earliest or latest value of a timestamp column as epoch seconds, written so that an index can answer it. */
+	/**
+	 * The earliest or latest value of a timestamp column as epoch seconds: of the bare column where an index
+	 * answers it, else of the normalised values (SQLite sorts its integer timestamps before its text ones).
+	 */
 	extremeEpochSeconds(fn: 'min' | 'max', column: string): string {
-		return this.epochSeconds(`${fn}(${column})`);
+		return this.indexesTimestamps ? this.epochSeconds(`${fn}(${column})`) : `${fn}(${this.epochSeconds(column)})`;
 	}
 
 	/** Whole epoch seconds (floored), the unit every bucket and window boundary uses. */

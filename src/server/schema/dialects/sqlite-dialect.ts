@@ -13,11 +13,6 @@ export class SqliteDialect extends SqlDialect {
 		return `(case when typeof(${column}) in ('integer', 'real') then ${column} / 1000.0 else cast(strftime('%s', ${column}) as integer) end)`;
 	}
 
-	/** SQLite sorts every integer before any text, so the column's own min or max would mix the two kinds up. */
-	override extremeEpochSeconds(fn: 'min' | 'max', column: string): string {
-		return `${fn}(${this.epochSeconds(column)})`;
-	}
-
 	override epochWholeSeconds(column: string): string {
 		return `cast(${this.epochSeconds(column)} as integer)`;
 	}
