@@ -13,6 +13,11 @@ export interface SourceSpec {
 	/** Time ranges to cover, in epoch seconds [from, to). */
 	ranges: readonly { from: number; to: number }[];
 	unabsorbed: UnabsorbedRows;
+	/**
+	 * False when the outer query reads no `events` (distinct counts): the rollup rows are then read from an index
+	 * holding every column the query names, without visiting the table.
+	 */
+	events?: boolean;
 }
 
 export interface BuiltSql {
@@ -62,10 +67,10 @@ export function rawFiltersSql(dialect: Dialect, filters: DimensionFilters): Buil
 	return filtersSql(filters, (dim) => dialect.dimensionText(dialect.quote(dim)));
 }
 
-function rawSelectSql(dialect: Dialect, select: readonly Dimension[]): string {
+function rawSelectSql(dialect: Dialect, select: readonly Dimension[], events = true): string {
 	const q = (name: string) => dialect.quote(name);
 	const columns = select.map((dim) => `${dialect.dimensionText(q(dim))} as ${q(dim)}`);
-	return `select ${[`${dialect.epochWholeSeconds(q('timestamp'))} as ${q('at')}`, ...columns, `1 as ${q('events')}`].join(', ')} from ${q('directus_activity')}`;
+	return `select ${[`${dialect.epochWholeSeconds(q('timestamp'))} as ${q('at')}`, ...columns, ...(events ? [`1 as ${q('events')}`] : [])].join(', ')} from ${q('directus_activity')}`;
 }
 
 /**
@@ -75,7 +80,7 @@ function rawSelectSql(dialect: Dialect, select: readonly Dimension[]): string {
 export function rawRowParts(dialect: Dialect, spec: SourceSpec, segments: readonly Segment[]): BuiltSql[] {
 	const q = (name: string) => dialect.quote(name);
 	const parts: BuiltSql[] = [];
-	const rawSelect = rawSelectSql(dialect, spec.select);
+	const rawSelect = rawSelectSql(dialect, spec.select, spec.events !== false);
 	const rawFilters = rawFiltersSql(dialect, spec.filters);
 	const rawRange = (from: number, to: number) => dialect.timestampRange(q('timestamp'), from, to);
 	const rollupRanges = mergeRanges(segments.filter((s) => s.kind === 'rollup'));
@@ -134,7 +139,9 @@ export function buildActivitySource(dialect: Dialect, spec: SourceSpec): Activit
 	const parts: BuiltSql[] = [];
 	if (table) {
 		const rollupFilters = rollupFiltersSql(dialect, spec.filters);
-		const rollupSelect = `select ${[`${q('bucket')} as ${q('at')}`, ...spec.select.map((dim) => q(dim)), q('events')].join(', ')} from ${q(table.name)}`;
+		const columns = [`${q('bucket')} as ${q('at')}`, ...spec.select.map((dim) => q(dim))];
+		if (spec.events !== false) columns.push(q('events'));
+		const rollupSelect = `select ${columns.join(', ')} from ${q(table.name)}`;
 		for (const [grain, ranges] of rollupRangesByGrain(segments)) {
 			const range = bucketRangesSql(dialect, ranges);
 			parts.push({
@@ -145,7 +152,11 @@ export function buildActivitySource(dialect: Dialect, spec: SourceSpec): Activit
 	}
 	parts.push(...rawRowParts(dialect, spec, segments));
 	if (parts.length === 0) {
-		return { sql: `${rawSelectSql(dialect, spec.select)} where 1 = 0`, bindings: [], table: table?.name ?? null };
+		return {
+			sql: `${rawSelectSql(dialect, spec.select, spec.events !== false)} where 1 = 0`,
+			bindings: [],
+			table: table?.name ?? null,
+		};
 	}
 	return {
 		sql: parts.map((p) => p.sql).join(' union all '),

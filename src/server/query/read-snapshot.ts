@@ -38,7 +38,6 @@ export async function withReadSnapshot<T>(
 	const dialect = dialectOf(database);
 	try {
 		return await database.transaction(async (db) => {
-			await dialect.beginReadSnapshot(db);
 			const timeout = await dialect.setStatementTimeout(db, timeoutMs);
 			try {
 				const { generation, ...unabsorbed } = await readUnabsorbed(db);
@@ -46,7 +45,7 @@ export async function withReadSnapshot<T>(
 			} finally {
 				await timeout.clear();
 			}
-		});
+		}, dialect.readSnapshotConfig);
 	} catch (error) {
 		if (isTimeout(error)) throw new AnalyticsTimeoutError(timeoutMs);
 		throw error;

@@ -1,7 +1,7 @@
 import { dimensionKeys } from '../schema/dimension-keys';
 import type { Dimension } from '../schema/rollup-tables';
 import type { BreakdownQuery, BreakdownSort } from './analytics-query';
-import { countMembers, memberSetsServe } from './count-members';
+import { countMembers, countMembersOfKinds, memberSetsServe } from './count-members';
 import { eventsByMember, memberCountsServe } from './rank-members';
 import type { QueryContext } from './read-snapshot';
 import { byCountThenKey, compareKeys } from './rank-order';
@@ -54,7 +54,12 @@ async function metricByKey(
 		statement = (s) =>
 			`select ${q('key')}, count(*) as ${q('value')} from (select distinct ${q(by)} as ${q('key')}, ${q(counted)} from ${s} where ${q(counted)} <> '') ${q('d')} group by ${q('key')}${limit}`;
 	}
-	const rows = await querySource(context, { select, filters, ranges: [{ from: query.from, to: query.to }] }, statement);
+	// Distinct counts read no events (an index-only read of the rollup); sums do.
+	const rows = await querySource(
+		context,
+		{ select, filters, ranges: [{ from: query.from, to: query.to }], events: !counted },
+		statement,
+	);
 	return new Map(rows.map((row) => [toKey(row['key']), toNumber(row['value'])]));
 }
 
@@ -79,9 +84,25 @@ export async function runBreakdown(context: QueryContext, query: BreakdownQuery)
 		ips: new Map(),
 	};
 	metrics[query.sort] = byFoldedKey(ranked);
-	for (const metric of ['events', 'users', 'ips'] as const) {
-		if (metric !== query.sort && keys.length > 0)
-			metrics[metric] = byFoldedKey(await metricByKey(context, query, metric, keys));
+	const rest = (['events', 'users', 'ips'] as const).filter((metric) => metric !== query.sort && keys.length > 0);
+	const done = new Set<BreakdownSort>([query.sort]);
+	const keyFilters = { ...query.filters, [query.by]: keys.map((k) => k ?? '') };
+	if (query.by === 'collection' && memberSetsServe(keyFilters) && rest.includes('users') && rest.includes('ips')) {
+		// Users and IPs of the same collections: one read of the member sets for both.
+		const counts = await countMembersOfKinds(
+			context,
+			['user', 'ip'],
+			keyFilters,
+			[{ from: query.from, to: query.to }],
+			(_, collection) => collection,
+			{ byTime: false },
+		);
+		metrics.users = byFoldedKey(new Map([...counts.get('user')!].map(([key, n]) => [toKey(key), n])));
+		metrics.ips = byFoldedKey(new Map([...counts.get('ip')!].map(([key, n]) => [toKey(key), n])));
+		done.add('users').add('ips');
+	}
+	for (const metric of rest) {
+		if (!done.has(metric)) metrics[metric] = byFoldedKey(await metricByKey(context, query, metric, keys));
 	}
 	return {
 		by: query.by,

@@ -32,7 +32,7 @@ export async function runTimeseries(context: QueryContext, query: TimeseriesQuer
 	} else {
 		const userRows = await querySource(
 			context,
-			{ select: ['user'], filters: query.filters, ranges },
+			{ select: ['user'], filters: query.filters, ranges, events: false },
 			(s) =>
 				`select ${q('i')}, count(*) as ${q('users')} from (select distinct ${bucket} as ${q('i')}, ${q('user')} from ${s} where ${q('user')} <> '') ${q('d')} group by ${q('i')}`,
 		);

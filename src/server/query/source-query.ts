@@ -10,7 +10,12 @@ export type Row = Record<string, unknown>;
  */
 export async function querySource(
 	context: QueryContext,
-	spec: { select: readonly Dimension[]; filters: DimensionFilters; ranges: readonly { from: number; to: number }[] },
+	spec: {
+		select: readonly Dimension[];
+		filters: DimensionFilters;
+		ranges: readonly { from: number; to: number }[];
+		events?: boolean;
+	},
 	outer: (source: string) => string,
 	outerBindings: (string | number)[] = [],
 ): Promise<Row[]> {

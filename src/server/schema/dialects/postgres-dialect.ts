@@ -33,9 +33,7 @@ export class PostgresDialect extends SqlDialect {
 		return [this.dropTempTable(name), `create temporary table ${this.tempTable(name)} on commit drop as ${select}`];
 	}
 
-	override async beginReadSnapshot(trx: Knex.Transaction): Promise<void> {
-		await trx.raw('set transaction isolation level repeatable read, read only');
-	}
+	override readonly readSnapshotConfig: Knex.TransactionConfig = { isolationLevel: 'repeatable read', readOnly: true };
 
 	async setStatementTimeout(trx: Knex.Transaction, ms: number): Promise<StatementTimeout> {
 		// Local to the transaction: nothing to undo.

@@ -126,8 +126,11 @@ export abstract class SqlDialect {
 	/** The transaction settings for a long INSERT ... SELECT that must not lock what it reads. */
 	readonly nonLockingReadConfig: Knex.TransactionConfig | undefined = undefined;
 
-	/** Makes the transaction a read-only snapshot where the database has one (repeatable read). */
-	async beginReadSnapshot(_trx: Knex.Transaction): Promise<void> {}
+	/**
+	 * The settings of a read-only snapshot where the database has one (repeatable read). Given to the
+	 * transaction itself, so its BEGIN carries them: no statement of its own.
+	 */
+	readonly readSnapshotConfig: Knex.TransactionConfig | undefined = undefined;
 
 	/** Stops any statement of the transaction running past `ms`. */
 	abstract setStatementTimeout(trx: Knex.Transaction, ms: number): Promise<StatementTimeout>;
